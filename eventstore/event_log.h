@@ -1,0 +1,90 @@
+#pragma once
+// The event log: append-only partitions of records keyed by stream id. Two implementations:
+// embedded/ (RocksDB, default) and kafka/ (librdkafka). Domain, command handlers and
+// projections see only this interface.
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "orderline/v1/commands.pb.h"
+#include "orderline/v1/envelope.pb.h"
+
+namespace orderline::eventstore {
+
+struct LogRecord {
+  std::uint32_t partition = 0;
+  std::uint64_t offset = 0;
+  std::int64_t log_time_us = 0;  // time the log accepted the record (LogAppendTime)
+  std::string key;               // stream id
+  std::string value;             // serialized v1::EventEnvelope
+};
+
+struct NewRecord {
+  std::string key;    // stream id
+  std::string value;  // serialized v1::EventEnvelope
+};
+
+// Everything one commit writes to one partition: its events and the outcomes of the
+// commands that produced (or refused to produce) them. Appended atomically.
+struct AppendBatch {
+  std::vector<NewRecord> records;
+  std::vector<v1::CommandOutcome> outcomes;
+};
+
+struct AppendResult {
+  std::uint64_t first_offset = 0;  // offset of records[0]
+  std::uint64_t end_offset = 0;    // next offset of the partition after the append
+};
+
+enum class LogError { io_error, closed, bad_partition, corrupt };
+const char* to_string(LogError e);
+
+template <typename T>
+struct LogResult {
+  std::optional<T> value;
+  LogError error = LogError::io_error;
+  std::string detail;
+  explicit operator bool() const { return value.has_value(); }
+  static LogResult ok(T v) { return LogResult{std::move(v), LogError::io_error, {}}; }
+  static LogResult fail(LogError e, std::string d) { return LogResult{std::nullopt, e, std::move(d)}; }
+};
+
+class EventLog {
+ public:
+  virtual ~EventLog() = default;
+
+  virtual std::uint32_t partition_count() const = 0;
+
+  // Durable when it returns: the records and outcomes survive a crash of the process or the
+  // machine. Only the partition's owner calls this (one writer per partition).
+  virtual LogResult<AppendResult> append(std::uint32_t partition, const AppendBatch& batch) = 0;
+
+  // Up to max_records records of a partition starting at `from` (inclusive).
+  virtual LogResult<std::vector<LogRecord>> read(std::uint32_t partition, std::uint64_t from,
+                                                 std::size_t max_records) const = 0;
+
+  // Next offset to be written in a partition.
+  virtual std::uint64_t end_offset(std::uint32_t partition) const = 0;
+
+  // First offset whose log time is >= time_us (end_offset if none).
+  virtual LogResult<std::uint64_t> offset_for_time(std::uint32_t partition,
+                                                   std::int64_t time_us) const = 0;
+
+  // Blocks until the partition's end offset passes `offset` or the timeout runs out; returns
+  // the end offset. Lets readers follow the log without polling loops.
+  virtual std::uint64_t wait_beyond(std::uint32_t partition, std::uint64_t offset,
+                                    std::chrono::milliseconds timeout) const = 0;
+
+  // The events of one stream in version order, via a stream index (cost proportional to the
+  // stream's own length).
+  virtual LogResult<std::vector<LogRecord>> read_stream(std::string_view stream_id) const = 0;
+
+  // The recorded outcome of a command id, if any (DESIGN rule 4).
+  virtual LogResult<std::optional<v1::CommandOutcome>> find_outcome(
+      std::string_view command_id) const = 0;
+};
+
+}  // namespace orderline::eventstore

@@ -1,0 +1,60 @@
+#pragma once
+// The HTTP/1.1 gateway (Boost.Beast): routes of the v1 API, problem+json errors,
+// health endpoints. Commands go to the CommandBus, queries to the read models.
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "commands/command_bus.h"
+#include "eventstore/event_log.h"
+#include "projections/read_models.h"
+
+namespace orderline::gateway {
+
+struct GatewayConfig {
+  std::string address = "127.0.0.1";  // listen address
+  std::uint16_t port = 8080;          // 0: any free port (see Server::port())
+  int threads = 2;                    // I/O threads
+  std::size_t body_limit = 64 * 1024;             // larger bodies get 413 payload_too_large
+  std::chrono::seconds idle_timeout{30};          // keep-alive / read timeout per request
+  std::chrono::milliseconds command_timeout{5000};  // deadline given to each command
+  std::chrono::milliseconds read_wait{2000};  // how long a query with after=TOKEN may wait
+  std::size_t max_connections = 4096;         // beyond: 503 and close
+  std::string admin_token;  // required as "Authorization: Bearer ..." on /api/v1/admin/...
+};
+
+// Readiness of the engine's parts, for /readyz.
+struct Readiness {
+  bool ready = true;
+  std::string reason;  // why not, when not ready
+};
+
+struct Services {
+  commands::CommandBus* bus = nullptr;
+  const projections::ReadModels* read_models = nullptr;
+  const eventstore::EventLog* log = nullptr;
+  std::function<Readiness()> readiness;  // optional; ready when absent
+};
+
+class Server {
+ public:
+  Server(GatewayConfig config, Services services);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds and starts the I/O threads; throws std::runtime_error when the address is taken.
+  void start();
+  // Stops accepting, lets in-flight requests finish (bounded), joins the threads.
+  void stop();
+  std::uint16_t port() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace orderline::gateway

@@ -1,0 +1,42 @@
+#pragma once
+// Queries the gateway asks of the read models. Implemented by the RocksDB projections;
+// answers are as fresh as the projector's checkpoints (see reached()).
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "eventstore/position.h"
+#include "orderline/v1/views.pb.h"
+
+namespace orderline::projections {
+
+template <typename T>
+struct Page {
+  std::vector<T> items;
+  std::optional<std::string> next_cursor;  // opaque; nullopt on the last page
+};
+
+class ReadModels {
+ public:
+  virtual ~ReadModels() = default;
+
+  virtual std::optional<v1::OrderView> order(std::string_view order_id) const = 0;
+  // Newest first. A cursor that does not decode yields nullopt (the caller answers 400).
+  virtual std::optional<Page<v1::OrderView>> customer_orders(std::string_view customer_id,
+                                                             std::size_t limit,
+                                                             std::string_view cursor) const = 0;
+  virtual std::optional<v1::ProductView> product(std::string_view sku) const = 0;
+  // By SKU.
+  virtual std::optional<Page<v1::ProductView>> products(std::size_t limit,
+                                                        std::string_view cursor) const = 0;
+  virtual bool customer_exists(std::string_view customer_id) const = 0;
+
+  // Checkpoints of all projections, per partition (the minimum across projections).
+  virtual eventstore::PositionVector checkpoints() const = 0;
+  // True when every projection has folded every partition of `position` up to its entry.
+  virtual bool reached(const eventstore::PositionVector& position) const = 0;
+};
+
+}  // namespace orderline::projections
