@@ -23,8 +23,9 @@ struct LogRecord {
 };
 
 struct NewRecord {
-  std::string key;    // stream id
-  std::string value;  // serialized v1::EventEnvelope
+  std::string key;                  // stream id
+  std::string value;                // serialized v1::EventEnvelope
+  std::uint64_t stream_version = 0;  // the envelope's stream_version, for the stream index
 };
 
 // Everything one commit writes to one partition: its events and the outcomes of the
@@ -77,6 +78,12 @@ class EventLog {
   // the end offset. Lets readers follow the log without polling loops.
   virtual std::uint64_t wait_beyond(std::uint32_t partition, std::uint64_t offset,
                                     std::chrono::milliseconds timeout) const = 0;
+
+  // Blocks until some partition's end offset differs from `ends` (one entry per partition)
+  // or the timeout runs out; returns the current ends. One reader can follow every
+  // partition with this instead of polling.
+  virtual std::vector<std::uint64_t> wait_any(const std::vector<std::uint64_t>& ends,
+                                              std::chrono::milliseconds timeout) const = 0;
 
   // The events of one stream in version order, via a stream index (cost proportional to the
   // stream's own length).

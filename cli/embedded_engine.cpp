@@ -1,0 +1,74 @@
+#include "cli/embedded_engine.h"
+
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+#include <thread>
+
+#include "projections/standard_projections.h"
+
+namespace orderline::cli {
+
+std::int64_t system_now_us() {
+  using namespace std::chrono;
+  return duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+EmbeddedEngine::EmbeddedEngine(EngineOptions options) : options_(std::move(options)) {
+  std::filesystem::create_directories(options_.data_dir);
+  eventstore::EmbeddedLogOptions log_options;
+  log_options.path = options_.data_dir + "/log";
+  log_options.partitions = options_.partitions;
+  log_ = std::make_unique<eventstore::EmbeddedLog>(log_options);
+
+  projections::ReadModelStoreOptions store_options;
+  store_options.path = options_.data_dir + "/readmodels";
+  store_options.partitions = log_->partition_count();
+  read_models_ = std::make_unique<projections::ReadModelStore>(store_options);
+  projector_ = std::make_unique<projections::Projector>(*log_, *read_models_,
+                                                        projections::standard_projections());
+}
+
+EmbeddedEngine::~EmbeddedEngine() { stop(); }
+
+void EmbeddedEngine::start() {
+  projector_->start();
+  auto* store = read_models_.get();
+  commands::Lookups lookups;
+  lookups.catalogue = [store](std::string_view sku) -> std::optional<domain::ProductSnapshot> {
+    auto view = store->product(sku);
+    if (!view) return std::nullopt;
+    return domain::ProductSnapshot{view->sku(), view->name(), view->price(), view->active()};
+  };
+  lookups.customer_exists = [store](std::string_view id) { return store->customer_exists(id); };
+  lookups.now_us = system_now_us;
+  bus_ = std::make_unique<commands::LocalCommandBus>(*log_, std::move(lookups), options_.bus);
+}
+
+void EmbeddedEngine::stop() {
+  if (bus_) bus_->drain_and_stop();
+  if (projector_) projector_->stop();
+}
+
+eventstore::PositionVector EmbeddedEngine::log_end() const {
+  eventstore::PositionVector end;
+  for (std::uint32_t p = 0; p < log_->partition_count(); ++p) end.offsets[p] = log_->end_offset(p);
+  return end;
+}
+
+bool EmbeddedEngine::wait_for_read_models(std::chrono::milliseconds timeout) {
+  const auto target = log_end();
+  std::uint64_t total = 0;
+  for (const auto& [p, offset] : target.offsets) total += offset;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!read_models_->wait_for(target, std::chrono::seconds(2))) {
+    std::uint64_t done = 0;
+    for (const auto& [p, offset] : read_models_->checkpoints().offsets) done += std::min(offset, target.offsets.at(p));
+    spdlog::info("read models catching up: {}/{} events ({:.0f}%)", done, total,
+                 total ? 100.0 * static_cast<double>(done) / static_cast<double>(total) : 100.0);
+    if (std::chrono::steady_clock::now() > deadline) return false;
+  }
+  return true;
+}
+
+}  // namespace orderline::cli

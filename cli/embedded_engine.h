@@ -1,0 +1,50 @@
+#pragma once
+// The one-process deployment: embedded log, command bus, projector and read models,
+// wired together. The gateway is started on top of it by `orderd serve`.
+#include <memory>
+#include <string>
+
+#include "commands/local_command_bus.h"
+#include "eventstore/embedded/embedded_log.h"
+#include "projections/projector.h"
+#include "projections/read_model_store.h"
+
+namespace orderline::cli {
+
+struct EngineOptions {
+  std::string data_dir;
+  std::uint32_t partitions = 8;
+  commands::LocalBusOptions bus;
+};
+
+class EmbeddedEngine {
+ public:
+  explicit EmbeddedEngine(EngineOptions options);  // opens the stores; throws on failure
+  ~EmbeddedEngine();
+
+  // Starts the projector and the command workers.
+  void start();
+  // Drains queued commands (all acknowledged ones are durable), then stops the projector.
+  void stop();
+
+  // Waits until the read models have folded everything in the log at the time of the call,
+  // logging progress; false on timeout.
+  bool wait_for_read_models(std::chrono::milliseconds timeout);
+
+  eventstore::EmbeddedLog& log() { return *log_; }
+  projections::ReadModelStore& read_models() { return *read_models_; }
+  commands::LocalCommandBus& bus() { return *bus_; }
+  eventstore::PositionVector log_end() const;
+
+ private:
+  EngineOptions options_;
+  std::unique_ptr<eventstore::EmbeddedLog> log_;
+  std::unique_ptr<projections::ReadModelStore> read_models_;
+  std::unique_ptr<projections::Projector> projector_;
+  std::unique_ptr<commands::LocalCommandBus> bus_;
+};
+
+// Wall clock in microseconds since the epoch (the engine's default Clock).
+std::int64_t system_now_us();
+
+}  // namespace orderline::cli

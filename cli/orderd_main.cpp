@@ -1,0 +1,111 @@
+// orderd: the Orderline server. `orderd serve` runs the whole engine in one process on the
+// embedded log and RocksDB read models.
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+#include <fstream>
+#include <iostream>
+
+#include "cli/demo_catalogue.h"
+#include "cli/embedded_engine.h"
+#include "cli/logging.h"
+#include "cli/serve_config.h"
+#include "gateway/server.h"
+
+namespace {
+
+using namespace orderline;
+
+// SIGTERM/SIGINT are blocked in every thread and taken here by sigwait, so shutdown runs
+// on the main thread in a known order.
+sigset_t shutdown_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  return set;
+}
+
+int serve(const cli::ServeConfig& config) {
+  cli::setup_logging(config.log_level, "orderd");
+  const sigset_t signals = shutdown_signals();
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  cli::EngineOptions options;
+  options.data_dir = config.data_dir;
+  options.partitions = config.partitions;
+  options.bus.queue_capacity = config.queue_capacity;
+  options.bus.max_batch = config.max_batch;
+  cli::EmbeddedEngine engine(options);
+  engine.start();
+  spdlog::info("event log at {}/log: {} partitions", config.data_dir, engine.log().partition_count());
+
+  const bool empty_log = [&] {
+    for (const auto& [p, offset] : engine.log_end().offsets) {
+      if (offset != 0) return false;
+    }
+    return true;
+  }();
+  if (config.demo_catalogue && empty_log) {
+    cli::seed_demo_catalogue(engine.bus());
+    spdlog::info("seeded the demo catalogue");
+  }
+  if (!engine.wait_for_read_models(std::chrono::minutes(30))) {
+    spdlog::error("read models did not catch up with the log");
+    return 1;
+  }
+
+  gateway::GatewayConfig gateway_config;
+  gateway_config.address = config.address;
+  gateway_config.port = config.port;
+  gateway_config.threads = config.http_threads;
+  gateway_config.body_limit = config.body_limit;
+  gateway_config.command_timeout = std::chrono::milliseconds(config.command_timeout_ms);
+  gateway_config.read_wait = std::chrono::milliseconds(config.read_wait_ms);
+  gateway_config.admin_token = config.admin_token;
+  if (config.admin_token.empty()) spdlog::warn("no --admin-token: staff routes will refuse every request");
+
+  gateway::Services services;
+  services.bus = &engine.bus();
+  services.read_models = &engine.read_models();
+  services.log = &engine.log();
+  services.readiness = [] { return gateway::Readiness{true, ""}; };
+  gateway::Server server(gateway_config, services);
+  server.start();
+
+  if (!config.port_file.empty()) {
+    // Written to a temporary name and renamed, so a reader never sees half a number.
+    const std::string temporary = config.port_file + ".tmp";
+    std::ofstream(temporary) << server.port() << "\n";
+    std::rename(temporary.c_str(), config.port_file.c_str());
+  }
+  std::cout << "Orderline is listening on http://" << config.address << ":" << server.port() << "/" << std::endl;
+  spdlog::info("listening on {}:{}", config.address, server.port());
+
+  int signal_number = 0;
+  sigwait(&signals, &signal_number);
+  spdlog::info("signal {}: draining", signal_number);
+  server.stop();   // no new requests; in-flight ones get their answers
+  engine.stop();   // queued commands are committed before the workers exit
+  spdlog::info("stopped cleanly");
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"orderd: the Orderline order engine"};
+  app.require_subcommand(1);
+  cli::ServeConfig config;
+  auto* serve_command = app.add_subcommand("serve", "Run the whole engine in one process (embedded log)");
+  cli::add_serve_flags(*serve_command, config);
+  CLI11_PARSE(app, argc, argv);
+  try {
+    if (serve_command->parsed()) return serve(config);
+  } catch (const std::exception& e) {
+    std::cerr << "orderd: " << e.what() << std::endl;
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,37 @@
+#include "cli/serve_config.h"
+
+#include <CLI/CLI.hpp>
+
+namespace orderline::cli {
+
+void add_serve_flags(CLI::App& command, ServeConfig& config) {
+  command.add_option("--data-dir", config.data_dir, "Directory of the event log and read models")
+      ->envname("ORDERLINE_DATA_DIR")
+      ->capture_default_str();
+  command.add_option("--address", config.address, "Listen address")->envname("ORDERLINE_ADDRESS")->capture_default_str();
+  command.add_option("--port", config.port, "HTTP port (0: any free port)")->envname("ORDERLINE_PORT")->capture_default_str();
+  command.add_option("--port-file", config.port_file, "Write the bound port to this file once ready");
+  command.add_option("--partitions", config.partitions, "Partitions of a new log (fixed afterwards)")
+      ->envname("ORDERLINE_PARTITIONS")
+      ->check(CLI::Range(1, 1024))
+      ->capture_default_str();
+  command.add_option("--admin-token", config.admin_token, "Staff token for /api/v1/admin routes")
+      ->envname("ORDERLINE_ADMIN_TOKEN");
+  command.add_flag("--demo-catalogue,!--no-demo-catalogue", config.demo_catalogue,
+                   "Seed a demo catalogue into an empty log")
+      ->capture_default_str();
+  command.add_option("--http-threads", config.http_threads, "Gateway I/O threads")->check(CLI::Range(1, 64))->capture_default_str();
+  command.add_option("--queue-capacity", config.queue_capacity, "Commands queued per partition before 429")
+      ->check(CLI::Range(1, 1 << 20))
+      ->capture_default_str();
+  command.add_option("--max-batch", config.max_batch, "Commands per group commit")->check(CLI::Range(1, 65536))->capture_default_str();
+  command.add_option("--body-limit", config.body_limit, "Largest request body in bytes")->capture_default_str();
+  command.add_option("--command-timeout-ms", config.command_timeout_ms, "Deadline of a command")->capture_default_str();
+  command.add_option("--read-wait-ms", config.read_wait_ms, "Longest wait of a query with after=")->capture_default_str();
+  command.add_option("--log-level", config.log_level, "trace, debug, info, warn, error")
+      ->envname("ORDERLINE_LOG_LEVEL")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
+      ->capture_default_str();
+}
+
+}  // namespace orderline::cli

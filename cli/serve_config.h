@@ -1,0 +1,33 @@
+#pragma once
+// Every setting of `orderd serve`, documented and defaulted in one place. Flags override
+// environment variables (ORDERLINE_*), which override the defaults.
+#include <cstdint>
+#include <string>
+
+namespace CLI {
+class App;
+}
+
+namespace orderline::cli {
+
+struct ServeConfig {
+  std::string data_dir = "./data";   // holds log/ (event log) and readmodels/ (read models)
+  std::string address = "127.0.0.1";  // listen address of the HTTP gateway
+  std::uint16_t port = 8080;          // 0: any free port (see port_file)
+  std::string port_file;              // if set, the bound port is written here once ready
+  std::uint32_t partitions = 8;       // fixed when the log is created
+  std::string admin_token;            // staff token (ORDERLINE_ADMIN_TOKEN); empty: admin routes refuse
+  bool demo_catalogue = true;         // seed a demo catalogue into an empty log
+  int http_threads = 2;               // gateway I/O threads
+  std::size_t queue_capacity = 4096;  // commands queued per partition before 429
+  std::size_t max_batch = 512;        // commands per group commit
+  std::size_t body_limit = 64 * 1024; // request bodies above get 413
+  int command_timeout_ms = 5000;      // a command's deadline; then 504 outcome_unknown
+  int read_wait_ms = 2000;            // how long a query with after=TOKEN may wait
+  std::string log_level = "info";     // trace, debug, info, warn, error
+};
+
+// Registers the flags of `serve` on a CLI11 subcommand, with environment fallbacks.
+void add_serve_flags(CLI::App& command, ServeConfig& config);
+
+}  // namespace orderline::cli

@@ -1,0 +1,198 @@
+#include "commands/command_processor.h"
+
+#include <boost/uuid/random_generator.hpp>
+#include <boost/uuid/uuid_io.hpp>
+
+#include <unordered_map>
+
+namespace orderline::commands {
+
+struct PartitionProcessor::Working {
+  std::unordered_map<std::string, domain::AggregateState> states;  // touched in this batch
+  std::unordered_map<std::string, v1::CommandOutcome> outcomes;     // decided in this batch
+  eventstore::AppendBatch batch;
+  std::uint64_t next_offset = 0;  // offset the next appended record will get
+  std::int64_t now_us = 0;
+};
+
+namespace {
+
+CommandReply done(v1::CommandOutcome outcome) {
+  CommandReply reply;
+  reply.kind = CommandReply::Kind::done;
+  reply.outcome = std::move(outcome);
+  return reply;
+}
+
+CommandReply just(CommandReply::Kind kind, const v1::Command& command, std::string detail = {}) {
+  CommandReply reply;
+  reply.kind = kind;
+  reply.outcome.set_command_id(command.command_id());
+  reply.outcome.set_stream_id(command.stream_id());
+  reply.outcome.set_error_detail(std::move(detail));
+  return reply;
+}
+
+v1::CommandOutcome rejected(const v1::Command& command, std::uint64_t version,
+                            const domain::Rejection& why) {
+  v1::CommandOutcome outcome;
+  outcome.set_command_id(command.command_id());
+  outcome.set_request_hash(command.request_hash());
+  outcome.set_accepted(false);
+  outcome.set_stream_id(command.stream_id());
+  outcome.set_version(version);
+  outcome.set_error_code(why.code);
+  outcome.set_error_detail(why.detail);
+  outcome.set_error_field(why.field);
+  return outcome;
+}
+
+}  // namespace
+
+PartitionProcessor::PartitionProcessor(std::uint32_t partition, eventstore::EventLog& log,
+                                       Lookups lookups, ProcessorOptions options)
+    : partition_(partition),
+      log_(log),
+      lookups_(std::move(lookups)),
+      cache_(options.cache_capacity),
+      random_(std::random_device{}()) {}
+
+std::string PartitionProcessor::new_event_id() {
+  boost::uuids::basic_random_generator<std::mt19937_64> generate(random_);
+  return boost::uuids::to_string(generate());
+}
+
+std::vector<CommandReply> PartitionProcessor::process(const std::vector<v1::Command>& commands) {
+  Working work;
+  work.next_offset = log_.end_offset(partition_);
+  work.now_us = lookups_.now_us();
+
+  std::vector<CommandReply> replies;
+  std::vector<bool> needs_commit;  // replies that are true only once the append succeeds
+  replies.reserve(commands.size());
+  for (const auto& command : commands) {
+    const std::size_t outcomes_before = work.batch.outcomes.size();
+    replies.push_back(handle(command, work));
+    needs_commit.push_back(work.batch.outcomes.size() != outcomes_before);
+  }
+  if (work.batch.outcomes.empty()) return replies;
+
+  auto appended = log_.append(partition_, work.batch);
+  if (!appended) {
+    // Nothing of this batch is acknowledged: forget its working states (the cache only ever
+    // holds committed state) and tell every writer the log refused.
+    for (std::size_t i = 0; i < replies.size(); ++i) {
+      if (needs_commit[i]) replies[i] = just(CommandReply::Kind::failed, commands[i], appended.detail);
+    }
+    return replies;
+  }
+  for (auto& [stream_id, state] : work.states) cache_.put(stream_id, std::move(state));
+  return replies;
+}
+
+const domain::AggregateState* PartitionProcessor::load(const std::string& stream_id, Working& work,
+                                                       std::string& error) {
+  if (auto it = work.states.find(stream_id); it != work.states.end()) return &it->second;
+  if (const auto* cached = cache_.find(stream_id)) {
+    return &work.states.emplace(stream_id, *cached).first->second;
+  }
+  auto records = log_.read_stream(stream_id);
+  if (!records) {
+    error = records.detail;
+    return nullptr;
+  }
+  auto state = domain::initial_state(stream_id);
+  v1::EventEnvelope envelope;
+  v1::EventPayload payload;
+  for (const auto& record : *records.value) {
+    if (!envelope.ParseFromString(record.value) || !payload.ParseFromString(envelope.payload())) {
+      error = "undecodable event in stream " + stream_id;
+      return nullptr;
+    }
+    domain::evolve(state, payload);
+  }
+  return &work.states.emplace(stream_id, std::move(state)).first->second;
+}
+
+CommandReply PartitionProcessor::handle(const v1::Command& command, Working& work) {
+  if (command.deadline_us() != 0 && work.now_us > command.deadline_us()) {
+    // The caller has given up (504 outcome_unknown); dropping it keeps a retry safe.
+    return just(CommandReply::Kind::timed_out, command, "deadline passed before processing");
+  }
+
+  // Idempotency: a command id answers with its first outcome, from this batch or the log.
+  std::optional<v1::CommandOutcome> earlier;
+  if (auto it = work.outcomes.find(command.command_id()); it != work.outcomes.end()) {
+    earlier = it->second;
+  } else {
+    auto found = log_.find_outcome(command.command_id());
+    if (!found) return just(CommandReply::Kind::failed, command, found.detail);
+    earlier = std::move(*found.value);
+  }
+  if (earlier) {
+    if (earlier->request_hash() != command.request_hash()) {
+      return done(rejected(command, earlier->version(),
+                           {"idempotency_key_reused",
+                            "this Idempotency-Key was used before with a different request", ""}));
+    }
+    return done(std::move(*earlier));
+  }
+
+  std::string error;
+  const auto* loaded = load(command.stream_id(), work, error);
+  if (loaded == nullptr) return just(CommandReply::Kind::failed, command, error);
+  auto& state = work.states.at(command.stream_id());
+  const std::uint64_t version = domain::version_of(state);
+
+  v1::CommandOutcome outcome;
+  if (command.expected_version() >= 0 &&
+      static_cast<std::uint64_t>(command.expected_version()) != version) {
+    outcome = rejected(command, version,
+                       {"version_conflict",
+                        "expected version " + std::to_string(command.expected_version()) +
+                            " but the stream is at version " + std::to_string(version),
+                        ""});
+  } else {
+    domain::DecideContext ctx{work.now_us, lookups_.catalogue, lookups_.customer_exists};
+    auto decision = domain::decide(state, command, ctx);
+    if (decision.rejection) {
+      outcome = rejected(command, version, *decision.rejection);
+    } else {
+      v1::EventEnvelope envelope;
+      for (auto& event : decision.events) {
+        domain::evolve(state, event);
+        envelope.Clear();
+        envelope.set_event_id(new_event_id());
+        envelope.set_stream_id(command.stream_id());
+        envelope.set_stream_version(domain::version_of(state));
+        envelope.set_type(domain::event_type(event));
+        envelope.set_schema_version(domain::schema_version(event));
+        envelope.set_occurred_at_us(work.now_us);
+        envelope.set_correlation_id(command.correlation_id());
+        envelope.set_causation_id(command.command_id());
+        envelope.set_command_id(command.command_id());
+        envelope.set_actor(command.actor());
+        event.SerializeToString(envelope.mutable_payload());
+        work.batch.records.push_back(
+            {command.stream_id(), envelope.SerializeAsString(), envelope.stream_version()});
+        ++work.next_offset;
+      }
+      outcome.set_command_id(command.command_id());
+      outcome.set_request_hash(command.request_hash());
+      outcome.set_accepted(true);
+      outcome.set_stream_id(command.stream_id());
+      outcome.set_version(domain::version_of(state));
+      outcome.set_status(domain::status_of(state));
+    }
+  }
+  // Every outcome carries the partition end after it, so a reader can wait for the write
+  // (or, for a rejection, for everything that was there when it was decided).
+  outcome.set_partition(partition_);
+  outcome.set_offset(work.next_offset);
+  outcome.set_recorded_at_us(work.now_us);
+  work.outcomes.emplace(command.command_id(), outcome);
+  work.batch.outcomes.push_back(outcome);
+  return done(std::move(outcome));
+}
+
+}  // namespace orderline::commands

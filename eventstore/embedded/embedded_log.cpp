@@ -1,0 +1,324 @@
+#include "eventstore/embedded/embedded_log.h"
+
+#include <rocksdb/db.h>
+#include <rocksdb/options.h>
+#include <rocksdb/table.h>
+#include <rocksdb/write_batch.h>
+
+#include <algorithm>
+#include <chrono>
+#include <stdexcept>
+
+#include "eventstore/embedded/key_codec.h"
+
+namespace orderline::eventstore {
+namespace {
+
+constexpr std::size_t kEvents = 1, kStreams = 2, kOutcomes = 3;
+constexpr const char* kPartitionCountKey = "meta/partitions";
+
+std::int64_t now_us() {
+  using namespace std::chrono;
+  return duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+std::string stream_prefix(std::string_view stream_id) {
+  std::string key(stream_id);
+  key.push_back('\0');
+  return key;
+}
+
+}  // namespace
+
+const char* to_string(LogError e) {
+  switch (e) {
+    case LogError::io_error: return "io_error";
+    case LogError::closed: return "closed";
+    case LogError::bad_partition: return "bad_partition";
+    case LogError::corrupt: return "corrupt";
+  }
+  return "unknown";
+}
+
+std::string event_key(std::uint32_t partition, std::uint64_t offset) {
+  std::string key;
+  key.reserve(12);
+  codec::put_u32(key, partition);
+  codec::put_u64(key, offset);
+  return key;
+}
+
+bool decode_event_value(std::string_view value, LogRecord& out) {
+  if (value.size() < 12) return false;
+  out.log_time_us = static_cast<std::int64_t>(codec::get_u64(value.substr(0, 8)));
+  const std::uint32_t key_len = codec::get_u32(value.substr(8, 4));
+  if (value.size() < 12 + std::size_t{key_len}) return false;
+  out.key.assign(value.substr(12, key_len));
+  out.value.assign(value.substr(12 + key_len));
+  return true;
+}
+
+EmbeddedLog::EmbeddedLog(EmbeddedLogOptions options)
+    : options_(std::move(options)), partitions_(options_.partitions) {
+  if (partitions_ == 0 || partitions_ > 1024) throw std::runtime_error("partitions must be 1..1024");
+
+  rocksdb::Options db_options;
+  db_options.create_if_missing = true;
+  db_options.create_missing_column_families = true;
+  db_options.IncreaseParallelism(2);
+  if (options_.env != nullptr) db_options.env = options_.env;
+  // Appends are sequential per partition: big memtables, few flushes.
+  db_options.write_buffer_size = 64 << 20;
+  db_options.max_total_wal_size = 256 << 20;
+
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = rocksdb::NewLRUCache(options_.block_cache_bytes);
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  rocksdb::ColumnFamilyOptions cf_options(db_options);
+  cf_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  cf_options.compression = rocksdb::kLZ4Compression;
+
+  std::vector<rocksdb::ColumnFamilyDescriptor> families = {
+      {rocksdb::kDefaultColumnFamilyName, cf_options},
+      {"events", cf_options},
+      {"streams", cf_options},
+      {"outcomes", cf_options},
+  };
+  rocksdb::DB* raw = nullptr;
+  auto status = rocksdb::DB::Open(rocksdb::DBOptions(db_options), options_.path, families,
+                                  &handles_, &raw);
+  if (!status.ok()) throw std::runtime_error("cannot open event log at " + options_.path + ": " +
+                                             status.ToString());
+  db_.reset(raw);
+
+  std::string stored;
+  status = db_->Get(rocksdb::ReadOptions(), handles_[0], kPartitionCountKey, &stored);
+  if (status.ok()) {
+    if (stored != std::to_string(partitions_)) {
+      close();
+      throw std::runtime_error("event log at " + options_.path + " has " + stored +
+                               " partitions, not " + std::to_string(options_.partitions) +
+                               "; the count is fixed at creation");
+    }
+  } else {
+    rocksdb::WriteOptions write;
+    write.sync = true;
+    db_->Put(write, handles_[0], kPartitionCountKey, std::to_string(partitions_));
+  }
+
+  for (std::uint32_t p = 0; p < partitions_; ++p) state_.push_back(std::make_unique<PartitionState>());
+  recover_ends();
+}
+
+EmbeddedLog::~EmbeddedLog() { close(); }
+
+void EmbeddedLog::close() {
+  if (!db_) return;
+  for (auto* handle : handles_) db_->DestroyColumnFamilyHandle(handle);
+  handles_.clear();
+  db_->Close();
+  db_.reset();
+}
+
+// The end of each partition is one past its last key; its log time bounds the next one.
+void EmbeddedLog::recover_ends() {
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), handles_[kEvents]));
+  for (std::uint32_t p = 0; p < partitions_; ++p) {
+    it->SeekForPrev(event_key(p, UINT64_MAX));
+    if (it->Valid() && it->key().size() == 12 && codec::get_u32(it->key().ToStringView().substr(0, 4)) == p) {
+      state_[p]->end = codec::get_u64(it->key().ToStringView().substr(4, 8)) + 1;
+      LogRecord record;
+      if (decode_event_value(it->value().ToStringView(), record)) {
+        state_[p]->last_log_time_us = record.log_time_us;
+      }
+    }
+  }
+}
+
+LogResult<AppendResult> EmbeddedLog::append(std::uint32_t partition, const AppendBatch& batch) {
+  using R = LogResult<AppendResult>;
+  if (!db_) return R::fail(LogError::closed, "event log is closed");
+  if (partition >= partitions_) return R::fail(LogError::bad_partition, "no such partition");
+  auto& state = *state_[partition];
+
+  // One writer per partition: end and last_log_time are ours to read without the lock.
+  const std::uint64_t first = state.end;
+  const std::int64_t log_time = std::max(now_us(), state.last_log_time_us);
+
+  rocksdb::WriteBatch write_batch;
+  std::string value, index_key, index_value;
+  std::uint64_t offset = first;
+  for (const auto& record : batch.records) {
+    value.clear();
+    codec::put_u64(value, static_cast<std::uint64_t>(log_time));
+    codec::put_u32(value, static_cast<std::uint32_t>(record.key.size()));
+    value += record.key;
+    value += record.value;
+    write_batch.Put(handles_[kEvents], event_key(partition, offset), value);
+
+    index_key = stream_prefix(record.key);
+    codec::put_u64(index_key, record.stream_version);
+    index_value.clear();
+    codec::put_u32(index_value, partition);
+    codec::put_u64(index_value, offset);
+    write_batch.Put(handles_[kStreams], index_key, index_value);
+    ++offset;
+  }
+  std::string outcome_bytes;
+  for (const auto& outcome : batch.outcomes) {
+    outcome.SerializeToString(&outcome_bytes);
+    write_batch.Put(handles_[kOutcomes], outcome.command_id(), outcome_bytes);
+  }
+
+  rocksdb::WriteOptions write;
+  write.sync = options_.sync;
+  auto status = db_->Write(write, &write_batch);
+  if (!status.ok()) return R::fail(LogError::io_error, status.ToString());
+
+  {
+    std::lock_guard lock(state.mutex);
+    state.end = offset;
+    state.last_log_time_us = log_time;
+  }
+  state.grown.notify_all();
+  {
+    std::lock_guard lock(any_mutex_);
+    ++appends_;
+  }
+  any_grown_.notify_all();
+  return R::ok(AppendResult{first, offset});
+}
+
+LogResult<std::vector<LogRecord>> EmbeddedLog::read(std::uint32_t partition, std::uint64_t from,
+                                                    std::size_t max_records) const {
+  using R = LogResult<std::vector<LogRecord>>;
+  if (!db_) return R::fail(LogError::closed, "event log is closed");
+  if (partition >= partitions_) return R::fail(LogError::bad_partition, "no such partition");
+  const std::uint64_t end = end_offset(partition);
+  std::vector<LogRecord> records;
+  if (from >= end) return R::ok(std::move(records));
+
+  // Bound the scan by the published end: a concurrent append's keys may be visible in
+  // RocksDB a moment before the end moves, and readers must never see past it.
+  const std::string upper = event_key(partition, end);
+  rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions read_options;
+  read_options.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read_options, handles_[kEvents]));
+  records.reserve(std::min<std::uint64_t>(max_records, end - from));
+  for (it->Seek(event_key(partition, from)); it->Valid() && records.size() < max_records; it->Next()) {
+    LogRecord record;
+    record.partition = partition;
+    record.offset = codec::get_u64(it->key().ToStringView().substr(4, 8));
+    if (!decode_event_value(it->value().ToStringView(), record)) {
+      return R::fail(LogError::corrupt, "undecodable record at offset " + std::to_string(record.offset));
+    }
+    records.push_back(std::move(record));
+  }
+  if (!it->status().ok()) return R::fail(LogError::io_error, it->status().ToString());
+  return R::ok(std::move(records));
+}
+
+std::uint64_t EmbeddedLog::end_offset(std::uint32_t partition) const {
+  if (partition >= partitions_) return 0;
+  std::lock_guard lock(state_[partition]->mutex);
+  return state_[partition]->end;
+}
+
+LogResult<LogRecord> EmbeddedLog::get_record(std::uint32_t partition, std::uint64_t offset) const {
+  using R = LogResult<LogRecord>;
+  std::string value;
+  auto status = db_->Get(rocksdb::ReadOptions(), handles_[kEvents], event_key(partition, offset), &value);
+  if (!status.ok()) return R::fail(LogError::io_error, status.ToString());
+  LogRecord record;
+  record.partition = partition;
+  record.offset = offset;
+  if (!decode_event_value(value, record)) return R::fail(LogError::corrupt, "undecodable record");
+  return R::ok(std::move(record));
+}
+
+// Log times never decrease within a partition, so a binary search over offsets finds the
+// first record at or after the time in O(log n) point reads.
+LogResult<std::uint64_t> EmbeddedLog::offset_for_time(std::uint32_t partition,
+                                                      std::int64_t time_us) const {
+  using R = LogResult<std::uint64_t>;
+  if (!db_) return R::fail(LogError::closed, "event log is closed");
+  if (partition >= partitions_) return R::fail(LogError::bad_partition, "no such partition");
+  std::uint64_t lo = 0, hi = end_offset(partition);
+  while (lo < hi) {
+    const std::uint64_t mid = lo + (hi - lo) / 2;
+    auto record = get_record(partition, mid);
+    if (!record) return R::fail(record.error, record.detail);
+    if (record.value->log_time_us < time_us) lo = mid + 1;
+    else hi = mid;
+  }
+  return R::ok(lo);
+}
+
+std::uint64_t EmbeddedLog::wait_beyond(std::uint32_t partition, std::uint64_t offset,
+                                       std::chrono::milliseconds timeout) const {
+  if (partition >= partitions_) return 0;
+  auto& state = *state_[partition];
+  std::unique_lock lock(state.mutex);
+  state.grown.wait_for(lock, timeout, [&] { return state.end > offset || !db_; });
+  return state.end;
+}
+
+std::vector<std::uint64_t> EmbeddedLog::wait_any(const std::vector<std::uint64_t>& ends,
+                                                  std::chrono::milliseconds timeout) const {
+  auto current = [&] {
+    std::vector<std::uint64_t> now(partitions_);
+    for (std::uint32_t p = 0; p < partitions_; ++p) now[p] = end_offset(p);
+    return now;
+  };
+  std::unique_lock lock(any_mutex_);
+  const std::uint64_t seen = appends_;
+  lock.unlock();
+  auto now = current();
+  if (now != ends) return now;
+  lock.lock();
+  any_grown_.wait_for(lock, timeout, [&] { return appends_ != seen || !db_; });
+  lock.unlock();
+  return current();
+}
+
+LogResult<std::vector<LogRecord>> EmbeddedLog::read_stream(std::string_view stream_id) const {
+  using R = LogResult<std::vector<LogRecord>>;
+  if (!db_) return R::fail(LogError::closed, "event log is closed");
+  const std::string prefix = stream_prefix(stream_id);
+  std::string upper = prefix;
+  upper.back() = '\x01';
+  rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions read_options;
+  read_options.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read_options, handles_[kStreams]));
+  std::vector<LogRecord> records;
+  for (it->Seek(prefix); it->Valid(); it->Next()) {
+    auto location = it->value().ToStringView();
+    if (location.size() != 12) return R::fail(LogError::corrupt, "bad stream index entry");
+    const std::uint32_t partition = codec::get_u32(location.substr(0, 4));
+    const std::uint64_t offset = codec::get_u64(location.substr(4, 8));
+    // Skip entries of a write not yet published (same rule as read()).
+    if (offset >= end_offset(partition)) break;
+    auto record = get_record(partition, offset);
+    if (!record) return R::fail(record.error, record.detail);
+    records.push_back(std::move(*record.value));
+  }
+  if (!it->status().ok()) return R::fail(LogError::io_error, it->status().ToString());
+  return R::ok(std::move(records));
+}
+
+LogResult<std::optional<v1::CommandOutcome>> EmbeddedLog::find_outcome(
+    std::string_view command_id) const {
+  using R = LogResult<std::optional<v1::CommandOutcome>>;
+  if (!db_) return R::fail(LogError::closed, "event log is closed");
+  std::string value;
+  auto status = db_->Get(rocksdb::ReadOptions(), handles_[kOutcomes], rocksdb::Slice(command_id.data(), command_id.size()), &value);
+  if (status.IsNotFound()) return R::ok(std::nullopt);
+  if (!status.ok()) return R::fail(LogError::io_error, status.ToString());
+  v1::CommandOutcome outcome;
+  if (!outcome.ParseFromString(value)) return R::fail(LogError::corrupt, "undecodable outcome");
+  return R::ok(std::optional<v1::CommandOutcome>(std::move(outcome)));
+}
+
+}  // namespace orderline::eventstore

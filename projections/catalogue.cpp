@@ -1,0 +1,100 @@
+// Catalogue with available stock: product events set price, stock on hand and activity;
+// order events move the quantity committed to live orders (available = on hand - committed).
+#include "projections/keys.h"
+#include "projections/standard_projections.h"
+#include "orderline/v1/views.pb.h"
+
+namespace orderline::projections {
+namespace {
+
+class Catalogue final : public Projection {
+ public:
+  std::string name() const override { return "catalogue"; }
+
+  void apply(const EventContext& ctx, BatchWriter& writer) override {
+    const auto& e = ctx.event;
+    switch (e.event_case()) {
+      case v1::EventPayload::kProductCreated: {
+        v1::ProductView view;
+        view.set_sku(e.product_created().sku());
+        view.set_name(e.product_created().name());
+        *view.mutable_price() = e.product_created().price();
+        view.set_on_hand(e.product_created().stock());
+        view.set_active(true);
+        save(writer, view, ctx);
+        return;
+      }
+      case v1::EventPayload::kProductPriceChanged:
+        return update(writer, ctx, e.product_price_changed().sku(),
+                      [&](v1::ProductView& v) { *v.mutable_price() = e.product_price_changed().to(); });
+      case v1::EventPayload::kProductRestocked:
+        return update(writer, ctx, e.product_restocked().sku(),
+                      [&](v1::ProductView& v) { v.set_on_hand(e.product_restocked().on_hand_after()); });
+      case v1::EventPayload::kProductDiscontinued:
+        return update(writer, ctx, e.product_discontinued().sku(),
+                      [&](v1::ProductView& v) { v.set_active(false); });
+      case v1::EventPayload::kOrderPlaced:
+        for (const auto& line : e.order_placed().lines()) {
+          adjust(writer, line.sku(), line.quantity(), 0);
+        }
+        return;
+      case v1::EventPayload::kOrderCancelled:
+      case v1::EventPayload::kOrderExpired:
+        return for_order_lines(writer, ctx, [&](const v1::OrderLine& line) {
+          adjust(writer, line.sku(), -line.quantity(), 0);
+        });
+      case v1::EventPayload::kOrderShipped:
+        // The goods leave the warehouse: no longer committed, no longer on hand.
+        return for_order_lines(writer, ctx, [&](const v1::OrderLine& line) {
+          adjust(writer, line.sku(), -line.quantity(), -line.quantity());
+        });
+      case v1::EventPayload::kOrderReturned:
+        return for_order_lines(writer, ctx, [&](const v1::OrderLine& line) {
+          adjust(writer, line.sku(), 0, line.quantity());
+        });
+      default:
+        return;
+    }
+  }
+
+ private:
+  static void save(BatchWriter& writer, v1::ProductView& view, const EventContext& ctx) {
+    if (ctx.envelope.stream_id().rfind("product-", 0) == 0) view.set_version(ctx.envelope.stream_version());
+    writer.put(keys::product(view.sku()), view.SerializeAsString());
+  }
+
+  template <typename F>
+  static void update(BatchWriter& writer, const EventContext& ctx, const std::string& sku, F&& change) {
+    v1::ProductView view;
+    auto stored = writer.get(keys::product(sku));
+    if (!stored || !view.ParseFromString(*stored)) return;
+    change(view);
+    save(writer, view, ctx);
+  }
+
+  static void adjust(BatchWriter& writer, const std::string& sku, std::int64_t committed, std::int64_t on_hand) {
+    v1::ProductView view;
+    auto stored = writer.get(keys::product(sku));
+    if (!stored || !view.ParseFromString(*stored)) return;
+    view.set_committed(std::max<std::int64_t>(0, view.committed() + committed));
+    view.set_on_hand(view.on_hand() + on_hand);
+    writer.put(keys::product(sku), view.SerializeAsString());
+  }
+
+  // The order's lines, from the order details document (placement never changes them).
+  template <typename F>
+  static void for_order_lines(BatchWriter& writer, const EventContext& ctx, F&& each) {
+    std::string_view order_id = ctx.envelope.stream_id();
+    order_id.remove_prefix(std::min(order_id.size(), std::string_view("order-").size()));
+    v1::OrderView order;
+    auto stored = writer.get(keys::order(order_id));
+    if (!stored || !order.ParseFromString(*stored)) return;
+    for (const auto& line : order.lines()) each(line);
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Projection> make_catalogue_projection() { return std::make_unique<Catalogue>(); }
+
+}  // namespace orderline::projections

@@ -1,0 +1,38 @@
+#pragma once
+// Key layout of the read-model RocksDB instance (one place, so readers and projections agree).
+//   o/<order_id>                                  -> v1::OrderView
+//   c/<customer_id>\0<inverted created_at(8)><order_id> -> ""  (customer's orders, newest first)
+//   p/<sku>                                       -> v1::ProductView
+//   u/<customer_id>                               -> ""  (registered customers)
+//   cp/<projection>/<partition(4)>                -> next offset(8)
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "eventstore/embedded/key_codec.h"
+
+namespace orderline::projections::keys {
+
+inline std::string order(std::string_view order_id) { return "o/" + std::string(order_id); }
+inline std::string product(std::string_view sku) { return "p/" + std::string(sku); }
+inline std::string customer(std::string_view customer_id) { return "u/" + std::string(customer_id); }
+inline std::string customer_orders_prefix(std::string_view customer_id) {
+  std::string key = "c/" + std::string(customer_id);
+  key.push_back('\0');
+  return key;
+}
+// Inverting the time makes RocksDB's ascending order newest first.
+inline std::string customer_order(std::string_view customer_id, std::int64_t created_at_us,
+                                  std::string_view order_id) {
+  std::string key = customer_orders_prefix(customer_id);
+  codec::put_u64(key, ~static_cast<std::uint64_t>(created_at_us));
+  key += order_id;
+  return key;
+}
+inline std::string checkpoint(std::string_view projection, std::uint32_t partition) {
+  std::string key = "cp/" + std::string(projection) + "/";
+  codec::put_u32(key, partition);
+  return key;
+}
+
+}  // namespace orderline::projections::keys

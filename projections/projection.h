@@ -1,0 +1,38 @@
+#pragma once
+// A projection folds events into read-model keys. The projector runtime hands every event
+// of the log to every projection, inside one batch that also carries the checkpoints, so a
+// crash never applies an event twice or skips one.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "eventstore/event_log.h"
+#include "orderline/v1/envelope.pb.h"
+#include "orderline/v1/events.pb.h"
+
+namespace orderline::projections {
+
+// The pending batch: reads see the batch's own writes first, then the database.
+class BatchWriter {
+ public:
+  virtual ~BatchWriter() = default;
+  virtual std::optional<std::string> get(std::string_view key) = 0;
+  virtual void put(std::string_view key, std::string_view value) = 0;
+  virtual void erase(std::string_view key) = 0;
+};
+
+struct EventContext {
+  const eventstore::LogRecord& record;
+  const v1::EventEnvelope& envelope;
+  const v1::EventPayload& event;
+};
+
+class Projection {
+ public:
+  virtual ~Projection() = default;
+  virtual std::string name() const = 0;
+  virtual void apply(const EventContext& context, BatchWriter& writer) = 0;
+};
+
+}  // namespace orderline::projections

@@ -1,0 +1,143 @@
+#include "projections/projector.h"
+
+#include <rocksdb/db.h>
+#include <rocksdb/utilities/write_batch_with_index.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "projections/keys.h"
+
+namespace orderline::projections {
+namespace {
+
+class IndexedBatchWriter final : public BatchWriter {
+ public:
+  explicit IndexedBatchWriter(rocksdb::DB& db) : db_(db), batch_(rocksdb::BytewiseComparator(), 0, true) {}
+
+  std::optional<std::string> get(std::string_view key) override {
+    std::string value;
+    auto status = batch_.GetFromBatchAndDB(&db_, rocksdb::ReadOptions(), rocksdb::Slice(key.data(), key.size()), &value);
+    if (!status.ok()) return std::nullopt;
+    return value;
+  }
+  void put(std::string_view key, std::string_view value) override {
+    batch_.Put(rocksdb::Slice(key.data(), key.size()), rocksdb::Slice(value.data(), value.size()));
+  }
+  void erase(std::string_view key) override { batch_.Delete(rocksdb::Slice(key.data(), key.size())); }
+
+  rocksdb::Status commit() {
+    rocksdb::WriteOptions options;
+    options.sync = false;
+    return db_.Write(options, batch_.GetWriteBatch());
+  }
+
+ private:
+  rocksdb::DB& db_;
+  rocksdb::WriteBatchWithIndex batch_;
+};
+
+}  // namespace
+
+Projector::Projector(const eventstore::EventLog& log, ReadModelStore& store,
+                     std::vector<std::unique_ptr<Projection>> projections, ProjectorOptions options)
+    : log_(log), store_(store), projections_(std::move(projections)), options_(options) {
+  for (const auto& projection : projections_) {
+    std::vector<std::uint64_t> per_partition;
+    for (std::uint32_t p = 0; p < log_.partition_count(); ++p) {
+      per_partition.push_back(store_.stored_checkpoint(projection->name(), p));
+    }
+    checkpoints_.push_back(std::move(per_partition));
+  }
+  for (std::uint32_t p = 0; p < log_.partition_count(); ++p) {
+    std::uint64_t lowest = UINT64_MAX;
+    for (const auto& per_partition : checkpoints_) lowest = std::min(lowest, per_partition[p]);
+    store_.publish(p, projections_.empty() ? log_.end_offset(p) : lowest);
+  }
+}
+
+Projector::~Projector() { stop(); }
+
+void Projector::start() {
+  running_.store(true);
+  thread_ = std::thread([this] { run(); });
+}
+
+void Projector::stop() {
+  running_.store(false);
+  if (thread_.joinable()) thread_.join();
+}
+
+void Projector::catch_up() {
+  for (bool progressed = true; progressed;) {
+    progressed = false;
+    for (std::uint32_t p = 0; p < log_.partition_count(); ++p) progressed |= step(p) > 0;
+  }
+}
+
+void Projector::run() {
+  std::vector<std::uint64_t> seen(log_.partition_count(), 0);
+  while (running_.load()) {
+    bool progressed = false;
+    for (std::uint32_t p = 0; p < log_.partition_count(); ++p) progressed |= step(p) > 0;
+    if (progressed) continue;
+    // Idle: sleep until any partition grows (bounded, so stop() is noticed).
+    for (std::uint32_t p = 0; p < log_.partition_count(); ++p) seen[p] = log_.end_offset(p);
+    log_.wait_any(seen, std::chrono::milliseconds(100));
+  }
+}
+
+std::size_t Projector::step(std::uint32_t partition) {
+  std::uint64_t from = UINT64_MAX;
+  for (const auto& per_partition : checkpoints_) from = std::min(from, per_partition[partition]);
+  if (from >= log_.end_offset(partition)) return 0;
+
+  auto records = log_.read(partition, from, options_.batch_size);
+  if (!records) {
+    spdlog::error("projector: cannot read partition {} at {}: {}", partition, from, records.detail);
+    return 0;
+  }
+  if (records.value->empty()) return 0;
+
+  IndexedBatchWriter writer(store_.db());
+  v1::EventEnvelope envelope;
+  v1::EventPayload event;
+  for (const auto& record : *records.value) {
+    if (!envelope.ParseFromString(record.value) || !event.ParseFromString(envelope.payload())) {
+      // Undecodable: skip it rather than stall every read model (dead letters: a later issue).
+      spdlog::error("projector: undecodable event at {}/{}", partition, record.offset);
+      continue;
+    }
+    const EventContext context{record, envelope, event};
+    for (std::size_t i = 0; i < projections_.size(); ++i) {
+      // A projection added later starts from its own checkpoint.
+      if (record.offset >= checkpoints_[i][partition]) projections_[i]->apply(context, writer);
+    }
+  }
+  // A projection ahead of this batch (added earlier than another) keeps its own checkpoint.
+  const std::uint64_t next = records.value->back().offset + 1;
+  std::vector<std::uint64_t> advanced(projections_.size());
+  std::string encoded;
+  for (std::size_t i = 0; i < projections_.size(); ++i) {
+    advanced[i] = std::max(next, checkpoints_[i][partition]);
+    encoded.clear();
+    codec::put_u64(encoded, advanced[i]);
+    writer.put(keys::checkpoint(projections_[i]->name(), partition), encoded);
+  }
+
+  auto status = writer.commit();
+  if (!status.ok()) {
+    spdlog::error("projector: cannot write read models: {}", status.ToString());
+    return 0;
+  }
+  std::uint64_t lowest = UINT64_MAX;
+  for (std::size_t i = 0; i < projections_.size(); ++i) {
+    checkpoints_[i][partition] = advanced[i];
+    lowest = std::min(lowest, advanced[i]);
+  }
+  store_.publish(partition, lowest);
+  applied_events_.fetch_add(records.value->size());
+  return records.value->size();
+}
+
+}  // namespace orderline::projections

@@ -1,0 +1,51 @@
+#pragma once
+// The projector runtime: follows every partition of the log from the projections'
+// checkpoints, folds batches of events into the read-model store, and writes each batch
+// together with the new checkpoints in one RocksDB WriteBatch (sync=false: the checkpoint
+// is in the batch and the log is the source of truth, so a lost tail is simply re-applied).
+#include <atomic>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "eventstore/event_log.h"
+#include "projections/projection.h"
+#include "projections/read_model_store.h"
+
+namespace orderline::projections {
+
+struct ProjectorOptions {
+  std::size_t batch_size = 2048;  // events per partition per WriteBatch
+};
+
+class Projector {
+ public:
+  Projector(const eventstore::EventLog& log, ReadModelStore& store,
+            std::vector<std::unique_ptr<Projection>> projections, ProjectorOptions options = {});
+  ~Projector();
+
+  void start();
+  void stop();
+  // Folds everything currently in the log, on the caller's thread (for tests and tools).
+  void catch_up();
+  // Events folded since start, for progress reports.
+  std::uint64_t applied_events() const { return applied_events_.load(); }
+
+ private:
+  void run();
+  // Applies one batch of one partition; returns the number of records folded.
+  std::size_t step(std::uint32_t partition);
+
+  const eventstore::EventLog& log_;
+  ReadModelStore& store_;
+  std::vector<std::unique_ptr<Projection>> projections_;
+  ProjectorOptions options_;
+  // checkpoints_[projection][partition]: next offset each projection has yet to fold.
+  std::vector<std::vector<std::uint64_t>> checkpoints_;
+  std::atomic<bool> running_{false};
+  std::atomic<std::uint64_t> applied_events_{0};
+  std::thread thread_;
+};
+
+}  // namespace orderline::projections

@@ -1,0 +1,59 @@
+#pragma once
+// The RocksDB instance of the read models (never the one holding the embedded log, so a
+// read-side stall cannot delay an acknowledgement), and the queries served from it.
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "projections/read_models.h"
+
+namespace rocksdb {
+class DB;
+}
+
+namespace orderline::projections {
+
+struct ReadModelStoreOptions {
+  std::string path;
+  std::uint32_t partitions = 8;
+  std::size_t block_cache_bytes = 64 << 20;
+};
+
+class ReadModelStore final : public ReadModels {
+ public:
+  explicit ReadModelStore(ReadModelStoreOptions options);  // throws when it cannot open
+  ~ReadModelStore() override;
+
+  std::optional<v1::OrderView> order(std::string_view order_id) const override;
+  std::optional<Page<v1::OrderView>> customer_orders(std::string_view customer_id, std::size_t limit,
+                                                     std::string_view cursor) const override;
+  std::optional<v1::ProductView> product(std::string_view sku) const override;
+  std::optional<Page<v1::ProductView>> products(std::size_t limit, std::string_view cursor) const override;
+  bool customer_exists(std::string_view customer_id) const override;
+  eventstore::PositionVector checkpoints() const override;
+  bool reached(const eventstore::PositionVector& position) const override;
+
+  // For the projector runtime.
+  rocksdb::DB& db() { return *db_; }
+  std::uint32_t partitions() const { return partitions_; }
+  std::uint64_t stored_checkpoint(const std::string& projection, std::uint32_t partition) const;
+  // Publishes how far every projection has folded a partition (after the batch is written).
+  void publish(std::uint32_t partition, std::uint64_t next_offset);
+  // Blocks until partition's published checkpoint reaches offset or the timeout passes.
+  bool wait_for(const eventstore::PositionVector& position, std::chrono::milliseconds timeout) const;
+
+ private:
+  std::optional<std::string> get(const std::string& key) const;
+
+  std::uint32_t partitions_;
+  std::unique_ptr<rocksdb::DB> db_;
+  std::unique_ptr<std::atomic<std::uint64_t>[]> applied_;
+  mutable std::mutex mutex_;
+  mutable std::condition_variable advanced_;
+};
+
+}  // namespace orderline::projections
