@@ -59,12 +59,10 @@ CrashRun run_until_power_cut(const std::string& dir, bool sync) {
             std::lock_guard lock(mutex);
             if (!fs->crashed() && reply.kind == commands::CommandReply::Kind::done && reply.outcome.accepted()) {
               run.acknowledged.insert(reply.outcome.command_id());
+              // Cut the power mid-stream, while later commands are still in flight.
+              if (run.acknowledged.size() == 1500) fs->crash();
             }
           });
-          if (i == 2000) {
-            std::lock_guard lock(mutex);
-            fs->crash();  // mid-stream, while other commands are in flight
-          }
         }
       });
     }
