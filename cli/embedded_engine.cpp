@@ -56,6 +56,18 @@ eventstore::PositionVector EmbeddedEngine::log_end() const {
   return end;
 }
 
+EmbeddedEngine::Health EmbeddedEngine::readiness(std::uint64_t max_lag) const {
+  if (!log_->find_outcome("readiness-probe")) return {false, "event log unreachable"};
+  std::uint64_t lag = 0;
+  const auto applied = read_models_->checkpoints();
+  for (const auto& [p, end] : log_end().offsets) {
+    const auto done = applied.offsets.count(p) ? applied.offsets.at(p) : 0;
+    lag += end > done ? end - done : 0;
+  }
+  if (lag > max_lag) return {false, "read models are " + std::to_string(lag) + " events behind the log"};
+  return {};
+}
+
 bool EmbeddedEngine::wait_for_read_models(std::chrono::milliseconds timeout) {
   const auto target = log_end();
   std::uint64_t total = 0;

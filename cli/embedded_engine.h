@@ -36,6 +36,13 @@ class EmbeddedEngine {
   commands::LocalCommandBus& bus() { return *bus_; }
   eventstore::PositionVector log_end() const;
 
+  struct Health {
+    bool ready = true;
+    std::string reason;
+  };
+  // Ready when the log answers and the read models are within max_lag events of it.
+  Health readiness(std::uint64_t max_lag = 100'000) const;
+
  private:
   EngineOptions options_;
   std::unique_ptr<eventstore::EmbeddedLog> log_;

@@ -70,7 +70,10 @@ int serve(const cli::ServeConfig& config) {
   services.bus = &engine.bus();
   services.read_models = &engine.read_models();
   services.log = &engine.log();
-  services.readiness = [] { return gateway::Readiness{true, ""}; };
+  services.readiness = [&engine] {
+    auto health = engine.readiness();
+    return gateway::Readiness{health.ready, health.reason};
+  };
   gateway::Server server(gateway_config, services);
   server.start();
 
