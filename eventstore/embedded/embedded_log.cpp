@@ -78,6 +78,10 @@ EmbeddedLog::EmbeddedLog(EmbeddedLogOptions options)
   rocksdb::ColumnFamilyOptions cf_options(db_options);
   cf_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   cf_options.compression = rocksdb::kLZ4Compression;
+  // Most outcome look-ups are misses (a new command id): a memtable bloom filter answers
+  // them without walking the skiplist.
+  cf_options.memtable_whole_key_filtering = true;
+  cf_options.memtable_prefix_bloom_size_ratio = 0.05;
 
   std::vector<rocksdb::ColumnFamilyDescriptor> families = {
       {rocksdb::kDefaultColumnFamilyName, cf_options},
