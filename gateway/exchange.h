@@ -1,0 +1,66 @@
+#pragma once
+// One HTTP request in flight, as the route handlers see it: a plain request, a plain
+// response, and the three ways back to the connection. Handlers never see Beast types, so
+// only session.cpp and listener.cpp pay for Beast's compile time.
+//
+// Threading: a handler starts on the connection's strand. It may answer at once
+// (ex->respond(...)) or later from any thread (respond hops onto the strand). Work that
+// must run on the strand again (e.g. after a CommandBus reply) goes through post(); timers
+// through after().
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "gateway/server.h"
+
+namespace orderline::gateway {
+
+struct Request {
+  std::string method;  // "GET", "POST", ... as sent
+  std::string target;  // raw request target
+  std::string path;    // encoded path, without the query
+  std::vector<std::string> segments;                         // percent-decoded path segments
+  std::vector<std::pair<std::string, std::string>> query;    // decoded query parameters
+  std::vector<std::pair<std::string, std::string>> headers;  // names lower-case
+  std::string body;
+  std::string request_id;  // X-Request-Id: the client's (if sane) or ours
+
+  // First header of that name (case-insensitive), if any.
+  std::optional<std::string_view> header(std::string_view name) const;
+  // First query parameter of that name, if any.
+  std::optional<std::string_view> query_param(std::string_view name) const;
+};
+
+struct Response {
+  unsigned status = 200;
+  std::string content_type = "application/json";
+  std::vector<std::pair<std::string, std::string>> headers;  // extra headers
+  std::string body;
+  bool close = false;  // close the connection after this response
+};
+
+struct Exchange {
+  Request request;
+  std::map<std::string, std::string, std::less<>> params;  // path template parameters
+  const GatewayConfig* config = nullptr;
+  const Services* services = nullptr;
+
+  // Answers the request; callable once, from any thread.
+  std::function<void(Response)> respond;
+  // Runs fn on the connection's strand.
+  std::function<void(std::function<void()>)> post;
+  // Runs fn on the connection's strand after a delay (a steady_timer, never a sleep).
+  std::function<void(std::chrono::milliseconds, std::function<void()>)> after;
+
+  const std::string& param(std::string_view name) const;
+};
+
+using ExchangePtr = std::shared_ptr<Exchange>;
+
+}  // namespace orderline::gateway

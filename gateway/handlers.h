@@ -1,0 +1,30 @@
+#pragma once
+// Route handlers, one per route of route_table() (router.cpp binds them).
+#include "gateway/exchange.h"
+
+namespace orderline::gateway::handlers {
+
+void healthz(const ExchangePtr& ex);
+void readyz(const ExchangePtr& ex);
+
+void list_products(const ExchangePtr& ex);
+void get_product(const ExchangePtr& ex);
+void create_product(const ExchangePtr& ex);
+void change_price(const ExchangePtr& ex);
+void restock(const ExchangePtr& ex);
+void discontinue(const ExchangePtr& ex);
+
+void register_customer(const ExchangePtr& ex);
+void customer_orders(const ExchangePtr& ex);
+
+void place_order(const ExchangePtr& ex);
+void get_order(const ExchangePtr& ex);
+void order_events(const ExchangePtr& ex);
+void cancel_order(const ExchangePtr& ex);
+void pay_order(const ExchangePtr& ex);
+void ship_order(const ExchangePtr& ex);
+void deliver_order(const ExchangePtr& ex);
+void request_return(const ExchangePtr& ex);
+void receive_return(const ExchangePtr& ex);
+
+}  // namespace orderline::gateway::handlers

@@ -1,0 +1,58 @@
+#pragma once
+// What the route handlers share: body parsing, staff auth, command submission with reply
+// mapping, and waiting for the read models to reach a position (after=TOKEN).
+#include <boost/json/value.hpp>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "gateway/exchange.h"
+#include "gateway/problem.h"
+#include "orderline/v1/commands.pb.h"
+
+namespace orderline::gateway {
+
+// The JSON body of a POST. Answers (and returns nullopt) on 415 (a body that is not
+// application/json), 400 malformed JSON, or 400 when a required body is missing. An absent
+// optional body reads as {}.
+std::optional<boost::json::value> read_json_body(const ExchangePtr& ex, bool required);
+
+// True for application/json (any case, parameters such as charset allowed).
+bool is_json_content_type(std::string_view content_type);
+
+// Staff routes: "Authorization: Bearer <admin token>". Answers 401/403 and returns false
+// when the caller is not staff.
+bool require_staff(const ExchangePtr& ex);
+
+// expected_version from If-Match (-1 when absent); answers 400 and returns nullopt when the
+// header is not a version.
+std::optional<std::int64_t> expected_version(const ExchangePtr& ex);
+
+// SHA-256 of method, path and the canonical body (plus `extra`, e.g. If-Match).
+std::string request_hash(const ExchangePtr& ex, const boost::json::value& body, std::string_view extra = {});
+
+// A command with the fields every route sets: ids, deadline, actor, correlation id, hash.
+v1::Command new_command(const ExchangePtr& ex, std::string command_id, std::string stream_id,
+                        std::int64_t expected_version, std::string_view actor, std::string hash);
+
+// Position token of an outcome: its partition's offset after the write.
+std::string outcome_position(const v1::CommandOutcome& outcome);
+
+// Submits to the bus and answers on the connection's strand: on_accepted builds the answer
+// of an accepted outcome; everything else becomes a problem (reply_problem). If the bus has
+// not replied by the command's deadline (plus a grace), answers 504 outcome_unknown.
+void submit_command(const ExchangePtr& ex, v1::Command command,
+                    std::function<Response(const v1::CommandOutcome&)> on_accepted);
+
+// Runs `then` on the strand once the read models have reached the position of the query's
+// `after` parameter (at once without one). Answers 400 for a bad token and 503
+// not_caught_up when config.read_wait runs out.
+void when_caught_up(const ExchangePtr& ex, std::function<void()> then);
+
+// `limit` query parameter: default 50, at most 200; answers 400 and returns nullopt when bad.
+std::optional<std::size_t> page_limit(const ExchangePtr& ex);
+
+// 200 (or status) with a JSON body.
+Response json_response(const boost::json::value& body, unsigned status = 200);
+
+}  // namespace orderline::gateway

@@ -1,0 +1,38 @@
+#pragma once
+// What the listener, the sessions and Server share: configuration, services, and the live
+// connections (so stop() can close idle ones and wait for busy ones).
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+
+#include "gateway/server.h"
+
+namespace orderline::gateway {
+
+class Connection {
+ public:
+  virtual ~Connection() = default;
+  // Asks the connection to close once its current request (if any) is answered. Any thread.
+  virtual void shutdown() = 0;
+};
+
+struct ServerState {
+  GatewayConfig config;
+  Services services;
+  std::atomic<bool> stopping{false};
+
+  std::mutex mutex;
+  std::condition_variable all_closed;  // notified when a connection ends
+  std::map<std::uint64_t, std::weak_ptr<Connection>> live;
+  std::uint64_t next_id = 1;
+
+  std::size_t connection_count() {
+    std::lock_guard lock(mutex);
+    return live.size();
+  }
+};
+
+}  // namespace orderline::gateway

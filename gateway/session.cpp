@@ -1,0 +1,267 @@
+#include "gateway/session.h"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/url/parse.hpp>
+#include <chrono>
+#include <optional>
+#include <vector>
+
+#include "gateway/problem.h"
+#include "gateway/request_ids.h"
+#include "gateway/routes.h"
+
+namespace orderline::gateway {
+namespace {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+using error_code = boost::system::error_code;
+
+constexpr std::size_t kHeaderLimit = 16 * 1024;
+constexpr std::chrono::seconds kWriteTimeout{30};
+constexpr std::chrono::seconds kDrainTimeout{2};
+
+class Session : public Connection, public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket&& socket, std::shared_ptr<ServerState> state)
+      : stream_(std::move(socket)), state_(std::move(state)) {}
+
+  ~Session() override {
+    std::lock_guard lock(state_->mutex);
+    state_->live.erase(id_);
+    state_->all_closed.notify_all();
+  }
+
+  void run() {
+    {
+      std::lock_guard lock(state_->mutex);
+      id_ = state_->next_id++;
+      state_->live.emplace(id_, weak_from_this());
+    }
+    net::dispatch(stream_.get_executor(), beast::bind_front_handler(&Session::do_read, shared_from_this()));
+  }
+
+  void shutdown() override {
+    net::post(stream_.get_executor(), [self = shared_from_this()] {
+      // Between requests: nothing to finish. Busy: on_write closes after the answer.
+      if (self->reading_) beast::get_lowest_layer(self->stream_).cancel();
+    });
+  }
+
+ private:
+  void do_read() {
+    if (state_->stopping.load()) return do_close();
+    parser_.emplace();
+    parser_->body_limit(state_->config.body_limit);
+    parser_->header_limit(kHeaderLimit);
+    stream_.expires_after(state_->config.idle_timeout);
+    reading_ = true;
+    http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&Session::on_read, shared_from_this()));
+  }
+
+  void on_read(error_code ec, std::size_t) {
+    reading_ = false;
+    if (ec == http::error::end_of_stream || ec == net::error::eof) return do_close();
+    if (ec == beast::error::timeout || ec == net::error::operation_aborted) return do_close();
+    started_ = std::chrono::steady_clock::now();
+    if (ec == http::error::body_limit) {
+      // The rest of the body is still coming: answer, then read and drop it before closing so
+      // the client sees the 413 instead of a reset.
+      begin_error_exchange();
+      drain_after_write_ = true;
+      auto r = problem(413, "payload_too_large",
+                       "the body exceeds " + std::to_string(state_->config.body_limit) + " bytes");
+      r.close = true;
+      return send(sequence_, std::move(r));
+    }
+    if (ec == http::error::header_limit) {
+      begin_error_exchange();
+      auto r = problem(431, "validation_failed", "the request headers are too large");
+      r.close = true;
+      return send(sequence_, std::move(r));
+    }
+    if (ec.category() == http::make_error_code(http::error::bad_method).category()) {
+      begin_error_exchange();
+      auto r = problem(400, "validation_failed", "malformed HTTP request: " + ec.message());
+      r.close = true;
+      return send(sequence_, std::move(r));
+    }
+    if (ec) return do_close();
+    handle_request(parser_->release());
+  }
+
+  // Sets up the bookkeeping of an answer to a request that did not parse.
+  void begin_error_exchange() {
+    ++sequence_;
+    responded_ = false;
+    version_ = 11;
+    keep_alive_ = false;
+    method_ = "-";
+    target_ = "-";
+    request_id_ = new_request_id();
+  }
+
+  void handle_request(http::request<http::string_body>&& req) {
+    ++sequence_;
+    responded_ = false;
+    version_ = req.version();
+    keep_alive_ = req.keep_alive();
+    method_ = std::string(req.method_string());
+    target_ = std::string(req.target());
+
+    auto ex = std::make_shared<Exchange>();
+    ex->config = &state_->config;
+    ex->services = &state_->services;
+    auto& request = ex->request;
+    request.method = method_;
+    request.target = target_;
+    for (const auto& field : req) {
+      std::string name(field.name_string());
+      for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      request.headers.emplace_back(std::move(name), std::string(field.value()));
+    }
+    request.body = std::move(req.body());
+    const auto client_id = request.header("x-request-id");
+    request.request_id = client_id && acceptable_request_id(*client_id) ? std::string(*client_id) : new_request_id();
+    request_id_ = request.request_id;
+
+    const std::uint64_t sequence = sequence_;
+    auto self = shared_from_this();
+    ex->respond = [self, sequence](Response r) {
+      net::dispatch(self->stream_.get_executor(), [self, sequence, r = std::move(r)]() mutable {
+        self->send(sequence, std::move(r));
+      });
+    };
+    ex->post = [self](std::function<void()> fn) { net::post(self->stream_.get_executor(), std::move(fn)); };
+    // Called on the strand only (handlers run there).
+    ex->after = [self, sequence](std::chrono::milliseconds delay, std::function<void()> fn) {
+      if (sequence != self->sequence_ || self->responded_) return;
+      auto timer = std::make_shared<net::steady_timer>(self->stream_.get_executor(), delay);
+      self->timers_.push_back(timer);
+      timer->async_wait([timer, fn = std::move(fn)](error_code ec) {
+        if (!ec) fn();
+      });
+    };
+
+    auto url = boost::urls::parse_origin_form(request.target);
+    if (!url) {
+      ex->respond(problem(400, "validation_failed", "malformed request target"));
+      return;
+    }
+    request.path = std::string(url->encoded_path());
+    for (auto segment : url->segments()) request.segments.push_back(std::string(segment));
+    for (auto param : url->params()) request.query.emplace_back(std::string(param.key), std::string(param.value));
+
+    try {
+      dispatch(ex);
+    } catch (const std::exception& e) {
+      spdlog::error("request {} {} failed: {}", method_, target_, e.what());
+      ex->respond(problem(500, "internal_error", "the server could not answer this request"));
+    }
+  }
+
+  void send(std::uint64_t sequence, Response r) {
+    if (sequence != sequence_ || responded_) return;  // a late second answer: dropped
+    responded_ = true;
+    for (auto& timer : timers_) timer->cancel();
+    timers_.clear();
+
+    res_ = {};
+    res_.version(version_);
+    res_.result(r.status);
+    res_.set(http::field::content_type, r.content_type);
+    res_.set("X-Request-Id", request_id_);
+    for (auto& [name, value] : r.headers) res_.set(name, value);
+    res_.body() = std::move(r.body);
+    res_.keep_alive(keep_alive_ && !r.close && !state_->stopping.load());
+    res_.prepare_payload();
+
+    const auto micros =
+        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started_).count();
+    spdlog::debug("http {} {} -> {} in {} us request_id={}", method_, target_, r.status, micros, request_id_);
+
+    stream_.expires_after(kWriteTimeout);
+    http::async_write(stream_, res_, beast::bind_front_handler(&Session::on_write, shared_from_this()));
+  }
+
+  void on_write(error_code ec, std::size_t) {
+    if (ec) return do_close();
+    if (drain_after_write_) return do_drain();
+    if (!res_.keep_alive()) return do_close();
+    do_read();
+  }
+
+  void do_drain() {
+    error_code ignored;
+    beast::get_lowest_layer(stream_).socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream_.expires_after(kDrainTimeout);
+    drain_buffer_.resize(16 * 1024);
+    stream_.async_read_some(net::buffer(drain_buffer_), beast::bind_front_handler(&Session::on_drain, shared_from_this()));
+  }
+
+  void on_drain(error_code ec, std::size_t bytes) {
+    drained_ += bytes;
+    // Bounded: a client that never stops sending is cut off.
+    if (ec || drained_ > 64 * state_->config.body_limit + (1u << 20)) return do_close();
+    stream_.async_read_some(net::buffer(drain_buffer_), beast::bind_front_handler(&Session::on_drain, shared_from_this()));
+  }
+
+  void do_close() {
+    for (auto& timer : timers_) timer->cancel();
+    timers_.clear();
+    error_code ignored;
+    beast::get_lowest_layer(stream_).socket().shutdown(tcp::socket::shutdown_send, ignored);
+    beast::get_lowest_layer(stream_).socket().close(ignored);
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::shared_ptr<ServerState> state_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  http::response<http::string_body> res_;
+  std::vector<std::shared_ptr<net::steady_timer>> timers_;
+  std::vector<char> drain_buffer_;
+  std::size_t drained_ = 0;
+  std::uint64_t id_ = 0;
+  std::uint64_t sequence_ = 0;  // which request the connection is answering
+  bool responded_ = true;
+  bool reading_ = false;
+  bool drain_after_write_ = false;
+  unsigned version_ = 11;
+  bool keep_alive_ = true;
+  std::string method_;
+  std::string target_;
+  std::string request_id_;
+  std::chrono::steady_clock::time_point started_;
+};
+
+}  // namespace
+
+void start_session(tcp::socket socket, std::shared_ptr<ServerState> state) {
+  std::make_shared<Session>(std::move(socket), std::move(state))->run();
+}
+
+void reject_connection(tcp::socket socket) {
+  auto body = problem(503, "too_many_connections", "the server has too many open connections").body;
+  auto text = std::make_shared<std::string>(
+      "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/problem+json\r\nRetry-After: 1\r\n"
+      "Connection: close\r\nContent-Length: " +
+      std::to_string(body.size()) + "\r\n\r\n" + body);
+  auto shared = std::make_shared<tcp::socket>(std::move(socket));
+  net::async_write(*shared, net::buffer(*text), [shared, text](error_code, std::size_t) {
+    error_code ignored;
+    shared->shutdown(tcp::socket::shutdown_send, ignored);
+    shared->close(ignored);
+  });
+}
+
+}  // namespace orderline::gateway
