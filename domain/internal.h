@@ -1,0 +1,42 @@
+#pragma once
+// Helpers shared by the aggregates of this folder; not part of the domain's interface.
+// Each aggregate exposes one decide and one evolve function; aggregate.cpp dispatches on
+// the stream's state and owns the version bump, so the aggregates never have to.
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "domain/aggregate.h"
+
+namespace orderline::domain::internal {
+
+Decision reject(std::string code, std::string detail, std::string field = {});
+Decision emit(v1::EventPayload event);
+// Accepted with nothing to record: the command asked for what is already true.
+Decision no_op();
+
+v1::Transition transition(std::string_view machine, std::string_view from, std::string_view to);
+
+// The part of a stream id after its aggregate prefix ("order-42" -> "42").
+std::string_view stream_key(std::string_view stream_id, std::string_view prefix);
+
+// The name of a command's body ("ship_order"), for rejection details.
+std::string command_name(const v1::Command& command);
+// A command the aggregate has no handler for: the caller sent it to the wrong stream.
+Decision wrong_aggregate(const v1::Command& command, std::string_view aggregate);
+
+// An id carried in a command body must name the stream it was sent to (empty: implied by
+// the stream). Returns a rejection when it names another one.
+std::optional<Rejection> check_body_id(std::string_view body_id, std::string_view state_id,
+                                       std::string_view field);
+
+Decision decide_order(const OrderState& state, const v1::Command& command, const DecideContext& ctx);
+void evolve_order(OrderState& state, const v1::EventPayload& event);
+
+Decision decide_product(const ProductState& state, const v1::Command& command, const DecideContext& ctx);
+void evolve_product(ProductState& state, const v1::EventPayload& event);
+
+Decision decide_customer(const CustomerState& state, const v1::Command& command);
+void evolve_customer(CustomerState& state, const v1::EventPayload& event);
+
+}  // namespace orderline::domain::internal
