@@ -256,7 +256,7 @@ TEST(GatewayJson, EventDataKeepsIntegersAsNumbers) {
   ASSERT_TRUE(item);
   EXPECT_EQ(item->at("type").as_string(), "OrderPlaced");
   EXPECT_EQ(item->at("position").as_string(), "p1.x");
-  EXPECT_EQ(item->at("stream_version").as_uint64(), 1u);
+  EXPECT_EQ(item->at("stream_version").to_number<std::int64_t>(), 1);
   const auto& data = item->at("data").as_object();
   EXPECT_EQ(data.at("order_id").as_string(), "o1");
   EXPECT_EQ(data.at("total").at("amount_minor").as_int64(), 5'000'000'000);
