@@ -33,14 +33,34 @@ EmbeddedEngine::~EmbeddedEngine() { stop(); }
 
 void EmbeddedEngine::start() {
   projector_->start();
+  // The read models answer first (DESIGN rule 7). A product or customer created a moment
+  // ago may not be projected yet; its stream in the log is then the authority, so a client
+  // that registers and orders at once is not refused because the projector is a step behind.
   auto* store = read_models_.get();
+  auto* log = log_.get();
   commands::Lookups lookups;
-  lookups.catalogue = [store](std::string_view sku) -> std::optional<domain::ProductSnapshot> {
-    auto view = store->product(sku);
-    if (!view) return std::nullopt;
-    return domain::ProductSnapshot{view->sku(), view->name(), view->price(), view->active()};
+  lookups.catalogue = [store, log](std::string_view sku) -> std::optional<domain::ProductSnapshot> {
+    if (auto view = store->product(sku)) {
+      return domain::ProductSnapshot{view->sku(), view->name(), view->price(), view->active()};
+    }
+    auto records = log->read_stream(domain::product_stream(sku));
+    if (!records || records.value->empty()) return std::nullopt;
+    auto state = domain::initial_state(domain::product_stream(sku));
+    v1::EventEnvelope envelope;
+    v1::EventPayload event;
+    for (const auto& record : *records.value) {
+      if (envelope.ParseFromString(record.value) && event.ParseFromString(envelope.payload())) {
+        domain::evolve(state, event);
+      }
+    }
+    const auto& product = std::get<domain::ProductState>(state);
+    return domain::ProductSnapshot{product.sku, product.name, product.price, product.active};
   };
-  lookups.customer_exists = [store](std::string_view id) { return store->customer_exists(id); };
+  lookups.customer_exists = [store, log](std::string_view id) {
+    if (store->customer_exists(id)) return true;
+    auto records = log->read_stream(domain::customer_stream(id));
+    return records && !records.value->empty();
+  };
   lookups.now_us = system_now_us;
   bus_ = std::make_unique<commands::LocalCommandBus>(*log_, std::move(lookups), options_.bus);
 }
