@@ -250,18 +250,43 @@ void start_session(tcp::socket socket, std::shared_ptr<ServerState> state) {
   std::make_shared<Session>(std::move(socket), std::move(state))->run();
 }
 
+namespace {
+
+// Writes a canned answer, then reads (and drops) what the client sends until it closes or a
+// short deadline passes, so the answer is not lost to a reset.
+struct Rejection : std::enable_shared_from_this<Rejection> {
+  explicit Rejection(tcp::socket&& socket) : stream(std::move(socket)) {}
+
+  void run(std::string text) {
+    answer = std::move(text);
+    stream.expires_after(kDrainTimeout);
+    net::async_write(stream, net::buffer(answer), [self = shared_from_this()](error_code ec, std::size_t) {
+      if (ec) return;
+      error_code ignored;
+      self->stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+      self->drain();
+    });
+  }
+
+  void drain() {
+    stream.async_read_some(net::buffer(scratch), [self = shared_from_this()](error_code ec, std::size_t) {
+      if (!ec) self->drain();
+    });
+  }
+
+  beast::tcp_stream stream;
+  std::string answer;
+  char scratch[4096];
+};
+
+}  // namespace
+
 void reject_connection(tcp::socket socket) {
   auto body = problem(503, "too_many_connections", "the server has too many open connections").body;
-  auto text = std::make_shared<std::string>(
-      "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/problem+json\r\nRetry-After: 1\r\n"
-      "Connection: close\r\nContent-Length: " +
-      std::to_string(body.size()) + "\r\n\r\n" + body);
-  auto shared = std::make_shared<tcp::socket>(std::move(socket));
-  net::async_write(*shared, net::buffer(*text), [shared, text](error_code, std::size_t) {
-    error_code ignored;
-    shared->shutdown(tcp::socket::shutdown_send, ignored);
-    shared->close(ignored);
-  });
+  std::make_shared<Rejection>(std::move(socket))
+      ->run("HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/problem+json\r\nRetry-After: 1\r\n"
+            "Connection: close\r\nContent-Length: " +
+            std::to_string(body.size()) + "\r\n\r\n" + body);
 }
 
 }  // namespace orderline::gateway

@@ -204,8 +204,10 @@ class GatewayServer : public ::testing::Test {
   void SetUp() override { start(); }
   void TearDown() override { stop(); }
 
-  void start(std::string admin_token = kToken, std::chrono::milliseconds read_wait = std::chrono::milliseconds(100)) {
+  void start(std::string admin_token = kToken, std::chrono::milliseconds read_wait = std::chrono::milliseconds(100),
+             std::size_t max_connections = 64) {
     GatewayConfig config;
+    config.max_connections = max_connections;
     config.port = 0;
     config.threads = 2;
     config.body_limit = 4096;
@@ -638,6 +640,16 @@ TEST_F(GatewayServer, StaffRoutesRefuseWithoutAConfiguredToken) {
   auto r = post("/api/v1/admin/products/X/restock", R"({"quantity":1})", {{"Authorization", "Bearer "}});
   expect_problem(r, 403, "forbidden");
   EXPECT_EQ(r.json().at("detail").as_string(), "no admin token configured");
+}
+
+TEST_F(GatewayServer, ConnectionsBeyondTheLimitGet503) {
+  stop();
+  start(kToken, std::chrono::milliseconds(100), 1);
+  ASSERT_EQ(client->get("/healthz").status, 200u);  // holds the one connection
+  auto r = testing::send_raw(server->port(), "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_EQ(r.status, 503u);
+  EXPECT_EQ(r.code(), "too_many_connections");
+  EXPECT_EQ(client->get("/healthz").status, 200u);
 }
 
 TEST_F(GatewayServer, StopsWithIdleKeepAliveConnectionsOpen) {
