@@ -112,7 +112,10 @@ HttpResponse HttpClient::request(std::string_view method, std::string_view targe
   req.body() = std::string(body);
   req.prepare_payload();
 
-  // A kept-alive connection may have been closed by the server since: retry once on a new one.
+  // A kept-alive connection may have been closed by the server since: retry once on a new
+  // one, but only requests that are safe to send twice (GET/HEAD, or with an Idempotency-Key).
+  bool retryable = method == "GET" || method == "HEAD";
+  for (const auto& [name, value] : headers) retryable = retryable || iequals(name, "idempotency-key");
   for (int attempt = 0;; ++attempt) {
     const bool fresh = !impl_->stream.has_value();
     if (fresh) {
@@ -129,7 +132,7 @@ HttpResponse HttpClient::request(std::string_view method, std::string_view targe
     if (!ec) http::read(*impl_->stream, impl_->buffer, parser, ec);
     if (ec) {
       impl_->stream.reset();
-      if (!fresh && attempt == 0) continue;
+      if (!fresh && attempt == 0 && retryable) continue;
       throw std::runtime_error("HTTP " + std::string(method) + " " + std::string(target) + ": " + ec.message());
     }
     auto res = parser.release();

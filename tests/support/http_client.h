@@ -41,7 +41,9 @@ class HttpClient {
   HttpClient& operator=(const HttpClient&) = delete;
 
   // A body is sent with Content-Type: application/json unless `headers` names a
-  // Content-Type (an empty value sends none). Throws on connection errors.
+  // Content-Type (an empty value sends none). Throws on connection errors. When a reused
+  // keep-alive connection fails, GET/HEAD and requests with an Idempotency-Key are sent once
+  // more on a new connection; others throw (they may have been acted on).
   HttpResponse request(std::string_view method, std::string_view target, std::string_view body = {},
                        const HeaderList& headers = {});
 
