@@ -65,6 +65,26 @@ class Session : public Connection, public std::enable_shared_from_this<Session> 
     parser_->header_limit(kHeaderLimit);
     stream_.expires_after(state_->config.idle_timeout);
     reading_ = true;
+    http::async_read_header(stream_, buffer_, *parser_,
+                            beast::bind_front_handler(&Session::on_read_header, shared_from_this()));
+  }
+
+  // Header read (a declared body over the limit already fails here). Clients that ask with
+  // "Expect: 100-continue" (curl does for bodies over 1 KiB) are told to go on.
+  void on_read_header(error_code ec, std::size_t bytes) {
+    if (ec || parser_->is_done()) return on_read(ec, bytes);
+    const auto expect = parser_->get()[http::field::expect];
+    if (beast::iequals(expect, "100-continue")) {
+      continue_ = {http::status::continue_, parser_->get().version()};
+      return http::async_write(stream_, continue_, [self = shared_from_this()](error_code ec, std::size_t) {
+        if (ec) return self->do_close();
+        self->read_body();
+      });
+    }
+    read_body();
+  }
+
+  void read_body() {
     http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&Session::on_read, shared_from_this()));
   }
 
@@ -108,6 +128,14 @@ class Session : public Connection, public std::enable_shared_from_this<Session> 
     method_ = "-";
     target_ = "-";
     request_id_ = new_request_id();
+    if (parser_ && parser_->is_header_done()) {
+      const auto& req = parser_->get();
+      version_ = req.version();
+      method_ = std::string(req.method_string());
+      target_ = std::string(req.target());
+      const auto id = req["X-Request-Id"];
+      if (acceptable_request_id(id)) request_id_ = std::string(id);
+    }
   }
 
   void handle_request(http::request<http::string_body>&& req) {
@@ -228,6 +256,7 @@ class Session : public Connection, public std::enable_shared_from_this<Session> 
   std::shared_ptr<ServerState> state_;
   std::optional<http::request_parser<http::string_body>> parser_;
   http::response<http::string_body> res_;
+  http::response<http::empty_body> continue_;
   std::vector<std::shared_ptr<net::steady_timer>> timers_;
   std::vector<char> drain_buffer_;
   std::size_t drained_ = 0;
@@ -285,7 +314,7 @@ void reject_connection(tcp::socket socket) {
   auto body = problem(503, "too_many_connections", "the server has too many open connections").body;
   std::make_shared<Rejection>(std::move(socket))
       ->run("HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/problem+json\r\nRetry-After: 1\r\n"
-            "Connection: close\r\nContent-Length: " +
+            "X-Request-Id: " + new_request_id() + "\r\nConnection: close\r\nContent-Length: " +
             std::to_string(body.size()) + "\r\n\r\n" + body);
 }
 
