@@ -1,0 +1,244 @@
+#include "projections/postgres/postgres_projector.h"
+
+#include <pqxx/pqxx>
+#include <spdlog/spdlog.h>
+
+#include <set>
+#include <stdexcept>
+
+#include "projections/postgres/migrations.h"
+#include "projections/postgres/order_fold.h"
+#include "projections/postgres/read_model_writer.h"
+
+namespace orderline::projections::pg {
+namespace {
+
+struct Decoded {
+  const eventstore::LogRecord* record;
+  v1::EventEnvelope envelope;
+  v1::EventPayload event;
+};
+
+}  // namespace
+
+PostgresProjector::PostgresProjector(const eventstore::EventLog& log, PostgresProjectorOptions options)
+    : log_(log), options_(std::move(options)), id_{options_.projection, options_.version} {
+  if (options_.dsn.empty()) throw std::invalid_argument("PostgreSQL projector: no connection string");
+  if (options_.version != 1) {
+    throw std::invalid_argument("PostgreSQL projector: only version 1 of the read models exists");
+  }
+  if (options_.batch_size == 0) throw std::invalid_argument("PostgreSQL projector: batch_size must be positive");
+  checkpoints_.assign(log_.partition_count(), 0);
+}
+
+PostgresProjector::~PostgresProjector() { stop(); }
+
+void PostgresProjector::start() {
+  running_.store(true);
+  thread_ = std::thread([this] { run(); });
+}
+
+void PostgresProjector::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    running_.store(false);
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+PostgresProjector::Health PostgresProjector::health() const {
+  std::lock_guard lock(mutex_);
+  return health_;
+}
+
+std::vector<std::uint64_t> PostgresProjector::checkpoints() const {
+  std::lock_guard lock(mutex_);
+  return checkpoints_;
+}
+
+bool PostgresProjector::sleep_for(std::chrono::milliseconds duration) {
+  std::unique_lock lock(mutex_);
+  wake_.wait_for(lock, duration, [this] { return !running_.load(); });
+  return running_.load();
+}
+
+void PostgresProjector::record_failure(const std::exception& error) {
+  connection_.reset();  // whatever broke, the next attempt starts from a fresh connection
+  std::lock_guard lock(mutex_);
+  health_.connected = false;
+  health_.error = error.what();
+}
+
+void PostgresProjector::record_success() {
+  std::lock_guard lock(mutex_);
+  health_.connected = true;
+  health_.error.clear();
+}
+
+void PostgresProjector::connect() {
+  auto connection = std::make_unique<pqxx::connection>(options_.dsn);
+  // Names the session in pg_stat_activity, for operators (and the reconnect test).
+  pqxx::nontransaction(*connection).exec("SET application_name = 'orderline-projector'");
+  apply_migrations(*connection);
+  prepare_checkpoint_statements(*connection);
+  prepare_read_model_statements(*connection);
+  // The stored checkpoints are the truth: after a lost COMMIT only they tell whether it landed.
+  auto stored = load_checkpoints(*connection, id_, log_.partition_count());
+  connection_ = std::move(connection);
+  {
+    std::lock_guard lock(mutex_);
+    checkpoints_ = std::move(stored);
+  }
+  record_success();
+  spdlog::info("postgres projector {} v{}: connected", id_.name, id_.version);
+}
+
+PostgresProjector::Step PostgresProjector::step() {
+  const auto partitions = log_.partition_count();
+  std::vector<eventstore::LogRecord> records;
+  std::vector<CheckpointAdvance> advances;
+  for (std::uint32_t i = 0; i < partitions && records.size() < options_.batch_size; ++i) {
+    const auto p = (first_partition_ + i) % partitions;
+    const auto from = checkpoints_[p];
+    if (from >= log_.end_offset(p)) continue;
+    auto read = log_.read(p, from, options_.batch_size - records.size());
+    if (!read) throw std::runtime_error("cannot read partition " + std::to_string(p) + ": " + read.detail);
+    if (read.value->empty()) continue;
+    advances.push_back({p, from, read.value->back().offset + 1});
+    records.insert(records.end(), std::make_move_iterator(read.value->begin()),
+                   std::make_move_iterator(read.value->end()));
+  }
+  first_partition_ = (first_partition_ + 1) % partitions;
+  if (records.empty()) return Step::idle;
+
+  std::vector<Decoded> events;
+  events.reserve(records.size());
+  std::set<std::string> placed, to_load;
+  for (const auto& record : records) {
+    Decoded d{&record, {}, {}};
+    if (!d.envelope.ParseFromString(record.value) || !d.event.ParseFromString(d.envelope.payload())) {
+      // Undecodable: skipped like the RocksDB projector does (dead letters: a later issue).
+      spdlog::error("postgres projector: undecodable event at {}/{}: skipped", record.partition, record.offset);
+      continue;
+    }
+    const auto order_id = OrderFold::order_id_of(d.envelope.stream_id());
+    if (d.event.event_case() == v1::EventPayload::kOrderPlaced) placed.insert(order_id);
+    else if (OrderFold::moves_an_order(d.event) && !placed.count(order_id)) to_load.insert(order_id);
+    events.push_back(std::move(d));
+  }
+
+  pqxx::work tx(*connection_, "batch");
+  // First, so a competing projector blocks on the checkpoint rows rather than on read-model rows.
+  if (!advance_checkpoints(tx, id_, advances)) {
+    tx.abort();
+    report_fence(advances);
+    return Step::fenced;
+  }
+  OrderFold fold;
+  for (auto& order : load_orders(tx, {to_load.begin(), to_load.end()})) fold.preload(std::move(order));
+  for (const auto& d : events) fold.apply(EventContext{*d.record, d.envelope, d.event});
+  write_changes(tx, fold.take());
+  tx.commit();
+
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& a : advances) checkpoints_[a.partition] = a.next;
+    health_.connected = true;
+    health_.error.clear();
+  }
+  applied_events_.fetch_add(records.size());
+  return Step::applied;
+}
+
+void PostgresProjector::report_fence(const std::vector<CheckpointAdvance>& advances) {
+  std::string detail;
+  try {
+    // For the log line only: which checkpoint moved, and to where.
+    const auto stored = load_checkpoints(*connection_, id_, log_.partition_count());
+    for (const auto& a : advances) {
+      if (stored[a.partition] != a.expected) {
+        detail += fmt::format(" partition {}: expected {}, stored {};", a.partition, a.expected, stored[a.partition]);
+      }
+    }
+  } catch (const std::exception& e) {
+    detail = std::string(" (cannot read the stored checkpoints: ") + e.what() + ")";
+  }
+  const auto message = fmt::format(
+      "fenced: another projector advanced the checkpoints of {} v{} ({}); this one stopped and applied nothing",
+      id_.name, id_.version, detail.empty() ? "no detail" : detail.substr(1));
+  spdlog::error("postgres projector: {}", message);
+  std::lock_guard lock(mutex_);
+  health_.fenced = true;
+  health_.error = message;
+}
+
+PostgresProjector::CatchUpResult PostgresProjector::connect_only() {
+  CatchUpResult result;
+  try {
+    if (!connection_) connect();
+    result.ok = true;
+  } catch (const std::exception& e) {
+    record_failure(e);
+    result.error = e.what();
+  }
+  return result;
+}
+
+PostgresProjector::CatchUpResult PostgresProjector::catch_up() {
+  CatchUpResult result;
+  const auto before = applied_events_.load();
+  try {
+    if (!connection_) connect();
+    for (;;) {
+      const auto outcome = step();
+      if (outcome == Step::idle) break;
+      if (outcome == Step::fenced) {
+        result.fenced = true;
+        result.error = health().error;
+        result.events = applied_events_.load() - before;
+        return result;
+      }
+    }
+    result.ok = true;
+  } catch (const std::exception& e) {
+    record_failure(e);
+    result.error = e.what();
+  }
+  result.events = applied_events_.load() - before;
+  return result;
+}
+
+void PostgresProjector::run() {
+  auto backoff = options_.min_backoff;
+  auto last_contact = std::chrono::steady_clock::now();
+  std::vector<std::uint64_t> ends(log_.partition_count(), 0);
+  while (running_.load()) {
+    try {
+      if (!connection_) connect();
+      const auto outcome = step();
+      backoff = options_.min_backoff;
+      if (outcome == Step::fenced) return;  // for good: an operator has to look at it
+      if (outcome == Step::applied) {
+        last_contact = std::chrono::steady_clock::now();
+        continue;
+      }
+      // Idle. An idle connection does not notice a server that went away, so check it now and
+      // then: /readyz should say so before the next event needs it.
+      if (std::chrono::steady_clock::now() - last_contact >= options_.ping_interval) {
+        pqxx::nontransaction(*connection_).exec("SELECT 1");
+        record_success();
+        last_contact = std::chrono::steady_clock::now();
+      }
+      for (std::uint32_t p = 0; p < log_.partition_count(); ++p) ends[p] = log_.end_offset(p);
+      log_.wait_any(ends, std::chrono::milliseconds(100));
+    } catch (const std::exception& e) {
+      spdlog::warn("postgres projector: {}; retrying in {} ms", e.what(), backoff.count());
+      record_failure(e);
+      if (!sleep_for(backoff)) return;
+      backoff = std::min(backoff * 2, options_.max_backoff);
+    }
+  }
+}
+
+}  // namespace orderline::projections::pg
