@@ -13,6 +13,7 @@
 #include <map>
 #include <pqxx/pqxx>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "tests/support/engine_fixture.h"
@@ -137,6 +138,51 @@ class PostgresTest : public ::testing::Test {
     if (receive) *command.mutable_receive_return() = body;
     else *command.mutable_request_return() = body;
     return command;
+  }
+
+  // Orders first..first+count-1 of a mixed workload across customers, days and partitions:
+  // some only placed, some paid, some delivered, some cancelled. Returns the events written.
+  std::uint64_t run_workload(int first, int count) {
+    constexpr std::int64_t kStart = 1'764'000'000'000'000, kHour = 3'600'000'000;
+    std::uint64_t events = 0;
+    for (int i = first; i < first + count; ++i) {
+      const auto id = "w" + std::to_string(i);
+      const auto at = kStart + i * 7 * kHour;  // spreads placements over many days
+      std::vector<std::pair<std::string, int>> lines{{"SKU-1", 1 + i % 3}};
+      if (i % 2) lines.emplace_back("SKU-2", 1 + i % 5);
+      run(place_order(id, "cust-" + std::to_string(i % 7), lines), at);
+      ++events;
+      std::vector<std::string> actions;
+      if (i % 4 == 1) actions = {"pay"};
+      if (i % 4 == 2) actions = {"pay", "ship", "deliver"};
+      if (i % 4 == 3) actions = {"cancel"};
+      for (const auto& action : actions) run(order_action(id, action), at + kHour), ++events;
+    }
+    return events;
+  }
+
+  std::uint64_t log_events() const {
+    std::uint64_t total = 0;
+    for (std::uint32_t p = 0; p < kPartitions; ++p) total += log_.end_offset(p);
+    return total;
+  }
+
+  // Waits (bounded, as a guard against hanging, not as an assertion on speed) until the
+  // checkpoints stored in `dsn` cover the whole log.
+  bool wait_for_checkpoints(const std::string& dsn, std::chrono::seconds timeout = std::chrono::seconds(120)) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    const auto target = std::to_string(log_events());
+    while (std::chrono::steady_clock::now() < deadline) {
+      try {
+        if (query_value(dsn, "SELECT coalesce(sum(next_offset), 0) FROM orderline.projection_checkpoints") == target) {
+          return true;
+        }
+      } catch (const std::exception&) {
+        // The server is down or the schema not there yet: keep waiting.
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return false;
   }
 
   std::string server_;
