@@ -15,6 +15,8 @@
 // The log lives in a fresh directory under $ORDERLINE_BENCH_DIR (default: the system temporary
 // directory); put it on the disk you want to measure, never on tmpfs (fsync would be free).
 #include <benchmark/benchmark.h>
+#include <sys/resource.h>
+
 #include <boost/uuid/random_generator.hpp>
 #include <boost/uuid/uuid_io.hpp>
 
@@ -98,9 +100,19 @@ commands::Lookups bench_lookups() {
   return lookups;
 }
 
+// CPU seconds used so far by every thread of this process.
+double process_cpu_seconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
+using UuidGenerator = boost::uuids::basic_random_generator<std::mt19937_64>;
+
 // What the gateway would submit for POST /orders: a new order id, a command id, the stream of
 // the order, any version, and the hash of the request body.
-std::vector<v1::Command> make_orders(std::size_t count, boost::uuids::random_generator& uuid) {
+std::vector<v1::Command> make_orders(std::size_t count, UuidGenerator& uuid) {
   static const char* const skus[] = {"COFFEE-1KG", "TEA-GREEN-250", "MUG-CLASSIC", "GRINDER-HAND"};
   std::vector<v1::Command> commands;
   commands.reserve(count);
@@ -179,12 +191,15 @@ void run_place_orders(benchmark::State& state, commands::LocalBusOptions options
     return;
   }
   commands::LocalCommandBus bus(log, bench_lookups(), options);
-  boost::uuids::random_generator uuid;
+  std::mt19937_64 random(std::random_device{}());
+  UuidGenerator uuid(random);
   Flight flight;
+  double cpu_seconds = 0;  // of the whole process, inside the timed part only
 
   for (auto _ : state) {
     state.PauseTiming();
     auto commands = make_orders(kOrdersPerIteration, uuid);
+    const double cpu_before = process_cpu_seconds();
     state.ResumeTiming();
     for (auto& command : commands) {
       flight.wait_below(kWindow);
@@ -192,6 +207,7 @@ void run_place_orders(benchmark::State& state, commands::LocalBusOptions options
       bus.submit(std::move(command), [&flight](commands::CommandReply reply) { flight.reply(reply); });
     }
     flight.wait_all();
+    cpu_seconds += process_cpu_seconds() - cpu_before;
     if (flight.refused.load() != 0 || flight.rejected.load() != 0) {
       std::lock_guard lock(flight.mutex);
       std::cerr << "command_bus_bench: " << flight.refused.load() << " refused and " << flight.rejected.load()
@@ -202,6 +218,10 @@ void run_place_orders(benchmark::State& state, commands::LocalBusOptions options
   }
   bus.drain_and_stop();
   state.SetItemsProcessed(static_cast<std::int64_t>(flight.accepted.load()));
+  // CPU per command explains the ceiling: on C cores no more than C / cpu_per_command fit.
+  const double accepted = static_cast<double>(std::max<std::uint64_t>(flight.accepted.load(), 1));
+  state.counters["cpu_us_per_command"] = cpu_seconds * 1e6 / accepted;
+  state.counters["cpu_cores_used"] = benchmark::Counter(cpu_seconds, benchmark::Counter::kIsRate);
   state.counters["partitions"] = kPartitions;
   state.counters["max_batch"] = static_cast<double>(options.max_batch);
   state.counters["window"] = kWindow;
