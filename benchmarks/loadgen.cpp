@@ -22,6 +22,7 @@
 #include <boost/json.hpp>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -88,7 +89,8 @@ std::optional<asio::ip::address> loopback_address(const std::string& host) {
 
 struct Stats {
   std::vector<std::uint32_t> latencies_us;  // of measured requests, including errors
-  std::map<std::string, std::uint64_t> status_counts;
+  std::array<std::uint64_t, 600> http_status{};          // by HTTP status code
+  std::map<std::string, std::uint64_t> status_counts;  // everything else (transport_error, ...)
   std::uint64_t ok = 0;          // 2xx answers received inside the window (throughput)
   std::uint64_t requests = 0;    // measured requests that got an answer
   std::uint64_t errors = 0;      // non-2xx, transport errors, timeouts, incomplete
@@ -97,6 +99,7 @@ struct Stats {
 
   void merge(const Stats& other) {
     latencies_us.insert(latencies_us.end(), other.latencies_us.begin(), other.latencies_us.end());
+    for (std::size_t i = 0; i < http_status.size(); ++i) http_status[i] += other.http_status[i];
     for (const auto& [k, v] : other.status_counts) status_counts[k] += v;
     ok += other.ok;
     requests += other.requests;
@@ -264,7 +267,11 @@ class Session : public std::enable_shared_from_this<Session> {
     // the requests due inside it (answered possibly later, during the grace period).
     if (success && run_.measured(now)) stats_.ok++;
     if (run_.measured(intended_)) {
-      stats_.status_counts[std::to_string(status)]++;
+      if (status < stats_.http_status.size()) {
+        stats_.http_status[status]++;
+      } else {
+        stats_.status_counts[std::to_string(status)]++;
+      }
       stats_.requests++;
       if (!success) stats_.errors++;
       stats_.latencies_us.push_back(micros(now - intended_));
@@ -554,6 +561,9 @@ int main(int argc, char** argv) {
   std::sort(total.latencies_us.begin(), total.latencies_us.end());
 
   json::object status_counts;
+  for (std::size_t i = 0; i < total.http_status.size(); ++i) {
+    if (total.http_status[i] != 0) status_counts[std::to_string(i)] = total.http_status[i];
+  }
   for (const auto& [k, v] : total.status_counts) status_counts[k] = v;
   if (total.incomplete > 0) status_counts["incomplete"] = total.incomplete;
   json::object out;
