@@ -65,6 +65,9 @@ std::string PartitionProcessor::new_event_id() {
 std::vector<CommandReply> PartitionProcessor::process(const std::vector<v1::Command>& commands) {
   Working work;
   work.next_offset = log_.end_offset(partition_);
+  // Outcomes carry predicted positions (end + records so far); a log whose offsets differ
+  // from the prediction (Kafka: transaction markers take offsets) translates them.
+  work.batch.predicted_first_offset = work.next_offset;
   work.now_us = lookups_.now_us();
 
   std::vector<CommandReply> replies;
@@ -87,6 +90,24 @@ std::vector<CommandReply> PartitionProcessor::process(const std::vector<v1::Comm
     return replies;
   }
   for (auto& [stream_id, state] : work.states) cache_.put(stream_id, std::move(state));
+  // Replies carry the positions the log stored with the outcomes (equal to the prediction in
+  // the embedded log). Keyed by command id so an in-batch retry's reply, a copy of the
+  // first outcome, gets the same position.
+  const auto& stored = appended.value->outcome_offsets;
+  if (stored.size() == work.batch.outcomes.size()) {
+    std::unordered_map<std::string_view, std::pair<std::uint64_t, std::uint64_t>> moved;
+    for (std::size_t j = 0; j < stored.size(); ++j) {
+      const auto& outcome = work.batch.outcomes[j];
+      if (outcome.offset() != stored[j]) moved.emplace(outcome.command_id(), std::pair{outcome.offset(), stored[j]});
+    }
+    for (auto& reply : replies) {
+      auto it = moved.find(reply.outcome.command_id());
+      if (reply.kind == CommandReply::Kind::done && it != moved.end() &&
+          reply.outcome.partition() == partition_ && reply.outcome.offset() == it->second.first) {
+        reply.outcome.set_offset(it->second.second);
+      }
+    }
+  }
   return replies;
 }
 

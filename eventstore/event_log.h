@@ -33,14 +33,29 @@ struct NewRecord {
 struct AppendBatch {
   std::vector<NewRecord> records;
   std::vector<v1::CommandOutcome> outcomes;
+  // The offset the writer assumed records[0] would get when it wrote the outcomes' offsets
+  // (end_offset() before the batch). Outcome offsets of this partition are positions after
+  // the k-th record of the batch (predicted_first_offset + k). A log whose real offsets can
+  // differ from the prediction (Kafka: transaction markers take offsets, and the last stable
+  // offset may lag a just-committed marker) translates each outcome's offset to the real
+  // position after that record before storing it; the embedded log assigns exactly the
+  // predicted offsets. Unset: outcome offsets are stored as given.
+  std::optional<std::uint64_t> predicted_first_offset;
 };
 
 struct AppendResult {
   std::uint64_t first_offset = 0;  // offset of records[0]
-  std::uint64_t end_offset = 0;    // next offset of the partition after the append
+  // The position a reader must reach to have seen every record of the batch: one past the
+  // last record. (In Kafka this is the offset of the transaction's commit marker, not the
+  // partition's next free offset.)
+  std::uint64_t end_offset = 0;
+  // The offset stored with each outcome, in batch order (after any translation above).
+  std::vector<std::uint64_t> outcome_offsets;
 };
 
-enum class LogError { io_error, closed, bad_partition, corrupt };
+// too_large: a record exceeds the log's message size limit (nothing of the batch is written).
+// unavailable: the log's servers did not answer in time (the append may be retried).
+enum class LogError { io_error, closed, bad_partition, corrupt, too_large, unavailable };
 const char* to_string(LogError e);
 
 template <typename T>

@@ -7,6 +7,7 @@
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
+#include <cassert>
 #include <chrono>
 #include <stdexcept>
 
@@ -37,6 +38,8 @@ const char* to_string(LogError e) {
     case LogError::closed: return "closed";
     case LogError::bad_partition: return "bad_partition";
     case LogError::corrupt: return "corrupt";
+    case LogError::too_large: return "too_large";
+    case LogError::unavailable: return "unavailable";
   }
   return "unknown";
 }
@@ -169,10 +172,14 @@ LogResult<AppendResult> EmbeddedLog::append(std::uint32_t partition, const Appen
     write_batch.Put(handles_[kStreams], index_key, index_value);
     ++offset;
   }
+  // The single writer's prediction is exact here: the batch gets offsets first.. in order.
+  assert(!batch.predicted_first_offset || *batch.predicted_first_offset == first);
+  AppendResult result{first, first + batch.records.size(), {}};
   std::string outcome_bytes;
   for (const auto& outcome : batch.outcomes) {
     outcome.SerializeToString(&outcome_bytes);
     write_batch.Put(handles_[kOutcomes], outcome.command_id(), outcome_bytes);
+    result.outcome_offsets.push_back(outcome.offset());
   }
 
   rocksdb::WriteOptions write;
@@ -191,7 +198,7 @@ LogResult<AppendResult> EmbeddedLog::append(std::uint32_t partition, const Appen
     ++appends_;
   }
   any_grown_.notify_all();
-  return R::ok(AppendResult{first, offset});
+  return R::ok(std::move(result));
 }
 
 LogResult<std::vector<LogRecord>> EmbeddedLog::read(std::uint32_t partition, std::uint64_t from,

@@ -1,0 +1,203 @@
+#pragma once
+// The event log on Apache Kafka (DESIGN "Kafka specifics"), through librdkafka's C API.
+//
+// Topics (created through the admin API when missing, same partition count for both):
+//   <prefix>.events    key = stream id, value = v1::EventEnvelope; infinite retention
+//                      (retention.ms = retention.bytes = -1: the log is the source of truth),
+//                      message.timestamp.type = LogAppendTime (offset_for_time uses log time)
+//   <prefix>.outcomes  key = command id, value = v1::CommandOutcome; compacted, written on the
+//                      same partition number as the command's events
+//
+// append() is one Kafka transaction (transactional, idempotent producer, acks=all): the
+// events, then -- once their delivery reports gave real offsets -- the outcomes with those
+// positions, then the commit. Readers use read_committed, so an aborted or unfinished
+// transaction is never visible.
+//
+// Offsets and transaction markers. Each commit (or abort) writes a control record, the
+// marker, into every partition of the transaction, and it takes an offset that read() never
+// returns. An append of 3 records to an empty partition:
+//
+//     offset:  0   1   2   3
+//              e0  e1  e2  [commit marker]
+//
+// gives first_offset = 0 and end_offset = 3 (one past the last record: the position a reader
+// must reach to have seen the batch), while the partition's next free offset is 4. The next
+// append starts at 4, so offsets within a partition are not contiguous, and end_offset()
+// (the last stable offset: see there) can lie one past a reader that has read every record.
+// Positions are still exact: a reader is caught up with a write once its next offset is at
+// or past the write's end_offset.
+//
+// read_stream() and find_outcome() are served from a local RocksDB index in state_dir
+// (rebuildable, never the source of truth): written after every committed append, and on
+// open caught up from the topics up to their last stable offsets (the "restore" of DESIGN
+// rule 3), resuming from the offsets the index had reached, so a fresh state_dir restores
+// everything and a reused one reads only what it missed.
+//
+// Limits of this first version (see docs/architecture.md, "Kafka mode"):
+//  - one producer, so one transaction at a time: appends of different partitions are
+//    serialised (the distributed processors give each processor instance its own producer);
+//  - one consumer for read(), assigned to one partition at a time: a reader that alternates
+//    partitions pays a re-fetch per switch;
+//  - the index assumes DESIGN rule 2 (this log is the only writer of its partitions while it
+//    runs); records written by another producer meanwhile are indexed at the next open.
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "eventstore/event_log.h"
+
+namespace rocksdb {
+class DB;
+}
+
+namespace orderline::eventstore {
+
+struct KafkaLogOptions {
+  // Bootstrap servers, "host:port[,host:port...]" (librdkafka's bootstrap.servers).
+  std::string brokers;
+  // Topic names are <topic_prefix>.events and <topic_prefix>.outcomes.
+  std::string topic_prefix = "orderline";
+  // Partition count of both topics: used to create them, and checked against existing ones
+  // (a mismatch refuses to start, DESIGN rule 1).
+  std::uint32_t partitions = 8;
+  // Replication factor of topics this log creates; -1 takes the broker's
+  // default.replication.factor (use 3 on a production cluster).
+  int replication_factor = -1;
+  // The producer's transactional.id. It must be stable per writer: a new instance with the
+  // same id fences the old one (its unfinished transaction is aborted, its later commits
+  // fail). Empty: "<topic_prefix>.event-log".
+  std::string transactional_id;
+  // Passed through to every client (producer, consumers, admin) as librdkafka properties,
+  // after Orderline's own settings, e.g. security.protocol, ssl.ca.location,
+  // sasl.mechanisms, sasl.username, sasl.password. Settings the log depends on
+  // (isolation.level, enable.idempotence, transactional.id, acks) must not be overridden.
+  std::map<std::string, std::string> client_config;
+  // Directory of the local RocksDB index (stream index and outcomes). Required. Deleting it
+  // is always safe: the next open rebuilds it from the topics.
+  std::string state_dir;
+  // Bound on each start-up step: reaching the cluster (an unreachable broker throws after
+  // this), creating topics, initialising the transactional producer.
+  std::chrono::milliseconds connect_timeout{10'000};
+  // transaction.timeout.ms: how long the broker keeps an unfinished transaction of a dead
+  // writer open (and readers' last stable offset held back) before aborting it.
+  std::chrono::milliseconds transaction_timeout{10'000};
+  // Bound on one call: an append (deliveries and commit), a read, an offsets query.
+  std::chrono::milliseconds request_timeout{10'000};
+  // A restore fails when the topics deliver nothing for this long.
+  std::chrono::milliseconds restore_stall_timeout{30'000};
+  // Period at which wait_beyond()/wait_any() re-query the end offsets (see there).
+  std::chrono::milliseconds wait_poll_interval{20};
+  // Largest record (key + value + overhead) the producer sends (message.max.bytes); a bigger
+  // one fails its append with LogError::too_large. Keep it <= the topics' max.message.bytes
+  // (broker default 1048588).
+  std::size_t max_message_bytes = 1'000'000;
+};
+
+class KafkaEventLog final : public EventLog {
+ public:
+  // Connects, creates or checks the topics, initialises the transactional producer and
+  // restores the index. Throws std::runtime_error naming the brokers when the cluster does
+  // not answer within connect_timeout, and naming the topics when their partition counts
+  // differ from options.partitions or from each other.
+  explicit KafkaEventLog(KafkaLogOptions options);
+  ~KafkaEventLog() override;
+  KafkaEventLog(const KafkaEventLog&) = delete;
+  KafkaEventLog& operator=(const KafkaEventLog&) = delete;
+
+  std::uint32_t partition_count() const override { return partitions_; }
+
+  // One transaction: durable on the brokers (acks=all) when it returns. On any error the
+  // transaction is aborted, nothing of the batch becomes visible, and the result names the
+  // cause (too_large for an oversized record, unavailable when the cluster did not answer).
+  LogResult<AppendResult> append(std::uint32_t partition, const AppendBatch& batch) override;
+
+  // Committed records only, skipping aborted ones and markers; waits at most
+  // request_timeout for records that the last stable offset says exist.
+  LogResult<std::vector<LogRecord>> read(std::uint32_t partition, std::uint64_t from,
+                                         std::size_t max_records) const override;
+
+  // The last stable offset (LSO): the first offset that is not yet decided -- the start of
+  // the oldest unfinished transaction, or the high watermark when none is open. Every record
+  // below it is committed or aborted for good, so a read_committed reader that reaches it has
+  // seen everything committed so far. Because markers take offsets, the LSO after a commit is
+  // one past that commit's AppendResult.end_offset; and right after commit returns it may
+  // still be below the committed records until the broker has written the markers (a few
+  // milliseconds). Returns 0 when the cluster does not answer (logged).
+  std::uint64_t end_offset(std::uint32_t partition) const override;
+
+  // Kafka's offsets-for-times (ListOffsets by timestamp) on the events topic. Log times are
+  // the broker's LogAppendTime in milliseconds, so time_us is rounded up to a millisecond.
+  LogResult<std::uint64_t> offset_for_time(std::uint32_t partition,
+                                           std::int64_t time_us) const override;
+
+  // These re-query the last stable offsets every wait_poll_interval: Kafka has no
+  // notification of a partition's end moving short of fetching from it, and a fetch
+  // long-poll would need a consumer per waiter. One ListOffsets request answers for every
+  // partition, so wait_any() costs one small request per interval.
+  std::uint64_t wait_beyond(std::uint32_t partition, std::uint64_t offset,
+                            std::chrono::milliseconds timeout) const override;
+  std::vector<std::uint64_t> wait_any(const std::vector<std::uint64_t>& ends,
+                                      std::chrono::milliseconds timeout) const override;
+
+  // From the local index (see above).
+  LogResult<std::vector<LogRecord>> read_stream(std::string_view stream_id) const override;
+  LogResult<std::optional<v1::CommandOutcome>> find_outcome(
+      std::string_view command_id) const override;
+
+  const std::string& events_topic() const { return events_topic_; }
+  const std::string& outcomes_topic() const { return outcomes_topic_; }
+
+ // What one append's delivery reports said (internal; public for librdkafka's callback).
+  struct Delivery;
+
+ private:
+  struct Clients;  // librdkafka handles
+  struct ReadState;
+
+  void ensure_topics();
+  void open_index();
+  // Reads every partition of both topics from the index's checkpoints up to their last
+  // stable offsets and indexes what it finds. Caller holds read_mutex_.
+  LogResult<bool> catch_up_locked(bool at_open) const;
+  LogResult<bool> refresh_index_if_stale() const;
+  // Last stable offsets of every partition of a topic (one request), or of one partition.
+  LogResult<std::vector<std::uint64_t>> stable_offsets(const std::string& topic) const;
+  LogResult<std::uint64_t> query_end(std::uint32_t partition) const;
+  // ListOffsets for (partition, timestamp) pairs of a topic, retrying transient errors.
+  LogResult<std::vector<std::int64_t>> list_offsets(
+      const std::string& topic, const std::vector<std::pair<std::uint32_t, std::int64_t>>& queries) const;
+  LogResult<AppendResult> append_locked(std::uint32_t partition, const AppendBatch& batch);
+  LogResult<bool> index_batch(std::uint32_t partition, const AppendBatch& batch, const Delivery& delivery,
+                              const std::vector<v1::CommandOutcome>& outcomes);
+
+  KafkaLogOptions options_;
+  std::uint32_t partitions_;
+  std::string events_topic_;
+  std::string outcomes_topic_;
+  std::unique_ptr<Clients> clients_;
+  std::unique_ptr<rocksdb::DB> index_;
+
+  std::mutex append_mutex_;        // one transaction at a time; guards the fields below it
+  Delivery* current_delivery_ = nullptr;  // the producer's opaque: where reports go
+  bool abort_pending_ = false;     // an abort timed out: finish it before the next begin
+  // After a fatal producer error (fenced by a newer instance with the same
+  // transactional.id), appends fail with LogError::closed and this detail.
+  std::string fatal_;
+
+  mutable std::mutex read_mutex_;  // the reading consumer, catch-up, index checkpoints
+  std::unique_ptr<ReadState> read_state_;
+  // Set when the index may lag the topics (an append whose commit outcome is unknown, a
+  // batch not contiguous with the index, a failed catch-up): the next index look-up first
+  // catches up from the topics.
+  mutable std::atomic<bool> index_stale_{false};
+  // Last end offset seen per events partition: end_offset()'s answer when the cluster does
+  // not answer, and the position of an append without events.
+  mutable std::unique_ptr<std::atomic<std::uint64_t>[]> known_ends_;
+};
+
+}  // namespace orderline::eventstore
