@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "projections/postgres/postgres_projector.h"
 #include "projections/standard_projections.h"
 
 namespace orderline::cli {
@@ -27,12 +28,20 @@ EmbeddedEngine::EmbeddedEngine(EngineOptions options) : options_(std::move(optio
   read_models_ = std::make_unique<projections::ReadModelStore>(store_options);
   projector_ = std::make_unique<projections::Projector>(*log_, *read_models_,
                                                         projections::standard_projections());
+  if (!options_.postgres_dsn.empty()) {
+    // Beside the RocksDB projector, on its own thread and connection: PostgreSQL being slow or
+    // down never holds up the RocksDB read models or an acknowledgement.
+    projections::pg::PostgresProjectorOptions pg_options;
+    pg_options.dsn = options_.postgres_dsn;
+    postgres_projector_ = std::make_unique<projections::pg::PostgresProjector>(*log_, pg_options);
+  }
 }
 
 EmbeddedEngine::~EmbeddedEngine() { stop(); }
 
 void EmbeddedEngine::start() {
   projector_->start();
+  if (postgres_projector_) postgres_projector_->start();  // connects, migrates, then follows
   // The read models answer first (DESIGN rule 7). A product or customer created a moment
   // ago may not be projected yet; its stream in the log is then the authority, so a client
   // that registers and orders at once is not refused because the projector is a step behind.
@@ -68,6 +77,7 @@ void EmbeddedEngine::start() {
 void EmbeddedEngine::stop() {
   if (bus_) bus_->drain_and_stop();
   if (projector_) projector_->stop();
+  if (postgres_projector_) postgres_projector_->stop();
 }
 
 eventstore::PositionVector EmbeddedEngine::log_end() const {
@@ -85,6 +95,13 @@ EmbeddedEngine::Health EmbeddedEngine::readiness(std::uint64_t max_lag) const {
     lag += end > done ? end - done : 0;
   }
   if (lag > max_lag) return {false, "read models are " + std::to_string(lag) + " events behind the log"};
+  if (postgres_projector_) {
+    const auto pg = postgres_projector_->health();
+    if (pg.fenced) return {false, "PostgreSQL read models stopped: " + pg.error};
+    if (!pg.connected) {
+      return {false, "PostgreSQL read models unreachable: " + (pg.error.empty() ? std::string("connecting") : pg.error)};
+    }
+  }
   return {};
 }
 

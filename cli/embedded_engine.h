@@ -9,12 +9,17 @@
 #include "projections/projector.h"
 #include "projections/read_model_store.h"
 
+namespace orderline::projections::pg {
+class PostgresProjector;
+}
+
 namespace orderline::cli {
 
 struct EngineOptions {
   std::string data_dir;
   std::uint32_t partitions = 8;
   commands::LocalBusOptions bus;
+  std::string postgres_dsn;  // non-empty: also fold the log into the PostgreSQL read models
 };
 
 class EmbeddedEngine {
@@ -40,7 +45,8 @@ class EmbeddedEngine {
     bool ready = true;
     std::string reason;
   };
-  // Ready when the log answers and the read models are within max_lag events of it.
+  // Ready when the log answers and the read models are within max_lag events of it, and,
+  // with PostgreSQL read models, when their projector is connected and not fenced.
   Health readiness(std::uint64_t max_lag = 100'000) const;
 
  private:
@@ -48,6 +54,7 @@ class EmbeddedEngine {
   std::unique_ptr<eventstore::EmbeddedLog> log_;
   std::unique_ptr<projections::ReadModelStore> read_models_;
   std::unique_ptr<projections::Projector> projector_;
+  std::unique_ptr<projections::pg::PostgresProjector> postgres_projector_;  // only with a DSN
   std::unique_ptr<commands::LocalCommandBus> bus_;
 };
 

@@ -37,6 +37,7 @@ int serve(const cli::ServeConfig& config) {
   options.partitions = config.partitions;
   options.bus.queue_capacity = config.queue_capacity;
   options.bus.max_batch = config.max_batch;
+  options.postgres_dsn = config.postgres_dsn;
   cli::EmbeddedEngine engine(options);
   engine.start();
   spdlog::info("event log at {}/log: {} partitions", config.data_dir, engine.log().partition_count());

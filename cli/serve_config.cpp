@@ -28,6 +28,10 @@ void add_serve_flags(CLI::App& command, ServeConfig& config) {
   command.add_option("--body-limit", config.body_limit, "Largest request body in bytes")->capture_default_str();
   command.add_option("--command-timeout-ms", config.command_timeout_ms, "Deadline of a command")->capture_default_str();
   command.add_option("--read-wait-ms", config.read_wait_ms, "Longest wait of a query with after=")->capture_default_str();
+  command.add_option("--pg", config.postgres_dsn,
+                     "PostgreSQL for the SQL read models, e.g. postgresql://postgres@127.0.0.1:5432/orderline "
+                     "(empty: none)")
+      ->envname("ORDERLINE_PG");
   command.add_option("--log-level", config.log_level, "trace, debug, info, warn, error")
       ->envname("ORDERLINE_LOG_LEVEL")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))

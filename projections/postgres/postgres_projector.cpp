@@ -19,6 +19,17 @@ struct Decoded {
   v1::EventPayload event;
 };
 
+// libpq's messages end in newlines and span lines; logs and /readyz want one line. A session
+// killed under libpqxx surfaces as an odd secondary error, so say what happened first.
+std::string describe(const std::exception& error, bool connection_lost) {
+  std::string text = error.what();
+  for (auto& c : text) {
+    if (c == '\n' || c == '\t') c = ' ';
+  }
+  while (!text.empty() && text.back() == ' ') text.pop_back();
+  return connection_lost ? "lost the connection to PostgreSQL (" + text + ")" : text;
+}
+
 }  // namespace
 
 PostgresProjector::PostgresProjector(const eventstore::EventLog& log, PostgresProjectorOptions options)
@@ -63,11 +74,14 @@ bool PostgresProjector::sleep_for(std::chrono::milliseconds duration) {
   return running_.load();
 }
 
-void PostgresProjector::record_failure(const std::exception& error) {
+std::string PostgresProjector::record_failure(const std::exception& error) {
+  const bool lost = connection_ && !connection_->is_open();
   connection_.reset();  // whatever broke, the next attempt starts from a fresh connection
+  auto text = describe(error, lost);
   std::lock_guard lock(mutex_);
   health_.connected = false;
-  health_.error = error.what();
+  health_.error = text;
+  return text;
 }
 
 void PostgresProjector::record_success() {
@@ -179,8 +193,7 @@ PostgresProjector::CatchUpResult PostgresProjector::connect_only() {
     if (!connection_) connect();
     result.ok = true;
   } catch (const std::exception& e) {
-    record_failure(e);
-    result.error = e.what();
+    result.error = record_failure(e);
   }
   return result;
 }
@@ -202,8 +215,7 @@ PostgresProjector::CatchUpResult PostgresProjector::catch_up() {
     }
     result.ok = true;
   } catch (const std::exception& e) {
-    record_failure(e);
-    result.error = e.what();
+    result.error = record_failure(e);
   }
   result.events = applied_events_.load() - before;
   return result;
@@ -233,8 +245,7 @@ void PostgresProjector::run() {
       for (std::uint32_t p = 0; p < log_.partition_count(); ++p) ends[p] = log_.end_offset(p);
       log_.wait_any(ends, std::chrono::milliseconds(100));
     } catch (const std::exception& e) {
-      spdlog::warn("postgres projector: {}; retrying in {} ms", e.what(), backoff.count());
-      record_failure(e);
+      spdlog::warn("postgres projector: {}; retrying in {} ms", record_failure(e), backoff.count());
       if (!sleep_for(backoff)) return;
       backoff = std::min(backoff * 2, options_.max_backoff);
     }

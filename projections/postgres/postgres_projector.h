@@ -83,7 +83,8 @@ class PostgresProjector {
   void connect();
   Step step();
   void report_fence(const std::vector<CheckpointAdvance>& advances);
-  void record_failure(const std::exception& error);
+  // Drops the connection and records the error for health(); returns it as one line.
+  std::string record_failure(const std::exception& error);
   void record_success();
   // Sleeps up to `duration`; false when stop() interrupted it.
   bool sleep_for(std::chrono::milliseconds duration);

@@ -92,6 +92,22 @@ TEST_F(PostgresReadModelsTest, AnOrderLifeIsFoldedIntoHeaderLinesAndHistory) {
             "4");
 }
 
+// Every value travels in a bound array parameter; text that would break a naive array literal
+// or SQL string comes back unchanged.
+TEST_F(PostgresReadModelsTest, AwkwardTextRoundTripsThroughTheBulkWrites) {
+  const std::vector<std::string> customers = {
+      R"(quote"d)", R"(back\slash)", "{braces},commas", "'; DROP TABLE orderline_v1.orders; --", "NULL",
+      "caf\u00e9 \u6f22\u5b57"};
+  for (std::size_t i = 0; i < customers.size(); ++i) {
+    run(place_order("odd-" + std::to_string(i), customers[i]), kDayA);
+  }
+  project();
+  auto stored = query_rows(db_->dsn(), "SELECT customer_id FROM orderline.orders ORDER BY order_id");
+  EXPECT_EQ(stored, customers);
+  EXPECT_EQ(query_value(db_->dsn(), "SELECT count(*) FROM orderline.customer_summaries"),
+            std::to_string(customers.size()));
+}
+
 // The scenario of the docs, by hand (prices: SKU-1 1000, SKU-2 250 EUR):
 //   day A  o1 cust-1 SKU-1 x2 + SKU-2 x1 = 2250, delivered            counts
 //   day A  o2 cust-1 SKU-2 x4           = 1000, cancelled            does not count

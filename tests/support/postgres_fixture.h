@@ -11,6 +11,7 @@
 #include <atomic>
 #include <cstdlib>
 #include <map>
+#include <stdexcept>
 #include <pqxx/pqxx>
 #include <string>
 #include <thread>
@@ -59,6 +60,39 @@ class TestDatabase {
 
  private:
   std::string server_, name_, dsn_;
+};
+
+// A PostgreSQL server of the test's own (scripts/postgres in a temporary directory), for tests
+// that stop and start the server; stopped on destruction.
+class PrivatePostgres {
+ public:
+  PrivatePostgres() {
+    int status = 0;
+    const auto out = run_command({script_, "start", "--port", "0", "--dir", dir_.path()}, &status);
+    const std::string prefix = "ORDERLINE_PG=";
+    if (status != 0 || out.rfind(prefix, 0) != 0) throw std::runtime_error("scripts/postgres start failed: " + out);
+    dsn_ = out.substr(prefix.size(), out.find('\n') - prefix.size());
+    const auto colon = dsn_.rfind(':');
+    port_ = dsn_.substr(colon + 1, dsn_.rfind('/') - colon - 1);
+  }
+  ~PrivatePostgres() { run_command({script_, "stop", "--dir", dir_.path()}); }
+  PrivatePostgres(const PrivatePostgres&) = delete;
+  PrivatePostgres& operator=(const PrivatePostgres&) = delete;
+
+  const std::string& dsn() const { return dsn_; }
+  bool stop() { return run(std::vector<std::string>{script_, "stop", "--dir", dir_.path()}); }
+  // On the port it had, so clients that knew the server find it again.
+  bool start() { return run(std::vector<std::string>{script_, "start", "--port", port_, "--dir", dir_.path()}); }
+
+ private:
+  static bool run(const std::vector<std::string>& argv) {
+    int status = 0;
+    run_command(argv, &status);
+    return status == 0;
+  }
+  std::string script_ = ORDERLINE_SOURCE_DIR "/scripts/postgres";
+  TempDir dir_;
+  std::string dsn_, port_;
 };
 
 // Every row of a query as text ("a|b|c"), in the query's order.

@@ -59,6 +59,10 @@ OrderdProcess::OrderdProcess(std::string data_dir, std::vector<std::string> extr
   pid_ = ::fork();
   if (pid_ < 0) throw std::runtime_error("fork failed");
   if (pid_ == 0) {
+    // scripts/test exports ORDERLINE_PG for the PostgreSQL tests, and orderd reads it as --pg:
+    // servers under test must not all project into that one database; a test wanting
+    // PostgreSQL passes --pg with a database of its own.
+    ::unsetenv("ORDERLINE_PG");
     const int fd = ::open(log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     ::dup2(fd, 1);
     ::dup2(fd, 2);

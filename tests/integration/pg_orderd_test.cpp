@@ -1,0 +1,79 @@
+// `orderd serve --pg DSN`: the PostgreSQL read models follow the engine's log beside the
+// RocksDB ones, and /readyz says "not ready", with the reason, while PostgreSQL is down.
+#include <gtest/gtest.h>
+
+#include "tests/support/http_client.h"
+#include "tests/support/postgres_fixture.h"
+
+namespace orderline::testing {
+namespace {
+
+// Waits (bounded) until /readyz answers `status`; returns the last response.
+HttpResponse wait_for_readiness(HttpClient& client, unsigned status) {
+  HttpResponse response;
+  for (int i = 0; i < 2400; ++i) {
+    response = client.get("/readyz");
+    if (response.status == status) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  return response;
+}
+
+// Waits (bounded) until a query answers `expected`.
+bool wait_for_value(const std::string& dsn, const std::string& sql, const std::string& expected) {
+  for (int i = 0; i < 2400; ++i) {
+    try {
+      if (query_value(dsn, sql) == expected) return true;
+    } catch (const std::exception&) {
+      // not migrated yet
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  return false;
+}
+
+class OrderdPostgresTest : public PostgresTest {};
+
+TEST_F(OrderdPostgresTest, ServeWithPgFoldsOrdersAndReportsAnUnreachableServer) {
+  PrivatePostgres server;
+  TestDatabase db(server.dsn());
+  TempDir data;
+  OrderdProcess orderd(data.path() + "/data", {"--pg", db.dsn()});
+  HttpClient client(orderd.port());
+
+  auto customer = client.post("/api/v1/customers", R"({"email": "pg@example.com", "name": "Pat Gres"})");
+  ASSERT_EQ(customer.status, 201u) << customer.body;
+  const std::string customer_id(customer.json().at("customer_id").as_string());
+  const auto place = [&](const std::string& key) {
+    return client.post("/api/v1/orders",
+                       R"({"customer_id": ")" + customer_id +
+                           R"(", "currency": "EUR", "lines": [{"sku": "COFFEE-1KG", "quantity": 2}]})",
+                       {{"Idempotency-Key", key}});
+  };
+  ASSERT_EQ(place("first").status, 201u);
+  ASSERT_TRUE(wait_for_value(db.dsn(), "SELECT count(*) FROM orderline.orders", "1")) << orderd.output();
+  EXPECT_EQ(query_value(db.dsn(),
+                        "SELECT order_count || '|' || lifetime_value_minor FROM orderline.customer_summaries "
+                        "WHERE customer_id = '" + customer_id + "'"),
+            "1|3998");
+  EXPECT_EQ(wait_for_readiness(client, 200).status, 200u);
+
+  ASSERT_TRUE(server.stop());
+  auto down = wait_for_readiness(client, 503);
+  ASSERT_EQ(down.status, 503u) << down.body;
+  const std::string reason(down.json().at("reason").as_string());
+  EXPECT_NE(reason.find("PostgreSQL read models unreachable"), std::string::npos) << reason;
+  // Commands do not depend on PostgreSQL: the log and the RocksDB read models go on.
+  ASSERT_EQ(place("second").status, 201u);
+
+  ASSERT_TRUE(server.start());
+  EXPECT_EQ(wait_for_readiness(client, 200).status, 200u);
+  ASSERT_TRUE(wait_for_value(db.dsn(), "SELECT count(*) FROM orderline.orders", "2")) << orderd.output();
+  EXPECT_EQ(query_value(db.dsn(),
+                        "SELECT order_count || '|' || lifetime_value_minor FROM orderline.customer_summaries "
+                        "WHERE customer_id = '" + customer_id + "'"),
+            "2|7996");
+}
+
+}  // namespace
+}  // namespace orderline::testing
