@@ -298,6 +298,15 @@ LogResult<std::vector<LogRecord>> EmbeddedLog::read_stream(std::string_view stre
   using R = LogResult<std::vector<LogRecord>>;
   if (!db_) return R::fail(LogError::closed, "event log is closed");
   const std::string prefix = stream_prefix(stream_id);
+  // Most look-ups of a new command are of a stream that does not exist yet (a new order).
+  // A point read of its first version is answered by the bloom filters; an iterator is
+  // only worth creating when the stream has events.
+  std::string first_key = prefix;
+  codec::put_u64(first_key, 1);
+  std::string ignored;
+  if (db_->Get(rocksdb::ReadOptions(), handles_[kStreams], first_key, &ignored).IsNotFound()) {
+    return R::ok({});
+  }
   std::string upper = prefix;
   upper.back() = '\x01';
   rocksdb::Slice upper_slice(upper);
