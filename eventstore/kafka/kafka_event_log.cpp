@@ -164,6 +164,9 @@ struct KafkaEventLog::Clients {
 // What the delivery reports of one append said; filled by the callback, which librdkafka
 // runs inside rd_kafka_flush() on the appending thread.
 struct KafkaEventLog::Delivery {
+  // Which append these reports belong to: a purged message of an aborted append may report
+  // late, during a later append's flush, and must not count there.
+  std::uint32_t generation = 0;
   std::vector<std::int64_t> offsets;  // per message, -1 until reported
   std::vector<std::int64_t> times_ms;
   std::vector<rd_kafka_timestamp_type_t> time_types;
@@ -186,9 +189,17 @@ namespace {
 void delivery_callback(rd_kafka_t*, const rd_kafka_message_t* message, void* opaque) {
   auto* delivery = *static_cast<KafkaEventLog::Delivery**>(opaque);
   if (delivery == nullptr) return;
-  const auto index = reinterpret_cast<std::uintptr_t>(message->_private);
+  // The message opaque is generation << 32 | index within the append.
+  const auto tag = static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(message->_private));
+  if (static_cast<std::uint32_t>(tag >> 32) != delivery->generation) return;
+  const auto index = static_cast<std::size_t>(tag & 0xffffffffu);
   if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    if (delivery->error == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    // The first cause wins; a purge only follows another failure, so any other error
+    // explains more than it does.
+    const auto purged = [](rd_kafka_resp_err_t err) {
+      return err == RD_KAFKA_RESP_ERR__PURGE_QUEUE || err == RD_KAFKA_RESP_ERR__PURGE_INFLIGHT;
+    };
+    if (delivery->error == RD_KAFKA_RESP_ERR_NO_ERROR || (purged(delivery->error) && !purged(message->err))) {
       delivery->error = message->err;
       delivery->error_detail = fmt::format("delivery to {} [{}] failed: {}", rd_kafka_topic_name(message->rkt),
                                            message->partition, rd_kafka_err2str(message->err));
@@ -219,20 +230,7 @@ KafkaEventLog::KafkaEventLog(KafkaLogOptions options)
   if (options_.transactional_id.empty()) options_.transactional_id = options_.topic_prefix + ".event-log";
   const int connect_ms = static_cast<int>(options_.connect_timeout.count());
 
-  {
-    auto conf = base_conf(options_, "orderline-event-log");
-    conf.set("transactional.id", options_.transactional_id);
-    conf.set("enable.idempotence", "true");
-    conf.set("acks", "all");
-    conf.set("transaction.timeout.ms", std::to_string(options_.transaction_timeout.count()));
-    conf.set("message.max.bytes", std::to_string(options_.max_message_bytes));
-    // append() flushes right after producing, so lingering would only add latency.
-    conf.set("linger.ms", "0");
-    apply_pass_through(conf, options_);
-    rd_kafka_conf_set_dr_msg_cb(conf.conf, delivery_callback);
-    rd_kafka_conf_set_opaque(conf.conf, &current_delivery_);
-    clients_->producer = new_client(RD_KAFKA_PRODUCER, conf);
-  }
+  clients_->producer = new_producer();
 
   // Reachability first, so an unreachable cluster fails here, within connect_timeout, with
   // the address in the message (librdkafka itself would retry forever).
@@ -247,12 +245,7 @@ KafkaEventLog::KafkaEventLog(KafkaLogOptions options)
 
   ensure_topics();
 
-  if (auto* error = rd_kafka_init_transactions(clients_->producer, connect_ms)) {
-    const std::string what = rd_kafka_error_string(error);
-    rd_kafka_error_destroy(error);
-    throw std::runtime_error(fmt::format("kafka event log: cannot initialise transactions (transactional.id {}) at {}: {}",
-                                         options_.transactional_id, options_.brokers, what));
-  }
+  if (auto failure = init_transactions(); !failure.empty()) throw std::runtime_error("kafka event log: " + failure);
 
   for (auto** client : {&clients_->reader, &clients_->offsets}) {
     auto conf = base_conf(options_, "orderline-event-log-reader");
@@ -296,6 +289,50 @@ KafkaEventLog::KafkaEventLog(KafkaLogOptions options)
     throw std::runtime_error("kafka event log: cannot restore the index from " + options_.brokers + ": " +
                              caught_up.detail);
   }
+}
+
+rd_kafka_t* KafkaEventLog::new_producer() {
+  auto conf = base_conf(options_, "orderline-event-log");
+  conf.set("transactional.id", options_.transactional_id);
+  conf.set("enable.idempotence", "true");
+  conf.set("acks", "all");
+  conf.set("transaction.timeout.ms", std::to_string(options_.transaction_timeout.count()));
+  conf.set("message.max.bytes", std::to_string(options_.max_message_bytes));
+  // append() flushes right after producing, so lingering would only add latency.
+  conf.set("linger.ms", "0");
+  apply_pass_through(conf, options_);
+  rd_kafka_conf_set_dr_msg_cb(conf.conf, delivery_callback);
+  rd_kafka_conf_set_opaque(conf.conf, &current_delivery_);
+  return new_client(RD_KAFKA_PRODUCER, conf);
+}
+
+// Also fences any earlier producer with our transactional.id and completes (aborts) its
+// unfinished transaction, markers included, before it returns.
+std::string KafkaEventLog::init_transactions() {
+  auto* error = rd_kafka_init_transactions(clients_->producer, static_cast<int>(options_.connect_timeout.count()));
+  if (error == nullptr) return {};
+  std::string failure = fmt::format("cannot initialise transactions (transactional.id {}) at {}: {}",
+                                    options_.transactional_id, options_.brokers, rd_kafka_error_string(error));
+  rd_kafka_error_destroy(error);
+  return failure;
+}
+
+// After an abort whose messages the broker refused (or an abort that did not finish), the
+// idempotent producer's sequence numbers or transaction state can be left in doubt;
+// librdkafka 2.0 then fails the *next* transaction ("skipped sequence numbers, requires
+// epoch bump"). A new producer with the same transactional.id starts clean: its
+// init_transactions bumps the epoch and aborts whatever the old one left open. Never after
+// a fatal error: a fenced instance must stay fenced, not fence its successor back.
+bool KafkaEventLog::replace_producer() {
+  rd_kafka_destroy(clients_->producer);
+  clients_->producer = new_producer();
+  if (auto failure = init_transactions(); !failure.empty()) {
+    spdlog::error("kafka event log: {}", failure);
+    producer_in_doubt_ = true;  // tried again before the next append
+    return false;
+  }
+  producer_in_doubt_ = false;
+  return true;
 }
 
 KafkaEventLog::~KafkaEventLog() {
@@ -482,7 +519,8 @@ void KafkaEventLog::open_index() {
 }
 
 LogResult<std::vector<std::int64_t>> KafkaEventLog::list_offsets(
-    const std::string& topic, const std::vector<std::pair<std::uint32_t, std::int64_t>>& queries) const {
+    const std::string& topic, const std::vector<std::pair<std::uint32_t, std::int64_t>>& queries,
+    std::chrono::milliseconds timeout) const {
   using R = LogResult<std::vector<std::int64_t>>;
   // A just-created topic, or a leader moving, answers "not leader" for a moment; those are
   // retried within the request timeout, anything else is the answer.
@@ -491,7 +529,7 @@ LogResult<std::vector<std::int64_t>> KafkaEventLog::list_offsets(
            err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART || err == RD_KAFKA_RESP_ERR_OFFSET_NOT_AVAILABLE ||
            err == RD_KAFKA_RESP_ERR__TRANSPORT;
   };
-  const auto deadline = Clock::now() + options_.request_timeout;
+  const auto deadline = Clock::now() + (timeout.count() > 0 ? timeout : options_.request_timeout);
   for (;;) {
     auto* list = rd_kafka_topic_partition_list_new(static_cast<int>(queries.size()));
     for (const auto& [partition, timestamp] : queries) {
@@ -522,13 +560,14 @@ LogResult<std::vector<std::int64_t>> KafkaEventLog::list_offsets(
   }
 }
 
-LogResult<std::vector<std::uint64_t>> KafkaEventLog::stable_offsets(const std::string& topic) const {
+LogResult<std::vector<std::uint64_t>> KafkaEventLog::stable_offsets(const std::string& topic,
+                                                                    std::chrono::milliseconds timeout) const {
   using R = LogResult<std::vector<std::uint64_t>>;
   // ListOffsets with timestamp -1 (latest) from a read_committed client: the broker answers
   // the last stable offset, not the high watermark.
   std::vector<std::pair<std::uint32_t, std::int64_t>> queries;
   for (std::uint32_t p = 0; p < partitions_; ++p) queries.emplace_back(p, RD_KAFKA_OFFSET_END);
-  auto offsets = list_offsets(topic, queries);
+  auto offsets = list_offsets(topic, queries, timeout);
   if (!offsets) return R::fail(offsets.error, "end " + offsets.detail);
   std::vector<std::uint64_t> ends;
   for (const auto offset : *offsets.value) ends.push_back(static_cast<std::uint64_t>(std::max<std::int64_t>(offset, 0)));
@@ -708,41 +747,49 @@ LogResult<AppendResult> KafkaEventLog::append_locked(std::uint32_t partition, co
   using R = LogResult<AppendResult>;
   if (!fatal_.empty()) return R::fail(LogError::closed, fatal_);
   if (partition >= partitions_) return R::fail(LogError::bad_partition, "no such partition");
-  auto* producer = clients_->producer;
   const int timeout_ms = static_cast<int>(options_.request_timeout.count());
+  if (producer_in_doubt_ && !replace_producer()) {
+    return R::fail(LogError::unavailable, "the Kafka producer could not be restarted after a failed transaction "
+                                          "(see the log); the next append tries again");
+  }
+  auto* producer = clients_->producer;
 
-  // Turns a transactional API error into a result; a fatal one (fenced by a newer instance
-  // with our transactional.id) closes the log for appends.
+  // A fatal producer error (fenced by a newer instance with our transactional.id) closes the
+  // log for appends, with the reason.
+  auto check_fatal = [&]() -> bool {
+    if (!fatal_.empty()) return true;
+    char reason[512];
+    if (rd_kafka_fatal_error(producer, reason, sizeof reason) == RD_KAFKA_RESP_ERR_NO_ERROR) return false;
+    fatal_ = fmt::format("this Kafka event log can no longer append: {} (another instance with transactional.id {} "
+                         "took over, or the producer failed for good)",
+                         reason, options_.transactional_id);
+    spdlog::error("kafka event log: {}", fatal_);
+    return true;
+  };
   auto take_error = [&](rd_kafka_error_t* error, const char* step) {
     std::string detail = fmt::format("kafka {} failed: {}", step, rd_kafka_error_string(error));
-    if (rd_kafka_error_is_fatal(error)) {
-      fatal_ = detail + " (fatal: this log can no longer append; another instance may use transactional.id " +
-               options_.transactional_id + ")";
-      detail = fatal_;
-    }
-    const LogError kind = !fatal_.empty() ? LogError::closed : error_kind(rd_kafka_error_code(error));
+    const LogError kind = error_kind(rd_kafka_error_code(error));
     rd_kafka_error_destroy(error);
+    if (check_fatal()) return R::fail(LogError::closed, fatal_);
     return R::fail(kind, std::move(detail));
   };
-  auto abort = [&](R failure) {
-    if (fatal_.empty()) {
-      if (auto* error = rd_kafka_abort_transaction(producer, timeout_ms)) {
-        // The abort itself did not finish: retried before the next transaction begins.
-        abort_pending_ = true;
-        index_stale_.store(true);
-        failure.detail += std::string("; abort failed too: ") + rd_kafka_error_string(error);
-        if (rd_kafka_error_is_fatal(error)) fatal_ = failure.detail;
-        rd_kafka_error_destroy(error);
-      }
-    }
+  // Aborts the open transaction; `refused` says the broker refused messages of it, after
+  // which the producer is replaced (see replace_producer).
+  auto abort = [&](R failure, bool refused) {
     current_delivery_ = nullptr;
+    if (check_fatal()) return R::fail(LogError::closed, failure.detail + "; " + fatal_);
+    bool in_doubt = refused;
+    if (auto* error = rd_kafka_abort_transaction(producer, timeout_ms)) {
+      failure.detail += std::string("; the abort failed too: ") + rd_kafka_error_string(error);
+      rd_kafka_error_destroy(error);
+      if (check_fatal()) return R::fail(LogError::closed, failure.detail + "; " + fatal_);
+      in_doubt = true;
+      index_stale_.store(true);
+    }
+    if (in_doubt) replace_producer();
     return failure;
   };
 
-  if (abort_pending_) {
-    if (auto* error = rd_kafka_abort_transaction(producer, timeout_ms)) return take_error(error, "abort of the previous transaction");
-    abort_pending_ = false;
-  }
   if (batch.records.empty() && batch.outcomes.empty()) {
     const auto end = end_offset(partition);
     return R::ok(AppendResult{end, end, {}});
@@ -766,6 +813,7 @@ LogResult<AppendResult> KafkaEventLog::append_locked(std::uint32_t partition, co
   delivery.offsets.assign(n + batch.outcomes.size(), -1);
   delivery.times_ms.assign(delivery.offsets.size(), 0);
   delivery.time_types.assign(delivery.offsets.size(), RD_KAFKA_TIMESTAMP_NOT_AVAILABLE);
+  delivery.generation = ++generation_;
   current_delivery_ = &delivery;
 
   auto produce = [&](const std::string& topic, const std::string& key, const std::string& value,
@@ -775,22 +823,24 @@ LogResult<AppendResult> KafkaEventLog::append_locked(std::uint32_t partition, co
                              RD_KAFKA_V_KEY(key.data(), key.size()),
                              RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
                              RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                             RD_KAFKA_V_OPAQUE(reinterpret_cast<void*>(static_cast<std::uintptr_t>(index))),
+                             RD_KAFKA_V_OPAQUE(reinterpret_cast<void*>(static_cast<std::uintptr_t>(
+                                 (std::uint64_t{delivery.generation} << 32) | index))),
                              RD_KAFKA_V_END);
   };
   // Waits for every delivery report so far; the reports carry offsets and log times.
   auto deliver = [&](std::size_t upto, const char* what) -> std::optional<R> {
     const auto flushed = rd_kafka_flush(producer, timeout_ms);
     if (delivery.error != RD_KAFKA_RESP_ERR_NO_ERROR) {
-      return abort(R::fail(error_kind(delivery.error), delivery.error_detail));
+      return abort(R::fail(error_kind(delivery.error), delivery.error_detail), true);
     }
     if (flushed != RD_KAFKA_RESP_ERR_NO_ERROR) {
       return abort(R::fail(LogError::unavailable,
                            fmt::format("{} not acknowledged by {} within {}", what, options_.brokers,
-                                       seconds(options_.request_timeout))));
+                                       seconds(options_.request_timeout))),
+                   true);
     }
     for (std::size_t i = 0; i < upto; ++i) {
-      if (delivery.offsets[i] < 0) return abort(R::fail(LogError::io_error, std::string(what) + ": no delivery report"));
+      if (delivery.offsets[i] < 0) return abort(R::fail(LogError::io_error, std::string(what) + ": no delivery report"), true);
     }
     return std::nullopt;
   };
@@ -800,7 +850,8 @@ LogResult<AppendResult> KafkaEventLog::append_locked(std::uint32_t partition, co
     if (auto err = produce(events_topic_, record.key, record.value, i); err != RD_KAFKA_RESP_ERR_NO_ERROR) {
       return abort(R::fail(error_kind(err), fmt::format("cannot produce an event of stream {} ({} bytes) to {}: {}",
                                                         record.key, record.key.size() + record.value.size(),
-                                                        events_topic_, rd_kafka_err2str(err))));
+                                                        events_topic_, rd_kafka_err2str(err))),
+                   false);
     }
   }
   if (n > 0) {
@@ -832,7 +883,8 @@ LogResult<AppendResult> KafkaEventLog::append_locked(std::uint32_t partition, co
     if (auto err = produce(outcomes_topic_, outcomes[j].command_id(), bytes, n + j); err != RD_KAFKA_RESP_ERR_NO_ERROR) {
       return abort(R::fail(error_kind(err), fmt::format("cannot produce the outcome of command {} to {}: {}",
                                                         outcomes[j].command_id(), outcomes_topic_,
-                                                        rd_kafka_err2str(err))));
+                                                        rd_kafka_err2str(err))),
+                   false);
     }
   }
   if (!outcomes.empty()) {
@@ -852,11 +904,13 @@ LogResult<AppendResult> KafkaEventLog::append_locked(std::uint32_t partition, co
     }
     if (rd_kafka_error_txn_requires_abort(error)) {
       auto failed = take_error(error, "commit_transaction");
-      return abort(std::move(failed));
+      return abort(std::move(failed), true);
     }
     index_stale_.store(true);
     current_delivery_ = nullptr;
-    return take_error(error, "commit_transaction (the transaction may or may not have committed)");
+    auto failed = take_error(error, "commit_transaction (the transaction may or may not have committed)");
+    if (failed.error != LogError::closed) producer_in_doubt_ = true;
+    return failed;
   }
   current_delivery_ = nullptr;
 
@@ -995,9 +1049,9 @@ LogResult<std::vector<LogRecord>> KafkaEventLog::read(std::uint32_t partition, s
   return R::ok(std::move(records));
 }
 
-LogResult<std::uint64_t> KafkaEventLog::query_end(std::uint32_t partition) const {
+LogResult<std::uint64_t> KafkaEventLog::query_end(std::uint32_t partition, std::chrono::milliseconds timeout) const {
   using R = LogResult<std::uint64_t>;
-  auto offsets = list_offsets(events_topic_, {{partition, RD_KAFKA_OFFSET_END}});
+  auto offsets = list_offsets(events_topic_, {{partition, RD_KAFKA_OFFSET_END}}, timeout);
   if (!offsets) return R::fail(offsets.error, "end " + offsets.detail);
   const auto end = static_cast<std::uint64_t>(std::max<std::int64_t>(offsets.value->front(), 0));
   known_ends_[partition].store(end);
@@ -1039,11 +1093,16 @@ LogResult<std::uint64_t> KafkaEventLog::offset_for_time(std::uint32_t partition,
   return R::ok(first.value->front().offset);
 }
 
+// A wait never outlasts its timeout by more than one short query, even when the cluster is
+// unreachable (each query is bounded by what is left, at least 50 ms).
 std::uint64_t KafkaEventLog::wait_beyond(std::uint32_t partition, std::uint64_t offset,
                                          std::chrono::milliseconds timeout) const {
+  if (partition >= partitions_) return 0;
   const auto deadline = Clock::now() + timeout;
   for (;;) {
-    const std::uint64_t end = end_offset(partition);
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    auto queried = query_end(partition, std::max(left, std::chrono::milliseconds(50)));
+    const std::uint64_t end = queried ? *queried.value : known_ends_[partition].load();
     const auto now = Clock::now();
     if (end > offset || now >= deadline) return end;
     std::this_thread::sleep_for(std::min<Clock::duration>(options_.wait_poll_interval, deadline - now));
@@ -1054,12 +1113,12 @@ std::vector<std::uint64_t> KafkaEventLog::wait_any(const std::vector<std::uint64
                                                    std::chrono::milliseconds timeout) const {
   const auto deadline = Clock::now() + timeout;
   for (;;) {
-    auto now_ends = stable_offsets(events_topic_);
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    auto queried = stable_offsets(events_topic_, std::max(left, std::chrono::milliseconds(50)));
     std::vector<std::uint64_t> current;
-    if (now_ends) {
-      current = std::move(*now_ends.value);
+    if (queried) {
+      current = std::move(*queried.value);
     } else {
-      spdlog::warn("kafka event log: {}", now_ends.detail);
       for (std::uint32_t p = 0; p < partitions_; ++p) current.push_back(known_ends_[p].load());
     }
     const auto now = Clock::now();

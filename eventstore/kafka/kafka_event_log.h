@@ -54,6 +54,7 @@
 namespace rocksdb {
 class DB;
 }
+struct rd_kafka_s;  // librdkafka's rd_kafka_t
 
 namespace orderline::eventstore {
 
@@ -159,6 +160,9 @@ class KafkaEventLog final : public EventLog {
   struct Clients;  // librdkafka handles
   struct ReadState;
 
+  ::rd_kafka_s* new_producer();
+  std::string init_transactions();  // empty on success, else why not
+  bool replace_producer();
   void ensure_topics();
   void open_index();
   // Reads every partition of both topics from the index's checkpoints up to their last
@@ -166,11 +170,14 @@ class KafkaEventLog final : public EventLog {
   LogResult<bool> catch_up_locked(bool at_open) const;
   LogResult<bool> refresh_index_if_stale() const;
   // Last stable offsets of every partition of a topic (one request), or of one partition.
-  LogResult<std::vector<std::uint64_t>> stable_offsets(const std::string& topic) const;
-  LogResult<std::uint64_t> query_end(std::uint32_t partition) const;
+  // Each bounded by `timeout` (request_timeout when zero), so waits keep their own bound.
+  LogResult<std::vector<std::uint64_t>> stable_offsets(const std::string& topic,
+                                                       std::chrono::milliseconds timeout = {}) const;
+  LogResult<std::uint64_t> query_end(std::uint32_t partition, std::chrono::milliseconds timeout = {}) const;
   // ListOffsets for (partition, timestamp) pairs of a topic, retrying transient errors.
-  LogResult<std::vector<std::int64_t>> list_offsets(
-      const std::string& topic, const std::vector<std::pair<std::uint32_t, std::int64_t>>& queries) const;
+  LogResult<std::vector<std::int64_t>> list_offsets(const std::string& topic,
+                                                    const std::vector<std::pair<std::uint32_t, std::int64_t>>& queries,
+                                                    std::chrono::milliseconds timeout = {}) const;
   LogResult<AppendResult> append_locked(std::uint32_t partition, const AppendBatch& batch);
   LogResult<bool> index_batch(std::uint32_t partition, const AppendBatch& batch, const Delivery& delivery,
                               const std::vector<v1::CommandOutcome>& outcomes);
@@ -184,7 +191,8 @@ class KafkaEventLog final : public EventLog {
 
   std::mutex append_mutex_;        // one transaction at a time; guards the fields below it
   Delivery* current_delivery_ = nullptr;  // the producer's opaque: where reports go
-  bool abort_pending_ = false;     // an abort timed out: finish it before the next begin
+  std::uint32_t generation_ = 0;           // of the current append (see Delivery)
+  bool producer_in_doubt_ = false;  // replace the producer before the next transaction
   // After a fatal producer error (fenced by a newer instance with the same
   // transactional.id), appends fail with LogError::closed and this detail.
   std::string fatal_;

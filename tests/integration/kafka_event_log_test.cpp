@@ -120,7 +120,12 @@ TEST_F(KafkaEventLogTest, AppendsAndReadsBackOnSeveralPartitions) {
       EXPECT_EQ((*stream.value)[i].log_time_us, records[i].log_time_us) << "index time is the broker's log time";
     }
   }
+  // wait_any answers as soon as any partition's end differs from what the caller knows.
+  auto ends = log.wait_any(std::vector<std::uint64_t>(4, 0), std::chrono::seconds(10));
+  ASSERT_EQ(ends.size(), 4u);
+  EXPECT_NE(ends, std::vector<std::uint64_t>(4, 0));
   // An untouched partition is empty; a partition outside the count is refused.
+  EXPECT_EQ(ends[2], 0u);
   EXPECT_EQ(log.end_offset(2), 0u);
   EXPECT_EQ(log.read(9, 0, 10).error, LogError::bad_partition);
 }
@@ -333,20 +338,47 @@ TEST_F(KafkaEventLogTest, OversizedRecordsFailTheAppendAndWriteNothing) {
   auto rejected = lenient_log.append(0, broker_big);
   ASSERT_FALSE(rejected);
   EXPECT_EQ(rejected.error, LogError::too_large) << rejected.detail;
+  // The aborted transaction leaves the producer usable.
+  auto after_abort = lenient_log.append(0, AppendBatch{{event("t", 1)}, {outcome_of("cmd-t", "t", 0, 0)}, {}});
+  ASSERT_TRUE(after_abort) << after_abort.detail;
+  EXPECT_TRUE(lenient_log.find_outcome("cmd-t").value->has_value());
 
   // Nothing of either batch is visible, and the log still appends.
   auto ok = log.append(0, AppendBatch{{event("s", 2)}, {}, {}});
   ASSERT_TRUE(ok) << ok.detail;
   EXPECT_GE(ok.value->first_offset, end_before);
   auto records = read_until(log, 0, 0, ok.value->end_offset);
-  ASSERT_EQ(records.size(), 2u);
+  ASSERT_EQ(records.size(), 3u);
   EXPECT_EQ(stream_of(records[0]), "s#1");
-  EXPECT_EQ(stream_of(records[1]), "s#2");
+  EXPECT_EQ(stream_of(records[1]), "t#1");
+  EXPECT_EQ(stream_of(records[2]), "s#2");
   EXPECT_FALSE(log.find_outcome("cmd-big").value->has_value());
   testing::TempDir fresh;
   KafkaEventLog restored(options(1, fresh.path() + "/index"));
   EXPECT_FALSE(restored.find_outcome("cmd-broker-big").value->has_value());
   EXPECT_EQ(restored.read_stream("s").value->size(), 2u);
+}
+
+TEST_F(KafkaEventLogTest, ANewInstanceWithTheSameTransactionalIdFencesTheOldOne) {
+  KafkaEventLog old_writer(options(1));
+  ASSERT_TRUE(old_writer.append(0, AppendBatch{{event("s", 1)}, {}, {}}));
+  testing::TempDir other;
+  KafkaEventLog new_writer(options(1, other.path() + "/index"));  // same transactional.id
+
+  auto zombie = old_writer.append(0, AppendBatch{{event("zombie", 1)}, {outcome_of("cmd-zombie", "zombie", 0, 0)}, {}});
+  ASSERT_FALSE(zombie) << "a fenced writer appended";
+  auto again = old_writer.append(0, AppendBatch{{event("zombie", 1)}, {}, {}});
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error, LogError::closed) << again.detail;
+  EXPECT_NE(again.detail.find("transactional.id"), std::string::npos) << again.detail;
+
+  auto appended = new_writer.append(0, AppendBatch{{event("s", 2)}, {}, {}});
+  ASSERT_TRUE(appended) << appended.detail;
+  auto records = read_until(new_writer, 0, 0, appended.value->end_offset);
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_EQ(stream_of(records[0]), "s#1");
+  EXPECT_EQ(stream_of(records[1]), "s#2");
+  EXPECT_FALSE(new_writer.find_outcome("cmd-zombie").value->has_value());
 }
 
 TEST_F(KafkaEventLogTest, UnreachableBrokerFailsAtStartNamingTheAddress) {
