@@ -269,18 +269,8 @@ KafkaEventLog::KafkaEventLog(KafkaLogOptions options)
     *client = new_client(RD_KAFKA_CONSUMER, conf);
   }
   rd_kafka_poll_set_consumer(clients_->reader);
-  // A client that first meets a topic in assign() or ListOffsets learns its leaders on the
-  // next metadata refresh, about a second later; asking now makes the first read immediate.
-  for (auto* client : {clients_->reader, clients_->offsets}) {
-    for (const auto* topic : {&events_topic_, &outcomes_topic_}) {
-      rd_kafka_topic_t* handle = rd_kafka_topic_new(client, topic->c_str(), nullptr);
-      const rd_kafka_metadata_t* topic_metadata = nullptr;
-      if (rd_kafka_metadata(client, 0, handle, &topic_metadata, connect_ms) == RD_KAFKA_RESP_ERR_NO_ERROR) {
-        rd_kafka_metadata_destroy(topic_metadata);
-      }
-      rd_kafka_topic_destroy(handle);
-    }
-  }
+  learn_topics(clients_->reader);
+  learn_topics(clients_->offsets);
 
   open_index();
   std::lock_guard lock(read_mutex_);
@@ -323,9 +313,25 @@ std::string KafkaEventLog::init_transactions() {
 // epoch bump"). A new producer with the same transactional.id starts clean: its
 // init_transactions bumps the epoch and aborts whatever the old one left open. Never after
 // a fatal error: a fenced instance must stay fenced, not fence its successor back.
+// A client that first meets a topic in producev(), assign() or ListOffsets learns its
+// leaders on the next metadata refresh, about a second later; asking now makes the first
+// use immediate.
+void KafkaEventLog::learn_topics(rd_kafka_t* client) const {
+  for (const auto* topic : {&events_topic_, &outcomes_topic_}) {
+    rd_kafka_topic_t* handle = rd_kafka_topic_new(client, topic->c_str(), nullptr);
+    const rd_kafka_metadata_t* metadata = nullptr;
+    if (rd_kafka_metadata(client, 0, handle, &metadata, static_cast<int>(options_.connect_timeout.count())) ==
+        RD_KAFKA_RESP_ERR_NO_ERROR) {
+      rd_kafka_metadata_destroy(metadata);
+    }
+    rd_kafka_topic_destroy(handle);
+  }
+}
+
 bool KafkaEventLog::replace_producer() {
   rd_kafka_destroy(clients_->producer);
   clients_->producer = new_producer();
+  learn_topics(clients_->producer);
   if (auto failure = init_transactions(); !failure.empty()) {
     spdlog::error("kafka event log: {}", failure);
     producer_in_doubt_ = true;  // tried again before the next append

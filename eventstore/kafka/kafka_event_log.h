@@ -163,6 +163,7 @@ class KafkaEventLog final : public EventLog {
   ::rd_kafka_s* new_producer();
   std::string init_transactions();  // empty on success, else why not
   bool replace_producer();
+  void learn_topics(::rd_kafka_s* client) const;
   void ensure_topics();
   void open_index();
   // Reads every partition of both topics from the index's checkpoints up to their last
