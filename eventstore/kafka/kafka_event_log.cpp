@@ -328,6 +328,22 @@ void KafkaEventLog::learn_topics(rd_kafka_t* client) const {
   }
 }
 
+std::string KafkaEventLog::missing_topics() const {
+  std::string missing;
+  for (const auto* topic : {&events_topic_, &outcomes_topic_}) {
+    rd_kafka_topic_t* handle = rd_kafka_topic_new(clients_->offsets, topic->c_str(), nullptr);
+    const rd_kafka_metadata_t* metadata = nullptr;
+    if (rd_kafka_metadata(clients_->offsets, 0, handle, &metadata, 2000) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      if (metadata->topic_cnt == 1 && metadata->topics[0].err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) {
+        missing += fmt::format("topic {} does not exist (deleted while the log ran?); ", *topic);
+      }
+      rd_kafka_metadata_destroy(metadata);
+    }
+    rd_kafka_topic_destroy(handle);
+  }
+  return missing;
+}
+
 bool KafkaEventLog::replace_producer() {
   rd_kafka_destroy(clients_->producer);
   clients_->producer = new_producer();
@@ -837,12 +853,14 @@ LogResult<AppendResult> KafkaEventLog::append_locked(std::uint32_t partition, co
   auto deliver = [&](std::size_t upto, const char* what) -> std::optional<R> {
     const auto flushed = rd_kafka_flush(producer, timeout_ms);
     if (delivery.error != RD_KAFKA_RESP_ERR_NO_ERROR) {
-      return abort(R::fail(error_kind(delivery.error), delivery.error_detail), true);
+      return abort(R::fail(error_kind(delivery.error), missing_topics() + delivery.error_detail), true);
     }
     if (flushed != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      // librdkafka keeps messages for a topic it cannot find until they time out; the
+      // likeliest cause worth naming is a topic that is gone.
       return abort(R::fail(LogError::unavailable,
-                           fmt::format("{} not acknowledged by {} within {}", what, options_.brokers,
-                                       seconds(options_.request_timeout))),
+                           fmt::format("{}{} not acknowledged by {} within {}", missing_topics(), what,
+                                       options_.brokers, seconds(options_.request_timeout))),
                    true);
     }
     for (std::size_t i = 0; i < upto; ++i) {

@@ -164,6 +164,8 @@ class KafkaEventLog final : public EventLog {
   std::string init_transactions();  // empty on success, else why not
   bool replace_producer();
   void learn_topics(::rd_kafka_s* client) const;
+  // "topic X does not exist ...; " for each of ours the cluster does not know, else "".
+  std::string missing_topics() const;
   void ensure_topics();
   void open_index();
   // Reads every partition of both topics from the index's checkpoints up to their last

@@ -381,6 +381,20 @@ TEST_F(KafkaEventLogTest, ANewInstanceWithTheSameTransactionalIdFencesTheOldOne)
   EXPECT_FALSE(new_writer.find_outcome("cmd-zombie").value->has_value());
 }
 
+TEST_F(KafkaEventLogTest, AppendingToADeletedTopicFailsNamingTheTopic) {
+  auto o = options(1);
+  o.request_timeout = std::chrono::seconds(3);
+  KafkaEventLog log(o);
+  ASSERT_TRUE(log.append(0, AppendBatch{{event("s", 1)}, {}, {}}));
+  testing::delete_topic(log.events_topic());
+
+  auto appended = log.append(0, AppendBatch{{event("s", 2)}, {outcome_of("cmd-lost", "s", 0, 0)}, {}});
+  ASSERT_FALSE(appended) << "appended to a deleted topic";
+  EXPECT_NE(appended.detail.find(log.events_topic()), std::string::npos) << appended.detail;
+  EXPECT_NE(appended.detail.find("does not exist"), std::string::npos) << appended.detail;
+  EXPECT_FALSE(log.find_outcome("cmd-lost").value->has_value());
+}
+
 TEST_F(KafkaEventLogTest, UnreachableBrokerFailsAtStartNamingTheAddress) {
   // A loopback port that nobody listens on: bound, then closed.
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
