@@ -26,8 +26,10 @@ EmbeddedEngine::EmbeddedEngine(EngineOptions options) : options_(std::move(optio
   store_options.path = options_.data_dir + "/readmodels";
   store_options.partitions = log_->partition_count();
   read_models_ = std::make_unique<projections::ReadModelStore>(store_options);
-  projector_ = std::make_unique<projections::Projector>(*log_, *read_models_,
-                                                        projections::standard_projections());
+  projections::ProjectorOptions projector_options;
+  projector_options.observer = options_.projector_observer;
+  projector_ = std::make_unique<projections::Projector>(*log_, *read_models_, projections::standard_projections(),
+                                                        projector_options);
   if (!options_.postgres_dsn.empty()) {
     // Beside the RocksDB projector, on its own thread and connection: PostgreSQL being slow or
     // down never holds up the RocksDB read models or an acknowledgement.
@@ -87,22 +89,46 @@ eventstore::PositionVector EmbeddedEngine::log_end() const {
 }
 
 EmbeddedEngine::Health EmbeddedEngine::readiness(std::uint64_t max_lag) const {
-  if (!log_->find_outcome("readiness-probe")) return {false, "event log unreachable"};
+  Health health;
+  // detail: the check's short state for `checks`; failure: its sentence for `reason`.
+  auto failed = [&](std::string name, std::string detail, const std::string& failure) {
+    health.ready = false;
+    health.reason += (health.reason.empty() ? "" : "; ") + failure;
+    health.checks.emplace_back(std::move(name), std::move(detail));
+  };
+  auto ok = [&](std::string name) { health.checks.emplace_back(std::move(name), "ok"); };
+
+  if (log_->find_outcome("readiness-probe")) {
+    ok("event_log");
+  } else {
+    failed("event_log", "unreachable", "event log unreachable");
+  }
+
   std::uint64_t lag = 0;
   const auto applied = read_models_->checkpoints();
   for (const auto& [p, end] : log_end().offsets) {
     const auto done = applied.offsets.count(p) ? applied.offsets.at(p) : 0;
     lag += end > done ? end - done : 0;
   }
-  if (lag > max_lag) return {false, "read models are " + std::to_string(lag) + " events behind the log"};
+  if (lag > max_lag) {
+    failed("read_models", std::to_string(lag) + " events behind",
+           "read models are " + std::to_string(lag) + " events behind the log");
+  } else {
+    ok("read_models");
+  }
+
   if (postgres_projector_) {
     const auto pg = postgres_projector_->health();
-    if (pg.fenced) return {false, "PostgreSQL read models stopped: " + pg.error};
-    if (!pg.connected) {
-      return {false, "PostgreSQL read models unreachable: " + (pg.error.empty() ? std::string("connecting") : pg.error)};
+    const auto why = pg.error.empty() ? std::string("connecting") : pg.error;
+    if (pg.fenced) {
+      failed("postgres_read_models", "stopped: " + pg.error, "PostgreSQL read models stopped: " + pg.error);
+    } else if (!pg.connected) {
+      failed("postgres_read_models", "unreachable: " + why, "PostgreSQL read models unreachable: " + why);
+    } else {
+      ok("postgres_read_models");
     }
   }
-  return {};
+  return health;
 }
 
 bool EmbeddedEngine::wait_for_read_models(std::chrono::milliseconds timeout) {

@@ -3,6 +3,8 @@
 // wired together. The gateway is started on top of it by `orderd serve`.
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "commands/local_command_bus.h"
 #include "eventstore/embedded/embedded_log.h"
@@ -20,6 +22,8 @@ struct EngineOptions {
   std::uint32_t partitions = 8;
   commands::LocalBusOptions bus;
   std::string postgres_dsn;  // non-empty: also fold the log into the PostgreSQL read models
+  // Told of every read-model batch (metrics); must outlive the engine. None: not observed.
+  projections::ProjectorObserver* projector_observer = nullptr;
 };
 
 class EmbeddedEngine {
@@ -39,11 +43,15 @@ class EmbeddedEngine {
   eventstore::EmbeddedLog& log() { return *log_; }
   projections::ReadModelStore& read_models() { return *read_models_; }
   commands::LocalCommandBus& bus() { return *bus_; }
+  const projections::Projector& projector() const { return *projector_; }
   eventstore::PositionVector log_end() const;
 
   struct Health {
     bool ready = true;
-    std::string reason;
+    std::string reason;  // the failing checks' explanations, "; "-separated
+    // Every check by name, "ok" or why not: event_log, read_models, postgres_read_models
+    // (only with a DSN). All are evaluated, so /readyz shows every failing part at once.
+    std::vector<std::pair<std::string, std::string>> checks;
   };
   // Ready when the log answers and the read models are within max_lag events of it, and,
   // with PostgreSQL read models, when their projector is connected and not fenced.

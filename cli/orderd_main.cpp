@@ -12,6 +12,7 @@
 #include "cli/logging.h"
 #include "cli/serve_config.h"
 #include "gateway/server.h"
+#include "observability/metrics.h"
 
 namespace {
 
@@ -38,8 +39,14 @@ int serve(const cli::ServeConfig& config) {
   options.bus.queue_capacity = config.queue_capacity;
   options.bus.max_batch = config.max_batch;
   options.postgres_dsn = config.postgres_dsn;
+  // Built before the engine, whose parts report to it from their first command or batch.
+  observability::Metrics metrics;
+  options.bus.observer = metrics.commands();
+  options.projector_observer = metrics.projector();
   cli::EmbeddedEngine engine(options);
   engine.start();
+  metrics.set_sources({&engine.log(), [&engine] { return engine.bus().stats(); },
+                       [&engine] { return engine.projector().stats(); }, cli::system_now_us});
   spdlog::info("event log at {}/log: {} partitions", config.data_dir, engine.log().partition_count());
 
   const bool empty_log = [&] {
@@ -73,8 +80,10 @@ int serve(const cli::ServeConfig& config) {
   services.log = &engine.log();
   services.readiness = [&engine] {
     auto health = engine.readiness();
-    return gateway::Readiness{health.ready, health.reason};
+    return gateway::Readiness{health.ready, std::move(health.reason), std::move(health.checks)};
   };
+  services.metrics = [&metrics] { return metrics.render(); };
+  services.http_observer = metrics.http();
   gateway::Server server(gateway_config, services);
   server.start();
 

@@ -3,6 +3,7 @@
 // drains up to max_batch commands into one PartitionProcessor::process() call, i.e. one
 // synced append (group commit); partitions run in parallel and RocksDB merges their syncs.
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <memory>
@@ -11,6 +12,7 @@
 #include <vector>
 
 #include "commands/command_bus.h"
+#include "commands/command_observer.h"
 #include "commands/command_processor.h"
 
 namespace orderline::commands {
@@ -19,6 +21,13 @@ struct LocalBusOptions {
   std::size_t queue_capacity = 4096;  // per partition; a full queue answers overloaded (429)
   std::size_t max_batch = 512;        // commands per commit
   ProcessorOptions processor;
+  CommandObserver* observer = nullptr;  // metrics; must outlive the bus. None: not observed
+};
+
+// A snapshot for metrics and readiness, taken at scrape time.
+struct BusStats {
+  std::vector<std::size_t> queued;  // commands waiting, per partition
+  std::size_t queue_capacity = 0;   // per partition; a full queue answers 429
 };
 
 class LocalCommandBus final : public CommandBus {
@@ -34,11 +43,13 @@ class LocalCommandBus final : public CommandBus {
 
   // Commands waiting across all partitions (for metrics and readiness).
   std::size_t queued() const;
+  BusStats stats() const;
 
  private:
   struct Queued {
     v1::Command command;
     ReplyHandler on_reply;
+    std::chrono::steady_clock::time_point submitted;  // for the observer's latency
   };
   struct Partition {
     std::mutex mutex;
@@ -46,8 +57,11 @@ class LocalCommandBus final : public CommandBus {
     std::deque<Queued> queue;
     std::unique_ptr<PartitionProcessor> processor;
     std::thread worker;
+    std::uint32_t index = 0;
   };
   void run(Partition& partition);
+  // Processes one batch taken from a partition's queue and answers every command of it.
+  void process_batch(std::uint32_t partition, std::vector<Queued>& taken, std::vector<v1::Command>& batch);
 
   eventstore::EventLog& log_;
   LocalBusOptions options_;

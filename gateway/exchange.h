@@ -29,7 +29,11 @@ struct Request {
   std::vector<std::pair<std::string, std::string>> query;    // decoded query parameters
   std::vector<std::pair<std::string, std::string>> headers;  // names lower-case
   std::string body;
-  std::string request_id;  // X-Request-Id: the client's (if sane) or ours
+  std::string request_id;  // X-Request-Id: the client's (if sane) or ours; echoed in the answer
+  // Ties the request to the commands and events it causes (v1::Command::correlation_id, then
+  // every event envelope) and to log lines: the trace id of a valid W3C traceparent, else
+  // request_id.
+  std::string correlation_id;
 
   // First header of that name (case-insensitive), if any.
   std::optional<std::string_view> header(std::string_view name) const;
@@ -48,6 +52,9 @@ struct Response {
 struct Exchange {
   Request request;
   std::map<std::string, std::string, std::less<>> params;  // path template parameters
+  // The matched route's template (static storage), for metrics; set by dispatch() before
+  // the handler runs.
+  std::string_view route = kUnmatchedRoute;
   const GatewayConfig* config = nullptr;
   const Services* services = nullptr;
 

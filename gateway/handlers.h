@@ -6,6 +6,8 @@ namespace orderline::gateway::handlers {
 
 void healthz(const ExchangePtr& ex);
 void readyz(const ExchangePtr& ex);
+void metrics(const ExchangePtr& ex);
+void set_log_level(const ExchangePtr& ex);
 
 void list_products(const ExchangePtr& ex);
 void get_product(const ExchangePtr& ex);

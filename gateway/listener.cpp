@@ -12,6 +12,7 @@
 
 #include "gateway/server.h"
 #include "gateway/session.h"
+#include "observability/log.h"
 
 namespace orderline::gateway {
 namespace {
@@ -67,7 +68,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
   void on_accept(error_code ec, tcp::socket socket) {
     if (ec == net::error::operation_aborted || !acceptor_.is_open()) return;
     if (ec) {
-      spdlog::warn("accept failed: {}", ec.message());
+      observability::log("gateway")->warn("accept failed: {}", ec.message());
     } else if (state_->stopping.load()) {
       error_code ignored;
       socket.close(ignored);
@@ -122,7 +123,7 @@ void Server::start() {
           impl_->ioc.run();
           return;
         } catch (const std::exception& e) {
-          spdlog::error("gateway I/O thread: {}", e.what());
+          observability::log("gateway")->error("gateway I/O thread: {}", e.what());
         }
       }
     });
@@ -151,7 +152,7 @@ void Server::stop() {
   {
     std::unique_lock lock(state.mutex);
     state.all_closed.wait_until(lock, deadline, [&] { return state.live.empty(); });
-    if (!state.live.empty()) spdlog::warn("gateway stopping with {} connections still open", state.live.size());
+    if (!state.live.empty()) observability::log("gateway")->warn("gateway stopping with {} connections still open", state.live.size());
   }
   impl_->work.reset();
   impl_->ioc.stop();

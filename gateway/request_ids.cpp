@@ -7,6 +7,7 @@
 #include <boost/uuid/random_generator.hpp>
 #include <boost/uuid/string_generator.hpp>
 #include <boost/uuid/uuid_io.hpp>
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <random>
@@ -49,6 +50,30 @@ bool acceptable_request_id(std::string_view id) {
     if (!ok) return false;
   }
   return true;
+}
+
+std::optional<std::string> traceparent_trace_id(std::string_view header) {
+  // version "-" trace-id "-" parent-id "-" flags: 2 + 1 + 32 + 1 + 16 + 1 + 2 = 55 characters.
+  constexpr std::size_t kLength = 55;
+  auto lower_hex = [](std::string_view s) {
+    return std::all_of(s.begin(), s.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+  };
+  auto all_zero = [](std::string_view s) { return s.find_first_not_of('0') == std::string_view::npos; };
+  while (!header.empty() && (header.front() == ' ' || header.front() == '\t')) header.remove_prefix(1);
+  while (!header.empty() && (header.back() == ' ' || header.back() == '\t')) header.remove_suffix(1);
+  if (header.size() < kLength || header[2] != '-' || header[35] != '-' || header[52] != '-') return std::nullopt;
+  const auto version = header.substr(0, 2);
+  // Version 00 has exactly these fields; later versions may append "-..." (the spec asks
+  // parsers to read the known prefix); ff is forbidden.
+  if (!lower_hex(version) || version == "ff") return std::nullopt;
+  if (version == "00" ? header.size() != kLength : (header.size() > kLength && header[kLength] != '-')) {
+    return std::nullopt;
+  }
+  const auto trace_id = header.substr(3, 32);
+  const auto parent_id = header.substr(36, 16);
+  if (!lower_hex(trace_id) || !lower_hex(parent_id) || !lower_hex(header.substr(53, 2))) return std::nullopt;
+  if (all_zero(trace_id) || all_zero(parent_id)) return std::nullopt;
+  return std::string(trace_id);
 }
 
 std::string sha256(std::string_view data) {

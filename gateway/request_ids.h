@@ -32,6 +32,11 @@ std::string new_request_id();
 // The client's X-Request-Id if it is short and printable (so it is safe to log and echo).
 bool acceptable_request_id(std::string_view id);
 
+// The trace id (32 lower-case hex) of a W3C Trace Context `traceparent` header
+// ("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"); nullopt when the header is
+// malformed or carries an all-zero id, as the spec says to ignore such a header.
+std::optional<std::string> traceparent_trace_id(std::string_view header);
+
 // SHA-256 (OpenSSL EVP), raw 32 bytes.
 std::string sha256(std::string_view data);
 

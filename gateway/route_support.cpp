@@ -123,7 +123,7 @@ v1::Command new_command(const ExchangePtr& ex, std::string command_id, std::stri
   c.set_issued_at_us(now);
   c.set_deadline_us(now + std::chrono::duration_cast<std::chrono::microseconds>(ex->config->command_timeout).count());
   c.set_actor(std::string(actor));
-  c.set_correlation_id(ex->request.request_id);
+  c.set_correlation_id(ex->request.correlation_id);
   c.set_request_hash(std::move(hash));
   return c;
 }

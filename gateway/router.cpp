@@ -17,6 +17,7 @@ const std::vector<Route>& routes() {
   static const std::vector<Route> kRoutes = {
       {{"GET", "/healthz"}, h::healthz},
       {{"GET", "/readyz"}, h::readyz},
+      {{"GET", "/metrics"}, h::metrics},
       {{"GET", "/api/v1/products"}, h::list_products},
       {{"GET", "/api/v1/products/{sku}"}, h::get_product},
       {{"POST", "/api/v1/customers"}, h::register_customer},
@@ -34,6 +35,7 @@ const std::vector<Route>& routes() {
       {{"POST", "/api/v1/admin/products/{sku}/price"}, h::change_price},
       {{"POST", "/api/v1/admin/products/{sku}/restock"}, h::restock},
       {{"POST", "/api/v1/admin/products/{sku}/discontinue"}, h::discontinue},
+      {{"PUT", "/api/v1/admin/log-level"}, h::set_log_level},
   };
   return kRoutes;
 }
@@ -94,6 +96,7 @@ void dispatch(const ExchangePtr& ex) {
   switch (match.kind) {
     case RouteMatch::Kind::found:
       ex->params = std::move(match.params);
+      ex->route = match.path_template;
       match.handler(ex);
       return;
     case RouteMatch::Kind::method_not_allowed: {

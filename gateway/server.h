@@ -1,15 +1,18 @@
 #pragma once
 // The HTTP/1.1 gateway (Boost.Beast): routes of the v1 API, problem+json errors,
-// health endpoints. Commands go to the CommandBus, queries to the read models.
+// health endpoints, /metrics. Commands go to the CommandBus, queries to the read models.
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "commands/command_bus.h"
 #include "eventstore/event_log.h"
+#include "gateway/http_observer.h"
 #include "projections/read_models.h"
 
 namespace orderline::gateway {
@@ -28,8 +31,16 @@ struct GatewayConfig {
 
 // Readiness of the engine's parts, for /readyz.
 struct Readiness {
+  Readiness() = default;
+  // A constructor (not aggregate initialisation), so callers may leave `checks` out.
+  Readiness(bool ready_, std::string reason_, std::vector<std::pair<std::string, std::string>> checks_ = {})
+      : ready(ready_), reason(std::move(reason_)), checks(std::move(checks_)) {}
+
   bool ready = true;
-  std::string reason;  // why not, when not ready
+  std::string reason;  // why not, when not ready (the failing checks, one line)
+  // Every check by name, "ok" or why not, e.g. {"event_log","ok"}, {"read_models","12 events
+  // behind"}: /readyz shows them all, so an operator sees each part, not only the first failure.
+  std::vector<std::pair<std::string, std::string>> checks;
 };
 
 struct Services {
@@ -37,6 +48,10 @@ struct Services {
   const projections::ReadModels* read_models = nullptr;
   const eventstore::EventLog* log = nullptr;
   std::function<Readiness()> readiness;  // optional; ready when absent
+  // GET /metrics: the Prometheus text exposition, rendered at scrape time. Optional; without
+  // it /metrics answers 404 not_found.
+  std::function<std::string()> metrics;
+  HttpObserver* http_observer = nullptr;  // optional; told of every answered request
 };
 
 class Server {

@@ -16,6 +16,8 @@
 #include "gateway/problem.h"
 #include "gateway/request_ids.h"
 #include "gateway/routes.h"
+#include "observability/log.h"
+#include "observability/log_context.h"
 
 namespace orderline::gateway {
 namespace {
@@ -136,6 +138,10 @@ class Session : public Connection, public std::enable_shared_from_this<Session> 
       const auto id = req["X-Request-Id"];
       if (acceptable_request_id(id)) request_id_ = std::string(id);
     }
+    correlation_id_ = request_id_;
+    if (parser_ && parser_->is_header_done()) {
+      if (auto trace_id = traceparent_trace_id(parser_->get()["traceparent"])) correlation_id_ = std::move(*trace_id);
+    }
   }
 
   void handle_request(http::request<http::string_body>&& req) {
@@ -161,12 +167,20 @@ class Session : public Connection, public std::enable_shared_from_this<Session> 
     const auto client_id = request.header("x-request-id");
     request.request_id = client_id && acceptable_request_id(*client_id) ? std::string(*client_id) : new_request_id();
     request_id_ = request.request_id;
+    const auto traceparent = request.header("traceparent");
+    auto trace_id = traceparent ? traceparent_trace_id(*traceparent) : std::nullopt;
+    request.correlation_id = trace_id ? std::move(*trace_id) : request.request_id;
+    correlation_id_ = request.correlation_id;
 
     const std::uint64_t sequence = sequence_;
     auto self = shared_from_this();
-    ex->respond = [self, sequence](Response r) {
-      net::dispatch(self->stream_.get_executor(), [self, sequence, r = std::move(r)]() mutable {
-        self->send(sequence, std::move(r));
+    // The route (for metrics) is read when the handler answers: the exchange is alive then,
+    // and a weak pointer keeps the exchange from owning itself through this function.
+    ex->respond = [self, sequence, weak = std::weak_ptr<Exchange>(ex)](Response r) {
+      std::string_view route = kUnmatchedRoute;
+      if (auto alive = weak.lock()) route = alive->route;
+      net::dispatch(self->stream_.get_executor(), [self, sequence, route, r = std::move(r)]() mutable {
+        self->send(sequence, std::move(r), route);
       });
     };
     ex->post = [self](std::function<void()> fn) { net::post(self->stream_.get_executor(), std::move(fn)); };
@@ -189,15 +203,17 @@ class Session : public Connection, public std::enable_shared_from_this<Session> 
     for (auto segment : url->segments()) request.segments.push_back(std::string(segment));
     for (auto param : url->params()) request.query.emplace_back(std::string(param.key), std::string(param.value));
 
+    // Lines the handlers write while dispatching carry the request's correlation id.
+    observability::ScopedLogContext scope(request.correlation_id);
     try {
       dispatch(ex);
     } catch (const std::exception& e) {
-      spdlog::error("request {} {} failed: {}", method_, target_, e.what());
+      observability::log("gateway")->error("request {} {} failed: {}", method_, target_, e.what());
       ex->respond(problem(500, "internal_error", "the server could not answer this request"));
     }
   }
 
-  void send(std::uint64_t sequence, Response r) {
+  void send(std::uint64_t sequence, Response r, std::string_view route = kUnmatchedRoute) {
     if (sequence != sequence_ || responded_) return;  // a late second answer: dropped
     responded_ = true;
     for (auto& timer : timers_) timer->cancel();
@@ -213,9 +229,14 @@ class Session : public Connection, public std::enable_shared_from_this<Session> 
     res_.keep_alive(keep_alive_ && !r.close && !state_->stopping.load());
     res_.prepare_payload();
 
-    const auto micros =
-        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started_).count();
-    spdlog::debug("http {} {} -> {} in {} us request_id={}", method_, target_, r.status, micros, request_id_);
+    const auto elapsed = std::chrono::steady_clock::now() - started_;
+    if (auto* observer = state_->services.http_observer) observer->on_response(method_, route, r.status, elapsed);
+    if (observability::should_log(spdlog::level::debug)) {
+      observability::ScopedLogContext scope(correlation_id_);
+      observability::log("gateway")->debug("http {} {} -> {} in {} us request_id={}", method_, target_, res_.result_int(),
+                                           std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count(),
+                                           request_id_);
+    }
 
     stream_.expires_after(kWriteTimeout);
     http::async_write(stream_, res_, beast::bind_front_handler(&Session::on_write, shared_from_this()));
@@ -270,6 +291,7 @@ class Session : public Connection, public std::enable_shared_from_this<Session> 
   std::string method_;
   std::string target_;
   std::string request_id_;
+  std::string correlation_id_;
   std::chrono::steady_clock::time_point started_;
 };
 

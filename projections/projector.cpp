@@ -6,6 +6,8 @@
 
 #include <algorithm>
 
+#include "observability/log.h"
+#include "observability/log_context.h"
 #include "projections/keys.h"
 
 namespace orderline::projections {
@@ -87,14 +89,25 @@ void Projector::run() {
   }
 }
 
+ProjectorStats Projector::stats() const {
+  ProjectorStats stats;
+  stats.applied_events = applied_events_.load();
+  std::lock_guard lock(checkpoints_mutex_);
+  for (std::size_t i = 0; i < projections_.size(); ++i) {
+    stats.projections.push_back({projections_[i]->name(), checkpoints_[i]});
+  }
+  return stats;
+}
+
 std::size_t Projector::step(std::uint32_t partition) {
   std::uint64_t from = UINT64_MAX;
   for (const auto& per_partition : checkpoints_) from = std::min(from, per_partition[partition]);
   if (from >= log_.end_offset(partition)) return 0;
 
+  const auto started = std::chrono::steady_clock::now();
   auto records = log_.read(partition, from, options_.batch_size);
   if (!records) {
-    spdlog::error("projector: cannot read partition {} at {}: {}", partition, from, records.detail);
+    observability::log("projector")->error("cannot read partition {} at {}: {}", partition, from, records.detail);
     return 0;
   }
   if (records.value->empty()) return 0;
@@ -102,11 +115,19 @@ std::size_t Projector::step(std::uint32_t partition) {
   IndexedBatchWriter writer(store_.db());
   v1::EventEnvelope envelope;
   v1::EventPayload event;
+  const bool debug = observability::should_log(spdlog::level::debug);
   for (const auto& record : *records.value) {
-    if (!envelope.ParseFromString(record.value) || !event.ParseFromString(envelope.payload())) {
+    const bool envelope_ok = envelope.ParseFromString(record.value);
+    // Lines about this event carry the ids of the request and command that wrote it.
+    observability::ScopedLogContext scope(envelope.correlation_id(), envelope.causation_id());
+    if (!envelope_ok || !event.ParseFromString(envelope.payload())) {
       // Undecodable: skip it rather than stall every read model (dead letters: a later issue).
-      spdlog::error("projector: undecodable event at {}/{}", partition, record.offset);
+      observability::log("projector")->error("undecodable event at {}/{} (stream {})", partition, record.offset, record.key);
       continue;
+    }
+    if (debug) {
+      observability::log("projector")->debug("projecting {} {}@{} at {}/{}", envelope.type(), envelope.stream_id(),
+                                             envelope.stream_version(), partition, record.offset);
     }
     const EventContext context{record, envelope, event};
     for (std::size_t i = 0; i < projections_.size(); ++i) {
@@ -127,16 +148,23 @@ std::size_t Projector::step(std::uint32_t partition) {
 
   auto status = writer.commit();
   if (!status.ok()) {
-    spdlog::error("projector: cannot write read models: {}", status.ToString());
+    observability::log("projector")->error("cannot write read models (partition {}, offsets {}..{}): {}", partition, from,
+                                           next - 1, status.ToString());
     return 0;
   }
   std::uint64_t lowest = UINT64_MAX;
-  for (std::size_t i = 0; i < projections_.size(); ++i) {
-    checkpoints_[i][partition] = advanced[i];
-    lowest = std::min(lowest, advanced[i]);
+  {
+    std::lock_guard lock(checkpoints_mutex_);
+    for (std::size_t i = 0; i < projections_.size(); ++i) {
+      checkpoints_[i][partition] = advanced[i];
+      lowest = std::min(lowest, advanced[i]);
+    }
   }
   store_.publish(partition, lowest);
   applied_events_.fetch_add(records.value->size());
+  if (options_.observer) {
+    options_.observer->on_batch(partition, records.value->size(), std::chrono::steady_clock::now() - started);
+  }
   return records.value->size();
 }
 

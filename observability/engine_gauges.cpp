@@ -1,0 +1,106 @@
+#include "observability/engine_gauges.h"
+
+#include <chrono>
+#include <map>
+#include <utility>
+
+namespace orderline::observability {
+namespace {
+
+prometheus::MetricFamily family(std::string name, std::string help) {
+  prometheus::MetricFamily f;
+  f.name = std::move(name);
+  f.help = std::move(help);
+  f.type = prometheus::MetricType::Gauge;
+  return f;
+}
+
+void add(prometheus::MetricFamily& f, std::vector<prometheus::ClientMetric::Label> labels, double value) {
+  prometheus::ClientMetric metric;
+  metric.label = std::move(labels);
+  metric.gauge.value = value;
+  f.metric.push_back(std::move(metric));
+}
+
+std::int64_t system_now_us() {
+  using namespace std::chrono;
+  return duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace
+
+std::vector<ProjectionLag> projection_lags(
+    const projections::ProjectorStats& stats, const std::vector<std::uint64_t>& log_ends, std::int64_t now_us,
+    const std::function<std::optional<std::int64_t>(std::uint32_t, std::uint64_t)>& log_time_us) {
+  std::vector<ProjectionLag> out;
+  // Projections usually share checkpoints: read each first-unfolded record once.
+  std::map<std::pair<std::uint32_t, std::uint64_t>, std::optional<std::int64_t>> times;
+  for (const auto& projection : stats.projections) {
+    for (std::uint32_t p = 0; p < projection.checkpoints.size() && p < log_ends.size(); ++p) {
+      ProjectionLag lag{projection.name, p, 0, 0};
+      const auto checkpoint = projection.checkpoints[p];
+      if (log_ends[p] > checkpoint) {
+        lag.events = log_ends[p] - checkpoint;
+        auto [it, fresh] = times.try_emplace({p, checkpoint});
+        if (fresh) it->second = log_time_us(p, checkpoint);
+        if (it->second && now_us > *it->second) lag.seconds = static_cast<double>(now_us - *it->second) / 1e6;
+      }
+      out.push_back(std::move(lag));
+    }
+  }
+  return out;
+}
+
+void EngineGauges::set_sources(EngineSources sources) {
+  std::lock_guard lock(mutex_);
+  sources_ = std::move(sources);
+}
+
+std::vector<prometheus::MetricFamily> EngineGauges::Collect() const {
+  std::lock_guard lock(mutex_);
+  std::vector<prometheus::MetricFamily> out;
+  if (sources_.bus) {
+    const auto stats = sources_.bus();
+    auto depth = family("orderline_command_queue_depth", "Commands waiting for their partition's worker");
+    for (std::size_t p = 0; p < stats.queued.size(); ++p) {
+      add(depth, {{"partition", std::to_string(p)}}, static_cast<double>(stats.queued[p]));
+    }
+    out.push_back(std::move(depth));
+    auto capacity = family("orderline_command_queue_capacity",
+                           "Commands a partition's queue holds; beyond, commands are answered 429");
+    add(capacity, {}, static_cast<double>(stats.queue_capacity));
+    out.push_back(std::move(capacity));
+  }
+  if (!sources_.log) return out;
+  const auto& log = *sources_.log;
+  std::vector<std::uint64_t> ends;
+  auto end_offsets = family("orderline_event_log_end_offset", "Next offset of each event log partition");
+  for (std::uint32_t p = 0; p < log.partition_count(); ++p) {
+    ends.push_back(log.end_offset(p));
+    add(end_offsets, {{"partition", std::to_string(p)}}, static_cast<double>(ends.back()));
+  }
+  out.push_back(std::move(end_offsets));
+  if (!sources_.projector) return out;
+
+  const auto now = sources_.now_us ? sources_.now_us() : system_now_us();
+  const auto lags = projection_lags(sources_.projector(), ends, now, [&](std::uint32_t p, std::uint64_t offset) {
+    auto records = log.read(p, offset, 1);
+    return records && !records.value->empty() ? std::optional<std::int64_t>(records.value->front().log_time_us)
+                                              : std::nullopt;
+  });
+  auto events = family("orderline_projection_lag_events",
+                       "Events in the log a projection has not folded yet (log end - checkpoint)");
+  auto seconds = family("orderline_projection_lag_seconds",
+                        "Age of the oldest event a projection has not folded yet (0 when caught up)");
+  for (const auto& lag : lags) {
+    std::vector<prometheus::ClientMetric::Label> labels = {{"partition", std::to_string(lag.partition)},
+                                                            {"projection", lag.projection}};
+    add(events, labels, static_cast<double>(lag.events));
+    add(seconds, std::move(labels), lag.seconds);
+  }
+  out.push_back(std::move(events));
+  out.push_back(std::move(seconds));
+  return out;
+}
+
+}  // namespace orderline::observability

@@ -1,0 +1,45 @@
+#include "observability/metrics.h"
+
+#include <prometheus/registry.h>
+#include <prometheus/text_serializer.h>
+
+#include <sstream>
+
+#include "observability/command_metrics.h"
+#include "observability/http_metrics.h"
+#include "observability/process_metrics.h"
+#include "observability/projection_metrics.h"
+
+namespace orderline::observability {
+
+struct Metrics::Impl {
+  prometheus::Registry registry;
+  HttpMetrics http{registry};
+  CommandMetrics commands{registry};
+  ProjectionMetrics projector{registry};
+  EngineGauges engine;
+  ProcessMetrics process;
+};
+
+Metrics::Metrics() : impl_(std::make_unique<Impl>()) {}
+Metrics::~Metrics() = default;
+
+gateway::HttpObserver* Metrics::http() { return &impl_->http; }
+commands::CommandObserver* Metrics::commands() { return &impl_->commands; }
+projections::ProjectorObserver* Metrics::projector() { return &impl_->projector; }
+
+void Metrics::set_sources(EngineSources sources) { impl_->engine.set_sources(std::move(sources)); }
+
+std::string Metrics::render() const {
+  auto families = impl_->registry.Collect();
+  for (const prometheus::Collectable* collectable : {static_cast<const prometheus::Collectable*>(&impl_->engine),
+                                                     static_cast<const prometheus::Collectable*>(&impl_->process)}) {
+    auto more = collectable->Collect();
+    families.insert(families.end(), std::make_move_iterator(more.begin()), std::make_move_iterator(more.end()));
+  }
+  std::ostringstream out;
+  prometheus::TextSerializer().Serialize(out, families);
+  return out.str();
+}
+
+}  // namespace orderline::observability

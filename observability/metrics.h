@@ -1,0 +1,48 @@
+#pragma once
+// The metrics of one orderd process, in the Prometheus text format. The layers below never see
+// prometheus-cpp: they report through observer interfaces (gateway::HttpObserver,
+// commands::CommandObserver, projections::ProjectorObserver) and expose plain stats that are
+// read at scrape time (EngineSources). This class owns the registry and every family, and
+// render() is what GET /metrics answers. docs/operations.md lists every metric.
+//
+//   observability::Metrics metrics;
+//   engine_options.bus.observer = metrics.commands();      // before the engine is built
+//   ...
+//   metrics.set_sources({&engine.log(), [&] { return engine.bus().stats(); }, ...});
+//   services.metrics = [&] { return metrics.render(); };
+//   services.http_observer = metrics.http();
+#include <memory>
+#include <string>
+
+#include "commands/command_observer.h"
+#include "gateway/http_observer.h"
+#include "observability/engine_gauges.h"
+#include "projections/projector.h"
+
+namespace orderline::observability {
+
+class Metrics {
+ public:
+  Metrics();
+  ~Metrics();
+  Metrics(const Metrics&) = delete;
+  Metrics& operator=(const Metrics&) = delete;
+
+  // Observers to hand to the parts; they live as long as this object.
+  gateway::HttpObserver* http();
+  commands::CommandObserver* commands();
+  projections::ProjectorObserver* projector();
+
+  // What the scrape-time gauges read; may be set after construction (and before or while the
+  // gateway serves: it is guarded).
+  void set_sources(EngineSources sources);
+
+  // Every metric in the text exposition format (version 0.0.4). Thread-safe.
+  std::string render() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace orderline::observability

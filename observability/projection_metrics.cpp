@@ -1,0 +1,30 @@
+#include "observability/projection_metrics.h"
+
+#include "observability/buckets.h"
+
+namespace orderline::observability {
+
+ProjectionMetrics::ProjectionMetrics(prometheus::Registry& registry)
+    : events_(prometheus::BuildCounter()
+                  .Name("orderline_projection_events_total")
+                  .Help("Events folded into the RocksDB read models")
+                  .Register(registry)
+                  .Add({})),
+      batch_size_(prometheus::BuildHistogram()
+                      .Name("orderline_projection_batch_size")
+                      .Help("Events folded per read-model write (one partition's batch)")
+                      .Register(registry)
+                      .Add({}, batch_size_buckets())),
+      batch_duration_(prometheus::BuildHistogram()
+                          .Name("orderline_projection_batch_duration_seconds")
+                          .Help("Time to read, fold and write one batch of events with its checkpoints")
+                          .Register(registry)
+                          .Add({}, latency_buckets())) {}
+
+void ProjectionMetrics::on_batch(std::uint32_t, std::size_t events, std::chrono::nanoseconds elapsed) {
+  events_.Increment(static_cast<double>(events));
+  batch_size_.Observe(static_cast<double>(events));
+  batch_duration_.Observe(std::chrono::duration<double>(elapsed).count());
+}
+
+}  // namespace orderline::observability
