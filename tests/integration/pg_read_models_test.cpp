@@ -101,9 +101,20 @@ TEST_F(PostgresReadModelsTest, AwkwardTextRoundTripsThroughTheBulkWrites) {
   for (std::size_t i = 0; i < customers.size(); ++i) {
     run(place_order("odd-" + std::to_string(i), customers[i]), kDayA);
   }
+  // Reasons reach the history through COPY, which has escapes of its own.
+  for (std::size_t i = 0; i < customers.size(); ++i) {
+    auto cancel = order_action("odd-" + std::to_string(i), "cancel");
+    cancel.mutable_cancel_order()->set_reason(customers[i] + "\ttab\nnewline\\N");
+    run(cancel, kDayA + kHourUs);
+  }
   project();
   auto stored = query_rows(db_->dsn(), "SELECT customer_id FROM orderline.orders ORDER BY order_id");
   EXPECT_EQ(stored, customers);
+  auto reasons = query_rows(db_->dsn(),
+                            "SELECT reason FROM orderline.order_status_history WHERE machine = 'order' "
+                            "AND event_type = 'OrderCancelled' ORDER BY order_id");
+  ASSERT_EQ(reasons.size(), customers.size());
+  for (std::size_t i = 0; i < customers.size(); ++i) EXPECT_EQ(reasons[i], customers[i] + "\ttab\nnewline\\N");
   EXPECT_EQ(query_value(db_->dsn(), "SELECT count(*) FROM orderline.customer_summaries"),
             std::to_string(customers.size()));
 }
