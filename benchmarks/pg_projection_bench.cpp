@@ -5,7 +5,7 @@
 //
 //   scripts/postgres start --port 0 --dir /tmp/pg-bench      # prints ORDERLINE_PG=...
 //   build/benchmarks/pg_projection_bench --pg postgresql://postgres@127.0.0.1:PORT/orderline
-//       --orders 100000 --batch 4096     (one command line)
+//       --orders 100000 --batch 16384    (one command line)
 #include <CLI/CLI.hpp>
 #include <unistd.h>
 
@@ -78,7 +78,7 @@ int main(int argc, char** argv) {
   CLI::App app{"Events/s folded into the PostgreSQL read models"};
   std::string server;
   int orders = 100'000;
-  std::size_t batch = 4096;
+  std::size_t batch = 16384;
   std::uint32_t partitions = 8;
   app.add_option("--pg", server, "A server's DSN (a database is created and dropped in it)")
       ->envname("ORDERLINE_PG")

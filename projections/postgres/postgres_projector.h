@@ -37,7 +37,7 @@ struct PostgresProjectorOptions {
   std::string dsn;                                // libpq URI or key=value string
   std::string projection = "orders";              // checkpoint name of these read models
   int version = 1;                                // read-model version (tables in orderline_v1)
-  std::size_t batch_size = 4096;                  // events per transaction, across partitions
+  std::size_t batch_size = 16384;                 // events per transaction, across partitions (catch-up)
   std::chrono::milliseconds min_backoff{100};     // first wait after a failure, doubled up to...
   std::chrono::milliseconds max_backoff{5000};    // ...this
   std::chrono::milliseconds ping_interval{1000};  // when idle, how often the server is checked
