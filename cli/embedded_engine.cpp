@@ -20,6 +20,7 @@ EmbeddedEngine::EmbeddedEngine(EngineOptions options) : options_(std::move(optio
   eventstore::EmbeddedLogOptions log_options;
   log_options.path = options_.data_dir + "/log";
   log_options.partitions = options_.partitions;
+  log_options.observer = options_.append_observer;
   log_ = std::make_unique<eventstore::EmbeddedLog>(log_options);
 
   projections::ReadModelStoreOptions store_options;

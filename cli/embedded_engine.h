@@ -24,6 +24,8 @@ struct EngineOptions {
   std::string postgres_dsn;  // non-empty: also fold the log into the PostgreSQL read models
   // Told of every read-model batch (metrics); must outlive the engine. None: not observed.
   projections::ProjectorObserver* projector_observer = nullptr;
+  // Told of every synced write of the event log (metrics); must outlive the engine.
+  eventstore::AppendObserver* append_observer = nullptr;
 };
 
 class EmbeddedEngine {

@@ -43,6 +43,7 @@ int serve(const cli::ServeConfig& config) {
   observability::Metrics metrics;
   options.bus.observer = metrics.commands();
   options.projector_observer = metrics.projector();
+  options.append_observer = metrics.appends();
   cli::EmbeddedEngine engine(options);
   engine.start();
   metrics.set_sources({&engine.log(), [&engine] { return engine.bus().stats(); },

@@ -5,6 +5,7 @@
 
 #include <sstream>
 
+#include "observability/append_metrics.h"
 #include "observability/command_metrics.h"
 #include "observability/http_metrics.h"
 #include "observability/process_metrics.h"
@@ -17,6 +18,7 @@ struct Metrics::Impl {
   HttpMetrics http{registry};
   CommandMetrics commands{registry};
   ProjectionMetrics projector{registry};
+  AppendMetrics appends{registry};
   EngineGauges engine;
   ProcessMetrics process;
 };
@@ -27,6 +29,7 @@ Metrics::~Metrics() = default;
 gateway::HttpObserver* Metrics::http() { return &impl_->http; }
 commands::CommandObserver* Metrics::commands() { return &impl_->commands; }
 projections::ProjectorObserver* Metrics::projector() { return &impl_->projector; }
+eventstore::AppendObserver* Metrics::appends() { return &impl_->appends; }
 
 void Metrics::set_sources(EngineSources sources) { impl_->engine.set_sources(std::move(sources)); }
 

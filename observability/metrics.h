@@ -1,12 +1,13 @@
 #pragma once
 // The metrics of one orderd process, in the Prometheus text format. The layers below never see
 // prometheus-cpp: they report through observer interfaces (gateway::HttpObserver,
-// commands::CommandObserver, projections::ProjectorObserver) and expose plain stats that are
-// read at scrape time (EngineSources). This class owns the registry and every family, and
-// render() is what GET /metrics answers. docs/operations.md lists every metric.
+// commands::CommandObserver, projections::ProjectorObserver, eventstore::AppendObserver) and
+// expose plain stats that are read at scrape time (EngineSources). This class owns the
+// registry and every family, and render() is what GET /metrics answers. docs/operations.md lists every metric.
 //
 //   observability::Metrics metrics;
 //   engine_options.bus.observer = metrics.commands();      // before the engine is built
+//   engine_options.append_observer = metrics.appends();
 //   ...
 //   metrics.set_sources({&engine.log(), [&] { return engine.bus().stats(); }, ...});
 //   services.metrics = [&] { return metrics.render(); };
@@ -15,6 +16,7 @@
 #include <string>
 
 #include "commands/command_observer.h"
+#include "eventstore/append_observer.h"
 #include "gateway/http_observer.h"
 #include "observability/engine_gauges.h"
 #include "projections/projector.h"
@@ -32,6 +34,7 @@ class Metrics {
   gateway::HttpObserver* http();
   commands::CommandObserver* commands();
   projections::ProjectorObserver* projector();
+  eventstore::AppendObserver* appends();
 
   // What the scrape-time gauges read; may be set after construction (and before or while the
   // gateway serves: it is guarded).

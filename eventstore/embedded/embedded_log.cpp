@@ -184,7 +184,12 @@ LogResult<AppendResult> EmbeddedLog::append(std::uint32_t partition, const Appen
 
   rocksdb::WriteOptions write;
   write.sync = options_.sync;
+  const auto write_started = std::chrono::steady_clock::now();
   auto status = db_->Write(write, &write_batch);
+  if (options_.observer) {
+    options_.observer->on_append(partition, batch.records.size(), std::chrono::steady_clock::now() - write_started,
+                                 status.ok());
+  }
   if (!status.ok()) return R::fail(LogError::io_error, status.ToString());
 
   {

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "eventstore/append_observer.h"
 #include "eventstore/event_log.h"
 
 namespace rocksdb {
@@ -30,6 +31,7 @@ struct EmbeddedLogOptions {
   bool sync = true;                  // fsync the WAL before append returns (off only in tests)
   rocksdb::Env* env = nullptr;       // tests inject a file system that drops unsynced writes
   std::size_t block_cache_bytes = 64 << 20;
+  AppendObserver* observer = nullptr;  // timed synced writes (metrics); must outlive the log
 };
 
 class EmbeddedLog final : public EventLog {
