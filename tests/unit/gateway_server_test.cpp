@@ -7,6 +7,8 @@
 #include <mutex>
 #include <thread>
 
+#include <spdlog/spdlog.h>
+
 #include "eventstore/position.h"
 #include "gateway/server.h"
 #include "tests/support/http_client.h"
@@ -195,6 +197,28 @@ class FakeLog : public eventstore::EventLog {
   std::vector<eventstore::LogRecord> records;
 };
 
+// Remembers what the gateway reports of every answered request.
+class RecordingObserver : public HttpObserver {
+ public:
+  struct Seen {
+    std::string method, route;
+    unsigned status;
+  };
+  void on_response(std::string_view method, std::string_view route, unsigned status,
+                   std::chrono::nanoseconds) override {
+    std::lock_guard lock(mutex_);
+    seen_.push_back({std::string(method), std::string(route), status});
+  }
+  std::vector<Seen> seen() {
+    std::lock_guard lock(mutex_);
+    return seen_;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::vector<Seen> seen_;
+};
+
 constexpr const char* kToken = "s3cret-token";
 constexpr const char* kOrderBody =
     R"({"customer_id":"c-1","currency":"EUR","lines":[{"sku":"COFFEE-1KG","quantity":2}]})";
@@ -218,7 +242,12 @@ class GatewayServer : public ::testing::Test {
     services.bus = &bus;
     services.read_models = &read_models;
     services.log = &log;
-    services.readiness = [this] { return Readiness{ready.load(), ready.load() ? "" : "read models behind"}; };
+    services.readiness = [this] {
+      const bool r = ready.load();
+      return Readiness{r, r ? "" : "read models behind", {{"event_log", "ok"}, {"read_models", r ? "ok" : "12 events behind"}}};
+    };
+    services.metrics = [] { return std::string("orderline_test_total 1\n"); };
+    services.http_observer = &observer;
     server = std::make_unique<Server>(config, services);
     server->start();
     client = std::make_unique<HttpClient>(server->port());
@@ -238,6 +267,7 @@ class GatewayServer : public ::testing::Test {
   FakeReadModels read_models;
   FakeLog log;
   std::atomic<bool> ready{true};
+  RecordingObserver observer;
   std::unique_ptr<Server> server;
   std::unique_ptr<HttpClient> client;
 };
@@ -264,6 +294,74 @@ TEST_F(GatewayServer, HealthAndReadiness) {
   EXPECT_EQ(r.status, 503u);
   EXPECT_EQ(r.json().at("status").as_string(), "not_ready");
   EXPECT_EQ(r.json().at("reason").as_string(), "read models behind");
+}
+
+TEST_F(GatewayServer, ReadinessListsEveryCheck) {
+  auto r = client->get("/readyz");
+  EXPECT_EQ(r.json().at("checks"), json::parse(R"({"event_log":"ok","read_models":"ok"})")) << r.body;
+  ready = false;
+  r = client->get("/readyz");
+  EXPECT_EQ(r.status, 503u);
+  EXPECT_EQ(r.json().at("checks"), json::parse(R"({"event_log":"ok","read_models":"12 events behind"})")) << r.body;
+}
+
+TEST_F(GatewayServer, MetricsAreTheProvidersText) {
+  auto r = client->get("/metrics");
+  EXPECT_EQ(r.status, 200u);
+  EXPECT_EQ(r.header("content-type"), "text/plain; version=0.0.4; charset=utf-8");
+  EXPECT_EQ(r.body, "orderline_test_total 1\n");
+}
+
+TEST_F(GatewayServer, TheObserverSeesRouteTemplatesNotPaths) {
+  ASSERT_EQ(client->get("/api/v1/orders/o-1").status, 404u);  // the fake read models know no order
+  ASSERT_EQ(post("/api/v1/orders", kOrderBody, {{"Idempotency-Key", "k-obs"}}).status, 201u);
+  ASSERT_EQ(client->get("/no/such/path").status, 404u);
+  ASSERT_EQ(client->request("DELETE", "/healthz").status, 405u);
+  const auto seen = observer.seen();
+  ASSERT_EQ(seen.size(), 4u);
+  EXPECT_EQ(seen[0].route, "/api/v1/orders/{order_id}");
+  EXPECT_EQ(seen[0].method, "GET");
+  EXPECT_EQ(seen[0].status, 404u);
+  EXPECT_EQ(seen[1].route, "/api/v1/orders");
+  EXPECT_EQ(seen[1].status, 201u);
+  EXPECT_EQ(seen[2].route, kUnmatchedRoute);
+  EXPECT_EQ(seen[3].route, kUnmatchedRoute);
+  EXPECT_EQ(seen[3].method, "DELETE");
+}
+
+TEST_F(GatewayServer, TraceparentBecomesTheCorrelationId) {
+  const std::string trace_id = "4bf92f3577b34da6a3ce929d0e0e4736";
+  auto r = post("/api/v1/orders", kOrderBody,
+                {{"Idempotency-Key", "k-trace"}, {"X-Request-Id", "req-7"},
+                 {"traceparent", "00-" + trace_id + "-00f067aa0ba902b7-01"}});
+  ASSERT_EQ(r.status, 201u) << r.body;
+  EXPECT_EQ(r.header("x-request-id"), "req-7");  // still the client's request id
+  EXPECT_EQ(bus.commands().back().correlation_id(), trace_id);
+  // A malformed traceparent is ignored: the request id correlates.
+  r = post("/api/v1/orders", kOrderBody, {{"Idempotency-Key", "k-trace-2"}, {"X-Request-Id", "req-8"},
+                                          {"traceparent", "00-not-a-trace"}});
+  ASSERT_EQ(r.status, 201u) << r.body;
+  EXPECT_EQ(bus.commands().back().correlation_id(), "req-8");
+}
+
+TEST_F(GatewayServer, LogLevelChangesAtRunTimeForStaffOnly) {
+  const auto before = spdlog::default_logger()->level();
+  const testing::HeaderList auth = {{"Authorization", std::string("Bearer ") + kToken}};
+  expect_problem(client->request("PUT", "/api/v1/admin/log-level", R"({"level":"debug"})"), 401, "unauthorized");
+  expect_problem(client->request("PUT", "/api/v1/admin/log-level", R"({"level":"loud"})", auth), 400,
+                 "validation_failed");
+  expect_problem(client->request("PUT", "/api/v1/admin/log-level", R"({"level":7})", auth), 400, "validation_failed");
+  EXPECT_EQ(spdlog::default_logger()->level(), before);
+
+  spdlog::set_level(spdlog::level::info);
+  auto r = client->request("PUT", "/api/v1/admin/log-level", R"({"level":"debug"})", auth);
+  ASSERT_EQ(r.status, 200u) << r.body;
+  EXPECT_EQ(r.json(), json::parse(R"({"level":"debug","previous":"info"})"));
+  EXPECT_EQ(spdlog::default_logger()->level(), spdlog::level::debug);
+  r = client->request("PUT", "/api/v1/admin/log-level", R"({"level":"warn"})", auth);
+  EXPECT_EQ(r.json(), json::parse(R"({"level":"warn","previous":"debug"})"));
+  EXPECT_EQ(spdlog::default_logger()->level(), spdlog::level::warn);
+  spdlog::set_level(before);
 }
 
 TEST_F(GatewayServer, RequestIdsAreEchoedOrGenerated) {

@@ -100,6 +100,21 @@ TEST(GatewayIds, RequestIdsFromClientsMustBeShortAndPrintable) {
   EXPECT_FALSE(acceptable_request_id(std::string(200, 'a')));
 }
 
+TEST(GatewayIds, TraceparentTraceIds) {
+  const std::string id = "4bf92f3577b34da6a3ce929d0e0e4736";
+  EXPECT_EQ(traceparent_trace_id("00-" + id + "-00f067aa0ba902b7-01"), id);
+  EXPECT_EQ(traceparent_trace_id(" 00-" + id + "-00f067aa0ba902b7-00 "), id);
+  // A later version may append fields; version 00 may not.
+  EXPECT_EQ(traceparent_trace_id("01-" + id + "-00f067aa0ba902b7-01-extra"), id);
+  EXPECT_EQ(traceparent_trace_id("00-" + id + "-00f067aa0ba902b7-01-extra"), std::nullopt);
+  EXPECT_EQ(traceparent_trace_id("ff-" + id + "-00f067aa0ba902b7-01"), std::nullopt);
+  EXPECT_EQ(traceparent_trace_id("00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01"), std::nullopt);
+  EXPECT_EQ(traceparent_trace_id("00-00000000000000000000000000000000-00f067aa0ba902b7-01"), std::nullopt);
+  EXPECT_EQ(traceparent_trace_id("00-" + id + "-0000000000000000-01"), std::nullopt);
+  EXPECT_EQ(traceparent_trace_id("00-" + id + "-00f067aa0ba902b7"), std::nullopt);
+  EXPECT_EQ(traceparent_trace_id(""), std::nullopt);
+}
+
 TEST(GatewayIds, Sha256AndConstantTimeCompare) {
   const auto digest = sha256("abc");
   ASSERT_EQ(digest.size(), 32u);
