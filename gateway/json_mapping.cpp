@@ -147,6 +147,9 @@ std::optional<json::object> event_json(const v1::EventEnvelope& envelope, std::s
   o["type"] = envelope.type();
   o["stream_version"] = envelope.stream_version();
   o["occurred_at"] = rfc3339_utc(envelope.occurred_at_us());
+  // Which request (X-Request-Id / traceparent) and which command wrote the event.
+  o["correlation_id"] = envelope.correlation_id();
+  o["causation_id"] = envelope.causation_id();
   if (field != nullptr) {
     o["data"] = message_json(payload.GetReflection()->GetMessage(payload, field));
   } else {

@@ -37,7 +37,7 @@ boost::json::object product_view_json(const v1::ProductView& view);
 boost::json::value message_json(const google::protobuf::Message& message);
 
 // One item of GET /orders/{id}/events: {"position","type","stream_version","occurred_at",
-// "data"} where data is the set case of the envelope's EventPayload. nullopt when the record
+// "correlation_id","causation_id","data"} where data is the set case of the envelope's EventPayload. nullopt when the record
 // does not decode.
 std::optional<boost::json::object> event_json(const v1::EventEnvelope& envelope,
                                               std::string position_token);

@@ -266,10 +266,14 @@ TEST(GatewayJson, EventDataKeepsIntegersAsNumbers) {
   envelope.set_type("OrderPlaced");
   envelope.set_stream_version(1);
   envelope.set_occurred_at_us(0);
+  envelope.set_correlation_id("req-1");
+  envelope.set_causation_id("place-o1");
   payload.SerializeToString(envelope.mutable_payload());
   auto item = event_json(envelope, "p1.x");
   ASSERT_TRUE(item);
   EXPECT_EQ(item->at("type").as_string(), "OrderPlaced");
+  EXPECT_EQ(item->at("correlation_id").as_string(), "req-1");
+  EXPECT_EQ(item->at("causation_id").as_string(), "place-o1");
   EXPECT_EQ(item->at("position").as_string(), "p1.x");
   EXPECT_EQ(item->at("stream_version").to_number<std::int64_t>(), 1);
   const auto& data = item->at("data").as_object();
