@@ -160,11 +160,12 @@ std::size_t Projector::step(std::uint32_t partition) {
       lowest = std::min(lowest, advanced[i]);
     }
   }
-  store_.publish(partition, lowest);
   applied_events_.fetch_add(records.value->size());
+  // Before publishing: a reader that waited for this batch (after=TOKEN) then sees it counted.
   if (options_.observer) {
     options_.observer->on_batch(partition, records.value->size(), std::chrono::steady_clock::now() - started);
   }
+  store_.publish(partition, lowest);
   return records.value->size();
 }
 
