@@ -3,12 +3,19 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <filesystem>
 #include <fstream>
+#include <regex>
+#include <set>
 
 #include "eventstore/position.h"
 #include "observability/metrics_text.h"
 #include "tests/support/http_client.h"
 #include "tests/support/process.h"
+
+#ifndef ORDERLINE_SOURCE_DIR
+#error "ORDERLINE_SOURCE_DIR must point at the source tree"
+#endif
 
 namespace orderline {
 namespace {
@@ -128,6 +135,41 @@ TEST_F(MetricsScrape, CountersMoveByWhatWasDone) {
   EXPECT_GT(sum_of(after, "orderline_process_resident_memory_bytes"), 0);
   EXPECT_GT(sum_of(after, "orderline_process_open_fds"), 0);
   EXPECT_GT(sum_of(after, "orderline_process_cpu_seconds_total"), 0);
+}
+
+// The orderline_* names in the files under `folder` (alert rules, dashboards), comment lines
+// skipped, histogram series suffixes removed.
+std::set<std::string> names_used_under(const std::string& folder) {
+  static const std::regex kName("orderline_[a-z_]+");
+  std::set<std::string> out;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(folder)) {
+    if (!entry.is_regular_file()) continue;
+    std::ifstream in(entry.path());
+    for (std::string line; std::getline(in, line);) {
+      if (line.find_first_not_of(' ') != std::string::npos && line[line.find_first_not_of(' ')] == '#') continue;
+      for (auto it = std::sregex_iterator(line.begin(), line.end(), kName); it != std::sregex_iterator(); ++it) {
+        std::string name = it->str();
+        for (const std::string suffix : {"_bucket", "_sum", "_count"}) {
+          if (name.size() > suffix.size() && name.ends_with(suffix)) name.resize(name.size() - suffix.size());
+        }
+        out.insert(name);
+      }
+    }
+  }
+  return out;
+}
+
+TEST_F(MetricsScrape, AlertsAndDashboardsUseExportedMetrics) {
+  place_order("names-1");
+  const auto text = scrape_text();
+  const std::string deploy = std::string(ORDERLINE_SOURCE_DIR) + "/deploy";
+  std::set<std::string> used = names_used_under(deploy + "/prometheus/rules");
+  const auto in_dashboards = names_used_under(deploy + "/grafana/dashboards");
+  used.insert(in_dashboards.begin(), in_dashboards.end());
+  ASSERT_GT(in_dashboards.size(), 5u);
+  for (const auto& name : used) {
+    EXPECT_NE(text.find("# TYPE " + name + " "), std::string::npos) << name << " is used but not exported";
+  }
 }
 
 TEST_F(MetricsScrape, ReadinessNamesItsChecks) {
