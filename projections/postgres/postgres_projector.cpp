@@ -172,15 +172,16 @@ void PostgresProjector::report_fence(const std::vector<CheckpointAdvance>& advan
     const auto stored = load_checkpoints(*connection_, id_, log_.partition_count());
     for (const auto& a : advances) {
       if (stored[a.partition] != a.expected) {
-        detail += fmt::format(" partition {}: expected {}, stored {};", a.partition, a.expected, stored[a.partition]);
+        detail += fmt::format("{}partition {}: expected {}, stored {}", detail.empty() ? "" : "; ", a.partition,
+                              a.expected, stored[a.partition]);
       }
     }
   } catch (const std::exception& e) {
-    detail = std::string(" (cannot read the stored checkpoints: ") + e.what() + ")";
+    detail = std::string("cannot read the stored checkpoints: ") + e.what();
   }
   const auto message = fmt::format(
       "fenced: another projector advanced the checkpoints of {} v{} ({}); this one stopped and applied nothing",
-      id_.name, id_.version, detail.empty() ? "no detail" : detail.substr(1));
+      id_.name, id_.version, detail.empty() ? "no detail" : detail);
   spdlog::error("postgres projector: {}", message);
   std::lock_guard lock(mutex_);
   health_.fenced = true;
