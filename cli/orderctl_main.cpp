@@ -1,5 +1,6 @@
 // orderctl: the operator's and analyst's tool. `events dump|tail` read the embedded log of
-// a data directory as a RocksDB secondary, so they work beside a running orderd.
+// a data directory as a RocksDB secondary, so they work beside a running orderd; `top`
+// watches a running orderd through its /metrics.
 #include <CLI/CLI.hpp>
 #include <google/protobuf/util/json_util.h>
 
@@ -9,6 +10,7 @@
 #include <iostream>
 #include <thread>
 
+#include "cli/top_command.h"
 #include "eventstore/embedded/log_reader.h"
 #include "orderline/v1/envelope.pb.h"
 #include "orderline/v1/events.pb.h"
@@ -93,10 +95,16 @@ int main(int argc, char** argv) {
   auto* tail = events_command->add_subcommand("tail", "Print the log as JSON lines and follow it");
   add_common(dump);
   add_common(tail);
+  cli::TopArgs top_args;
+  auto* top = app.add_subcommand("top", "Live view of a running orderd's throughput, latency, queues and lag (/metrics)");
+  top->add_option("--url", top_args.url, "The server")->envname("ORDERLINE_URL")->capture_default_str();
+  top->add_option("--interval", top_args.interval_s, "Seconds between refreshes")->check(CLI::PositiveNumber)->capture_default_str();
+  top->add_flag("--once", top_args.once, "Print one frame (two scrapes an interval apart) and exit");
   CLI11_PARSE(app, argc, argv);
   try {
     if (dump->parsed()) return events(args, false);
     if (tail->parsed()) return events(args, true);
+    if (top->parsed()) return cli::run_top(top_args);
   } catch (const std::exception& e) {
     std::cerr << "orderctl: " << e.what() << std::endl;
     return 1;

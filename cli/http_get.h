@@ -1,0 +1,20 @@
+#pragma once
+// One blocking HTTP/1.1 GET (Boost.Beast), for orderctl's commands that read a running
+// server (`orderctl top` reads /metrics). A new connection per call: a one-second refresh
+// does not need keep-alive, and a restarted server is simply reached again.
+#include <chrono>
+#include <string>
+
+namespace orderline::cli {
+
+struct HttpGetResult {
+  bool ok = false;      // a response arrived (any status)
+  unsigned status = 0;
+  std::string body;
+  std::string error;    // why not, when !ok
+};
+
+// url: "http://host[:port][/path]" (https is not supported). Bounded by `timeout` as a whole.
+HttpGetResult http_get(const std::string& url, std::chrono::milliseconds timeout);
+
+}  // namespace orderline::cli
