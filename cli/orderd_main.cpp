@@ -41,9 +41,11 @@ int serve(const cli::ServeConfig& config) {
   options.postgres_dsn = config.postgres_dsn;
   // Built before the engine, whose parts report to it from their first command or batch.
   observability::Metrics metrics;
-  options.bus.observer = metrics.commands();
-  options.projector_observer = metrics.projector();
-  options.append_observer = metrics.appends();
+  if (config.metrics) {
+    options.bus.observer = metrics.commands();
+    options.projector_observer = metrics.projector();
+    options.append_observer = metrics.appends();
+  }
   cli::EmbeddedEngine engine(options);
   engine.start();
   metrics.set_sources({&engine.log(), [&engine] { return engine.bus().stats(); },
@@ -83,8 +85,10 @@ int serve(const cli::ServeConfig& config) {
     auto health = engine.readiness();
     return gateway::Readiness{health.ready, std::move(health.reason), std::move(health.checks)};
   };
-  services.metrics = [&metrics] { return metrics.render(); };
-  services.http_observer = metrics.http();
+  if (config.metrics) {
+    services.metrics = [&metrics] { return metrics.render(); };
+    services.http_observer = metrics.http();
+  }
   gateway::Server server(gateway_config, services);
   server.start();
 

@@ -32,6 +32,9 @@ void add_serve_flags(CLI::App& command, ServeConfig& config) {
                      "PostgreSQL for the SQL read models, e.g. postgresql://postgres@127.0.0.1:5432/orderline "
                      "(empty: none)")
       ->envname("ORDERLINE_PG");
+  command.add_flag("--metrics,!--no-metrics", config.metrics,
+                   "Export GET /metrics (off: no metric is recorded; for measuring their cost)")
+      ->capture_default_str();
   command.add_option("--log-level", config.log_level, "trace, debug, info, warn, error")
       ->envname("ORDERLINE_LOG_LEVEL")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))

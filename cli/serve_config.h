@@ -25,6 +25,7 @@ struct ServeConfig {
   int command_timeout_ms = 5000;      // a command's deadline; then 504 outcome_unknown
   int read_wait_ms = 2000;            // how long a query with after=TOKEN may wait
   std::string log_level = "info";     // trace, debug, info, warn, error
+  bool metrics = true;                // GET /metrics; off only to measure what metrics cost
   std::string postgres_dsn;           // --pg / ORDERLINE_PG: PostgreSQL read models; empty: none
 };
 

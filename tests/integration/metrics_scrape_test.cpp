@@ -178,5 +178,14 @@ TEST_F(MetricsScrape, ReadinessNamesItsChecks) {
   EXPECT_EQ(r.json().at("checks"), json::parse(R"({"event_log":"ok","read_models":"ok"})")) << r.body;
 }
 
+TEST(MetricsOff, NoMetricsMeansNoRoute) {
+  testing::TempDir dir;
+  testing::OrderdProcess server(dir.path() + "/data", {"--no-metrics"});
+  testing::HttpClient http(server.port());
+  auto r = http.get("/metrics");
+  EXPECT_EQ(r.status, 404u) << r.body;
+  EXPECT_EQ(r.code(), "not_found");
+}
+
 }  // namespace
 }  // namespace orderline
