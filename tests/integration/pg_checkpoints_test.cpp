@@ -97,6 +97,19 @@ TEST_F(PostgresCheckpointTest, TwoProjectorsRacingOnOneDatabaseNeverDoubleApply)
   a.start();
   b.start();
   run_workload(0, 40);  // both follow the log while it grows
+  // Each racer either folds everything or is fenced by the other (a fenced projector stops
+  // for good, so both may be): wait, bounded, until neither can move any more.
+  const auto all_folded = [&] {
+    try {
+      return query_value(db_->dsn(), "SELECT coalesce(sum(next_offset), 0) FROM orderline.projection_checkpoints") ==
+             std::to_string(log_events());
+    } catch (const std::exception&) {
+      return false;  // the racers have not migrated the schema yet
+    }
+  };
+  for (int i = 0; i < 1200 && !all_folded() && !(a.health().fenced && b.health().fenced); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
   a.stop();
   b.stop();
   PostgresProjector restarted(log_, {.dsn = db_->dsn()});
