@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "projections/postgres/postgres_order_search.h"
 #include "projections/postgres/postgres_projector.h"
 #include "projections/standard_projections.h"
 
@@ -37,10 +38,14 @@ EmbeddedEngine::EmbeddedEngine(EngineOptions options) : options_(std::move(optio
     projections::pg::PostgresProjectorOptions pg_options;
     pg_options.dsn = options_.postgres_dsn;
     postgres_projector_ = std::make_unique<projections::pg::PostgresProjector>(*log_, pg_options);
+    order_search_ = std::make_unique<projections::pg::PostgresOrderSearch>(
+        projections::pg::PostgresOrderSearchOptions{.dsn = options_.postgres_dsn});
   }
 }
 
 EmbeddedEngine::~EmbeddedEngine() { stop(); }
+
+projections::OrderSearch* EmbeddedEngine::order_search() { return order_search_.get(); }
 
 void EmbeddedEngine::start() {
   projector_->start();

@@ -8,11 +8,13 @@
 
 #include "commands/local_command_bus.h"
 #include "eventstore/embedded/embedded_log.h"
+#include "projections/order_search.h"
 #include "projections/projector.h"
 #include "projections/read_model_store.h"
 
 namespace orderline::projections::pg {
 class PostgresProjector;
+class PostgresOrderSearch;
 }
 
 namespace orderline::cli {
@@ -46,6 +48,8 @@ class EmbeddedEngine {
   projections::ReadModelStore& read_models() { return *read_models_; }
   commands::LocalCommandBus& bus() { return *bus_; }
   const projections::Projector& projector() const { return *projector_; }
+  // Staff order search over the PostgreSQL read models; null without a DSN.
+  projections::OrderSearch* order_search();
   eventstore::PositionVector log_end() const;
 
   struct Health {
@@ -65,6 +69,7 @@ class EmbeddedEngine {
   std::unique_ptr<projections::ReadModelStore> read_models_;
   std::unique_ptr<projections::Projector> projector_;
   std::unique_ptr<projections::pg::PostgresProjector> postgres_projector_;  // only with a DSN
+  std::unique_ptr<projections::pg::PostgresOrderSearch> order_search_;      // only with a DSN
   std::unique_ptr<commands::LocalCommandBus> bus_;
 };
 

@@ -81,6 +81,7 @@ int serve(const cli::ServeConfig& config) {
   services.bus = &engine.bus();
   services.read_models = &engine.read_models();
   services.log = &engine.log();
+  services.order_search = engine.order_search();
   services.readiness = [&engine] {
     auto health = engine.readiness();
     return gateway::Readiness{health.ready, std::move(health.reason), std::move(health.checks)};

@@ -29,4 +29,7 @@ void deliver_order(const ExchangePtr& ex);
 void request_return(const ExchangePtr& ex);
 void receive_return(const ExchangePtr& ex);
 
+void search_orders(const ExchangePtr& ex);  // staff, from PostgreSQL
+void export_orders(const ExchangePtr& ex);  // the same search as CSV
+
 }  // namespace orderline::gateway::handlers

@@ -31,6 +31,8 @@ const std::vector<Route>& routes() {
       {{"POST", "/api/v1/orders/{order_id}/deliver"}, h::deliver_order},
       {{"POST", "/api/v1/orders/{order_id}/return"}, h::request_return},
       {{"POST", "/api/v1/orders/{order_id}/returns/{return_id}/receive"}, h::receive_return},
+      {{"GET", "/api/v1/admin/orders"}, h::search_orders},
+      {{"GET", "/api/v1/admin/orders/export"}, h::export_orders},
       {{"POST", "/api/v1/admin/products"}, h::create_product},
       {{"POST", "/api/v1/admin/products/{sku}/price"}, h::change_price},
       {{"POST", "/api/v1/admin/products/{sku}/restock"}, h::restock},

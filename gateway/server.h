@@ -13,6 +13,7 @@
 #include "commands/command_bus.h"
 #include "eventstore/event_log.h"
 #include "gateway/http_observer.h"
+#include "projections/order_search.h"
 #include "projections/read_models.h"
 
 namespace orderline::gateway {
@@ -52,6 +53,8 @@ struct Services {
   // it /metrics answers 404 not_found.
   std::function<std::string()> metrics;
   HttpObserver* http_observer = nullptr;  // optional; told of every answered request
+  // Staff order search (PostgreSQL). Optional; without it the search routes answer 503.
+  projections::OrderSearch* order_search = nullptr;
 };
 
 class Server {
