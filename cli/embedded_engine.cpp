@@ -6,8 +6,9 @@
 #include <thread>
 
 #include "projections/postgres/postgres_order_search.h"
-#include "projections/postgres/postgres_projector.h"
+#include "projections/projection_lag.h"
 #include "projections/standard_projections.h"
+#include "projections/postgres/postgres_projector.h"
 
 namespace orderline::cli {
 
@@ -15,6 +16,32 @@ std::int64_t system_now_us() {
   using namespace std::chrono;
   return duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
 }
+
+namespace {
+
+// The PostgreSQL projector as the registry lists it.
+projections::ProjectionStatus postgres_status(const eventstore::EventLog& log, const projections::pg::PostgresProjector& pg,
+                                              const projections::pg::PostgresProjectorOptions& options) {
+  projections::ProjectionStatus status;
+  status.name = options.projection;
+  status.version = options.version;
+  status.sink = "postgres";
+  const auto health = pg.health();
+  status.state = health.fenced ? "stopped" : health.connected ? "running" : "failed";
+  status.checkpoints = pg.checkpoints();
+  for (std::uint32_t p = 0; p < log.partition_count(); ++p) status.log_ends.push_back(log.end_offset(p));
+  projections::ProjectorStats stats;
+  stats.projections.push_back({status.name, status.checkpoints, status.version, false});
+  using namespace std::chrono;
+  const auto now = duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
+  for (const auto& lag : projections::projection_lags(stats, status.log_ends, now, projections::log_time_reader(log))) {
+    status.lag_events += lag.events;
+    status.lag_seconds = std::max(status.lag_seconds, lag.seconds);
+  }
+  return status;
+}
+
+}  // namespace
 
 EmbeddedEngine::EmbeddedEngine(EngineOptions options) : options_(std::move(options)) {
   std::filesystem::create_directories(options_.data_dir);
@@ -41,11 +68,24 @@ EmbeddedEngine::EmbeddedEngine(EngineOptions options) : options_(std::move(optio
     order_search_ = std::make_unique<projections::pg::PostgresOrderSearch>(
         projections::pg::PostgresOrderSearchOptions{.dsn = options_.postgres_dsn});
   }
+  projections::RocksProjectionAdminOptions admin_options;
+  admin_options.factory = [](const std::string& name) { return projections::standard_projection(name); };
+  if (postgres_projector_) {
+    admin_options.extra_status = [this, pg_options = projections::pg::PostgresProjectorOptions{.dsn = options_.postgres_dsn}] {
+      return std::vector<projections::ProjectionStatus>{postgres_status(*log_, *postgres_projector_, pg_options)};
+    };
+  }
+  projection_admin_ =
+      std::make_unique<projections::RocksProjectionAdmin>(*log_, *read_models_, *projector_, std::move(admin_options));
 }
 
 EmbeddedEngine::~EmbeddedEngine() { stop(); }
 
 projections::OrderSearch* EmbeddedEngine::order_search() { return order_search_.get(); }
+
+projections::ProjectionOperations& EmbeddedEngine::projection_operations() { return *projection_admin_; }
+
+
 
 void EmbeddedEngine::start() {
   projector_->start();

@@ -10,6 +10,7 @@
 #include "eventstore/embedded/embedded_log.h"
 #include "projections/order_search.h"
 #include "projections/projector.h"
+#include "projections/rocksdb_projection_admin.h"
 #include "projections/read_model_store.h"
 
 namespace orderline::projections::pg {
@@ -50,6 +51,8 @@ class EmbeddedEngine {
   const projections::Projector& projector() const { return *projector_; }
   // Staff order search over the PostgreSQL read models; null without a DSN.
   projections::OrderSearch* order_search();
+  // The projection registry and its operations (RocksDB; PostgreSQL listed when configured).
+  projections::ProjectionOperations& projection_operations();
   eventstore::PositionVector log_end() const;
 
   struct Health {
@@ -71,6 +74,7 @@ class EmbeddedEngine {
   std::unique_ptr<projections::pg::PostgresProjector> postgres_projector_;  // only with a DSN
   std::unique_ptr<projections::pg::PostgresOrderSearch> order_search_;      // only with a DSN
   std::unique_ptr<commands::LocalCommandBus> bus_;
+  std::unique_ptr<projections::RocksProjectionAdmin> projection_admin_;  // after the projector: stops first
 };
 
 // Wall clock in microseconds since the epoch (the engine's default Clock).

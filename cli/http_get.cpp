@@ -14,6 +14,11 @@ namespace http = beast::http;
 namespace net = boost::asio;
 
 HttpGetResult http_get(const std::string& url, std::chrono::milliseconds timeout) {
+  return http_request("GET", url, {}, timeout);
+}
+
+HttpGetResult http_request(const std::string& method, const std::string& url, const std::string& bearer_token,
+                           std::chrono::milliseconds timeout) {
   HttpGetResult result;
   auto parsed = boost::urls::parse_uri(url);
   if (!parsed || parsed->scheme() != "http" || parsed->host().empty()) {
@@ -36,7 +41,12 @@ HttpGetResult http_get(const std::string& url, std::chrono::milliseconds timeout
     result.error = "cannot resolve " + host + ": " + ec.message();
     return result;
   }
-  http::request<http::empty_body> request{http::verb::get, target, 11};
+  http::request<http::empty_body> request{http::string_to_verb(method), target, 11};
+  if (request.method() == http::verb::unknown) {
+    result.error = "unknown HTTP method " + method;
+    return result;
+  }
+  if (!bearer_token.empty()) request.set(http::field::authorization, "Bearer " + bearer_token);
   request.set(http::field::host, host + ":" + port);
   request.set(http::field::user_agent, "orderctl");
   request.set(http::field::connection, "close");
@@ -59,7 +69,7 @@ HttpGetResult http_get(const std::string& url, std::chrono::milliseconds timeout
   });
   ioc.run();
   if (ec) {
-    result.error = "GET " + url + ": " + ec.message();
+    result.error = method + " " + url + ": " + ec.message();
     return result;
   }
   result.ok = true;

@@ -7,9 +7,11 @@
 #include <chrono>
 #include <csignal>
 #include <filesystem>
+#include <map>
 #include <iostream>
 #include <thread>
 
+#include "cli/projections_command.h"
 #include "cli/top_command.h"
 #include "eventstore/embedded/log_reader.h"
 #include "orderline/v1/envelope.pb.h"
@@ -100,11 +102,40 @@ int main(int argc, char** argv) {
   top->add_option("--url", top_args.url, "The server")->envname("ORDERLINE_URL")->capture_default_str();
   top->add_option("--interval", top_args.interval_s, "Seconds between refreshes")->check(CLI::PositiveNumber)->capture_default_str();
   top->add_flag("--once", top_args.once, "Print one frame (two scrapes an interval apart) and exit");
+  cli::ProjectionsArgs projection_args;
+  auto* projections = app.add_subcommand("projections", "See and operate the projections of a running orderd");
+  projections->require_subcommand(1);
+  projections->fallthrough();  // --url and --token after the operation too
+  projections->add_option("--url", projection_args.url, "The server")->envname("ORDERLINE_URL")->capture_default_str();
+  projections->add_option("--token", projection_args.token, "Staff token")->envname("ORDERLINE_ADMIN_TOKEN");
+  projections->add_flag("--json", projection_args.json, "Print the server's JSON");
+  auto* projections_list = projections->add_subcommand("list", "Every projection: sink, version, state, lag");
+  auto* projections_status = projections->add_subcommand("status", "One projection, per partition");
+  auto* projections_rebuild =
+      projections->add_subcommand("rebuild", "Build the next version beside the live one, then swap (waits, with progress)");
+  projections_rebuild->add_flag("--no-wait", projection_args.no_wait, "Start the rebuild and return");
+  projections_rebuild->add_option("--timeout", projection_args.timeout_s, "Stop waiting after this many seconds");
+  std::map<std::string, CLI::App*> projection_operations;
+  for (const char* op : {"pause", "resume", "reset"}) {
+    projection_operations[op] = projections->add_subcommand(
+        op, std::string(op) == "reset" ? "Refold the live version in place from the start (queries see it partly built)"
+                                       : std::string(op) + " folding events into this projection");
+  }
+  for (auto* command : {projections_status, projections_rebuild, projection_operations["pause"],
+                        projection_operations["resume"], projection_operations["reset"]}) {
+    command->add_option("name", projection_args.name, "Projection name (see list)")->required();
+  }
   CLI11_PARSE(app, argc, argv);
   try {
     if (dump->parsed()) return events(args, false);
     if (tail->parsed()) return events(args, true);
     if (top->parsed()) return cli::run_top(top_args);
+    if (projections_list->parsed()) return cli::projections_list(projection_args);
+    if (projections_status->parsed()) return cli::projections_status(projection_args);
+    if (projections_rebuild->parsed()) return cli::projections_rebuild(projection_args);
+    for (const auto& [op, command] : projection_operations) {
+      if (command->parsed()) return cli::projections_operation(projection_args, op);
+    }
   } catch (const std::exception& e) {
     std::cerr << "orderctl: " << e.what() << std::endl;
     return 1;

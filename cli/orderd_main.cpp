@@ -82,6 +82,7 @@ int serve(const cli::ServeConfig& config) {
   services.read_models = &engine.read_models();
   services.log = &engine.log();
   services.order_search = engine.order_search();
+  services.projections = &engine.projection_operations();
   services.readiness = [&engine] {
     auto health = engine.readiness();
     return gateway::Readiness{health.ready, std::move(health.reason), std::move(health.checks)};

@@ -32,4 +32,11 @@ void receive_return(const ExchangePtr& ex);
 void search_orders(const ExchangePtr& ex);  // staff, from PostgreSQL
 void export_orders(const ExchangePtr& ex);  // the same search as CSV
 
+void list_projections(const ExchangePtr& ex);
+void get_projection(const ExchangePtr& ex);
+void rebuild_projection(const ExchangePtr& ex);
+void pause_projection(const ExchangePtr& ex);
+void resume_projection(const ExchangePtr& ex);
+void reset_projection(const ExchangePtr& ex);
+
 }  // namespace orderline::gateway::handlers

@@ -14,6 +14,7 @@
 #include "eventstore/event_log.h"
 #include "gateway/http_observer.h"
 #include "projections/order_search.h"
+#include "projections/projection_operations.h"
 #include "projections/read_models.h"
 
 namespace orderline::gateway {
@@ -55,6 +56,8 @@ struct Services {
   HttpObserver* http_observer = nullptr;  // optional; told of every answered request
   // Staff order search (PostgreSQL). Optional; without it the search routes answer 503.
   projections::OrderSearch* order_search = nullptr;
+  // The projection registry and its operations. Optional; without it those routes answer 503.
+  projections::ProjectionOperations* projections = nullptr;
 };
 
 class Server {

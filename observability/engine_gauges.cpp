@@ -29,28 +29,6 @@ std::int64_t system_now_us() {
 
 }  // namespace
 
-std::vector<ProjectionLag> projection_lags(
-    const projections::ProjectorStats& stats, const std::vector<std::uint64_t>& log_ends, std::int64_t now_us,
-    const std::function<std::optional<std::int64_t>(std::uint32_t, std::uint64_t)>& log_time_us) {
-  std::vector<ProjectionLag> out;
-  // Projections usually share checkpoints: read each first-unfolded record once.
-  std::map<std::pair<std::uint32_t, std::uint64_t>, std::optional<std::int64_t>> times;
-  for (const auto& projection : stats.projections) {
-    for (std::uint32_t p = 0; p < projection.checkpoints.size() && p < log_ends.size(); ++p) {
-      ProjectionLag lag{projection.name, p, 0, 0};
-      const auto checkpoint = projection.checkpoints[p];
-      if (log_ends[p] > checkpoint) {
-        lag.events = log_ends[p] - checkpoint;
-        auto [it, fresh] = times.try_emplace({p, checkpoint});
-        if (fresh) it->second = log_time_us(p, checkpoint);
-        if (it->second && now_us > *it->second) lag.seconds = static_cast<double>(now_us - *it->second) / 1e6;
-      }
-      out.push_back(std::move(lag));
-    }
-  }
-  return out;
-}
-
 void EngineGauges::set_sources(EngineSources sources) {
   std::lock_guard lock(mutex_);
   sources_ = std::move(sources);
@@ -83,11 +61,7 @@ std::vector<prometheus::MetricFamily> EngineGauges::Collect() const {
   if (!sources_.projector) return out;
 
   const auto now = sources_.now_us ? sources_.now_us() : system_now_us();
-  const auto lags = projection_lags(sources_.projector(), ends, now, [&](std::uint32_t p, std::uint64_t offset) {
-    auto records = log.read(p, offset, 1);
-    return records && !records.value->empty() ? std::optional<std::int64_t>(records.value->front().log_time_us)
-                                              : std::nullopt;
-  });
+  const auto lags = projection_lags(sources_.projector(), ends, now, projections::log_time_reader(log));
   auto events = family("orderline_projection_lag_events",
                        "Events in the log a projection has not folded yet (log end - checkpoint)");
   auto seconds = family("orderline_projection_lag_seconds",

@@ -19,6 +19,7 @@
 
 #include "commands/local_command_bus.h"
 #include "eventstore/event_log.h"
+#include "projections/projection_lag.h"
 #include "projections/projector.h"
 
 namespace orderline::observability {
@@ -31,19 +32,9 @@ struct EngineSources {
   std::function<std::int64_t()> now_us;  // wall clock (the log's times are wall-clock); default: system clock
 };
 
-struct ProjectionLag {
-  std::string projection;
-  std::uint32_t partition = 0;
-  std::uint64_t events = 0;
-  double seconds = 0;
-};
-
-// The lag of every projection on every partition. log_time_us(partition, offset) gives the
-// log time of a record, nullopt if unreadable (its lag in seconds is then left at 0 rather
-// than guessed).
-std::vector<ProjectionLag> projection_lags(
-    const projections::ProjectorStats& stats, const std::vector<std::uint64_t>& log_ends, std::int64_t now_us,
-    const std::function<std::optional<std::int64_t>(std::uint32_t, std::uint64_t)>& log_time_us);
+// Lag per projection and partition (projections/projection_lag.h), named here too for callers.
+using projections::ProjectionLag;
+using projections::projection_lags;
 
 class EngineGauges final : public prometheus::Collectable {
  public:

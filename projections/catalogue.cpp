@@ -10,6 +10,7 @@ namespace {
 class Catalogue final : public Projection {
  public:
   std::string name() const override { return "catalogue"; }
+  std::vector<std::string> key_prefixes() const override { return {"p/", "l/"}; }
 
   void apply(const EventContext& ctx, BatchWriter& writer) override {
     const auto& e = ctx.event;
@@ -33,11 +34,15 @@ class Catalogue final : public Projection {
       case v1::EventPayload::kProductDiscontinued:
         return update(writer, ctx, e.product_discontinued().sku(),
                       [&](v1::ProductView& v) { v.set_active(false); });
-      case v1::EventPayload::kOrderPlaced:
+      case v1::EventPayload::kOrderPlaced: {
+        v1::OrderView lines;  // the catalogue's own copy, so it never reads another projection
         for (const auto& line : e.order_placed().lines()) {
           adjust(writer, line.sku(), line.quantity(), 0);
+          *lines.add_lines() = line;
         }
+        writer.put(keys::catalogue_order_lines(order_id_of(ctx)), lines.SerializeAsString());
         return;
+      }
       case v1::EventPayload::kOrderCancelled:
       case v1::EventPayload::kOrderExpired:
         return for_order_lines(writer, ctx, [&](const v1::OrderLine& line) {
@@ -81,13 +86,19 @@ class Catalogue final : public Projection {
     writer.put(keys::product(sku), view.SerializeAsString());
   }
 
-  // The order's lines, from the order details document (placement never changes them).
-  template <typename F>
-  static void for_order_lines(BatchWriter& writer, const EventContext& ctx, F&& each) {
+  static std::string_view order_id_of(const EventContext& ctx) {
     std::string_view order_id = ctx.envelope.stream_id();
     order_id.remove_prefix(std::min(order_id.size(), std::string_view("order-").size()));
+    return order_id;
+  }
+
+  // The order's lines as placed (placement never changes them). Stores written before the
+  // catalogue kept its own copy fall back to the order details document.
+  template <typename F>
+  static void for_order_lines(BatchWriter& writer, const EventContext& ctx, F&& each) {
     v1::OrderView order;
-    auto stored = writer.get(keys::order(order_id));
+    auto stored = writer.get(keys::catalogue_order_lines(order_id_of(ctx)));
+    if (!stored) stored = writer.get(keys::order(order_id_of(ctx)));
     if (!stored || !order.ParseFromString(*stored)) return;
     for (const auto& line : order.lines()) each(line);
   }

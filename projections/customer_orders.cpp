@@ -9,6 +9,7 @@ namespace {
 class CustomerOrders final : public Projection {
  public:
   std::string name() const override { return "customer_orders"; }
+  std::vector<std::string> key_prefixes() const override { return {"c/"}; }
 
   void apply(const EventContext& ctx, BatchWriter& writer) override {
     if (ctx.event.event_case() != v1::EventPayload::kOrderPlaced) return;

@@ -8,6 +8,7 @@ namespace {
 class Customers final : public Projection {
  public:
   std::string name() const override { return "customers"; }
+  std::vector<std::string> key_prefixes() const override { return {"u/"}; }
   void apply(const EventContext& ctx, BatchWriter& writer) override {
     if (ctx.event.event_case() != v1::EventPayload::kCustomerRegistered) return;
     writer.put(keys::customer(ctx.event.customer_registered().customer_id()), "");
@@ -25,6 +26,13 @@ std::vector<std::unique_ptr<Projection>> standard_projections() {
   all.push_back(make_customer_orders_projection());
   all.push_back(make_order_details_projection());
   return all;
+}
+
+std::unique_ptr<Projection> standard_projection(std::string_view name) {
+  for (auto& projection : standard_projections()) {
+    if (projection->name() == name) return std::move(projection);
+  }
+  return nullptr;
 }
 
 }  // namespace orderline::projections

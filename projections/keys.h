@@ -5,6 +5,12 @@
 //   p/<sku>                                       -> v1::ProductView
 //   u/<customer_id>                               -> ""  (registered customers)
 //   cp/<projection>/<partition(4)>                -> next offset(8)
+//   l/<order_id>                                  -> v1::OrderView with only its lines (catalogue's own copy)
+//   meta/active/<projection>                      -> live version (decimal); absent: 1
+// Version 1 of a projection uses these keys as they are (stores written before versions existed
+// stay valid); version N >= 2 puts every key of that projection, checkpoints included, under
+// "~<projection>@<N>/", so a rebuild writes beside the live version and a swap or drop is one
+// key or one DeleteRange.
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -28,6 +34,12 @@ inline std::string customer_order(std::string_view customer_id, std::int64_t cre
   codec::put_u64(key, ~static_cast<std::uint64_t>(created_at_us));
   key += order_id;
   return key;
+}
+inline std::string catalogue_order_lines(std::string_view order_id) { return "l/" + std::string(order_id); }
+inline std::string active_version(std::string_view projection) { return "meta/active/" + std::string(projection); }
+inline std::string version_prefix(std::string_view projection, int version) {
+  if (version <= 1) return "";
+  return "~" + std::string(projection) + "@" + std::to_string(version) + "/";
 }
 inline std::string checkpoint(std::string_view projection, std::uint32_t partition) {
   std::string key = "cp/" + std::string(projection) + "/";

@@ -43,6 +43,7 @@ void apply_transitions(v1::OrderView& view, const google::protobuf::RepeatedPtrF
 class OrderDetails final : public Projection {
  public:
   std::string name() const override { return "order_details"; }
+  std::vector<std::string> key_prefixes() const override { return {"o/"}; }
 
   void apply(const EventContext& ctx, BatchWriter& writer) override {
     const auto key = keys::order(order_id_of(ctx.envelope.stream_id()));

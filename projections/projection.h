@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "eventstore/event_log.h"
 #include "orderline/v1/envelope.pb.h"
@@ -32,6 +33,10 @@ class Projection {
  public:
   virtual ~Projection() = default;
   virtual std::string name() const = 0;
+  // The key prefixes (keys.h) this projection writes, e.g. {"o/"}. Version 1 of a projection
+  // is dropped by deleting these ranges after a rebuild replaced it; a projection reads only
+  // its own keys, so it can be rebuilt alone.
+  virtual std::vector<std::string> key_prefixes() const = 0;
   virtual void apply(const EventContext& context, BatchWriter& writer) = 0;
 };
 

@@ -41,20 +41,39 @@ class IndexedBatchWriter final : public BatchWriter {
 
 }  // namespace
 
+// Reads and writes of one projection version: every key under its version prefix.
+class PrefixedWriter final : public BatchWriter {
+ public:
+  PrefixedWriter(BatchWriter& inner, const std::string& prefix) : inner_(inner), prefix_(prefix) {}
+  std::optional<std::string> get(std::string_view key) override { return inner_.get(with_prefix(key)); }
+  void put(std::string_view key, std::string_view value) override { inner_.put(with_prefix(key), value); }
+  void erase(std::string_view key) override { inner_.erase(with_prefix(key)); }
+
+ private:
+  std::string with_prefix(std::string_view key) const {
+    if (prefix_.empty()) return std::string(key);
+    return prefix_ + std::string(key);
+  }
+  BatchWriter& inner_;
+  const std::string& prefix_;
+};
+
 Projector::Projector(const eventstore::EventLog& log, ReadModelStore& store,
                      std::vector<std::unique_ptr<Projection>> projections, ProjectorOptions options)
-    : log_(log), store_(store), projections_(std::move(projections)), options_(options) {
-  for (const auto& projection : projections_) {
-    std::vector<std::uint64_t> per_partition;
+    : log_(log), store_(store), options_(options) {
+  for (auto& projection : projections) {
+    Instance instance;
+    const auto name = projection->name();
+    instance.version = options_.version > 0 ? options_.version : store_.active_version(name);
+    instance.prefix = keys::version_prefix(name, instance.version);
     for (std::uint32_t p = 0; p < log_.partition_count(); ++p) {
-      per_partition.push_back(store_.stored_checkpoint(projection->name(), p));
+      instance.checkpoints.push_back(store_.stored_checkpoint(name, p, instance.version));
     }
-    checkpoints_.push_back(std::move(per_partition));
+    instance.projection = std::move(projection);
+    instances_.push_back(std::move(instance));
   }
-  for (std::uint32_t p = 0; p < log_.partition_count(); ++p) {
-    std::uint64_t lowest = UINT64_MAX;
-    for (const auto& per_partition : checkpoints_) lowest = std::min(lowest, per_partition[p]);
-    store_.publish(p, projections_.empty() ? log_.end_offset(p) : lowest);
+  if (options_.publish) {
+    for (std::uint32_t p = 0; p < log_.partition_count(); ++p) publish_lowest(p);
   }
 }
 
@@ -71,18 +90,20 @@ void Projector::stop() {
 }
 
 void Projector::catch_up() {
-  for (bool progressed = true; progressed;) {
-    progressed = false;
-    for (std::uint32_t p = 0; p < log_.partition_count(); ++p) progressed |= step(p) > 0;
+  while (catch_up_pass() > 0) {
   }
+}
+
+std::size_t Projector::catch_up_pass() {
+  std::size_t folded = 0;
+  for (std::uint32_t p = 0; p < log_.partition_count(); ++p) folded += step(p);
+  return folded;
 }
 
 void Projector::run() {
   std::vector<std::uint64_t> seen(log_.partition_count(), 0);
   while (running_.load()) {
-    bool progressed = false;
-    for (std::uint32_t p = 0; p < log_.partition_count(); ++p) progressed |= step(p) > 0;
-    if (progressed) continue;
+    if (catch_up_pass() > 0) continue;
     // Idle: sleep until any partition grows (bounded, so stop() is noticed).
     for (std::uint32_t p = 0; p < log_.partition_count(); ++p) seen[p] = log_.end_offset(p);
     log_.wait_any(seen, std::chrono::milliseconds(100));
@@ -93,15 +114,90 @@ ProjectorStats Projector::stats() const {
   ProjectorStats stats;
   stats.applied_events = applied_events_.load();
   std::lock_guard lock(checkpoints_mutex_);
-  for (std::size_t i = 0; i < projections_.size(); ++i) {
-    stats.projections.push_back({projections_[i]->name(), checkpoints_[i]});
+  for (const auto& instance : instances_) {
+    stats.projections.push_back(
+        {instance.projection->name(), instance.checkpoints, instance.version, instance.paused});
   }
   return stats;
 }
 
+Projector::Instance* Projector::find(const std::string& name) {
+  for (auto& instance : instances_) {
+    if (instance.projection->name() == name) return &instance;
+  }
+  return nullptr;
+}
+
+void Projector::publish_lowest(std::uint32_t partition) {
+  // Read-your-writes waits for every projection, paused ones included: a paused read model
+  // is behind, and saying otherwise would break after=TOKEN.
+  std::uint64_t lowest = instances_.empty() ? log_.end_offset(partition) : UINT64_MAX;
+  for (const auto& instance : instances_) lowest = std::min(lowest, instance.checkpoints[partition]);
+  store_.publish(partition, lowest);
+}
+
+bool Projector::set_paused(const std::string& name, bool paused) {
+  std::lock_guard step_lock(step_mutex_);
+  auto* instance = find(name);
+  if (!instance) return false;
+  std::lock_guard lock(checkpoints_mutex_);
+  instance->paused = paused;
+  return true;
+}
+
+bool Projector::reset(const std::string& name) {
+  std::lock_guard step_lock(step_mutex_);
+  auto* instance = find(name);
+  if (!instance) return false;
+  store_.drop_version(name, instance->version, instance->projection->key_prefixes());
+  {
+    std::lock_guard lock(checkpoints_mutex_);
+    std::fill(instance->checkpoints.begin(), instance->checkpoints.end(), 0);
+  }
+  if (options_.publish) {
+    for (std::uint32_t p = 0; p < log_.partition_count(); ++p) publish_lowest(p);
+  }
+  return true;
+}
+
+std::optional<int> Projector::swap_in(Projector& rebuilt) {
+  if (rebuilt.instances_.size() != 1) return std::nullopt;
+  const auto name = rebuilt.instances_.front().projection->name();
+  std::lock_guard step_lock(step_mutex_);
+  auto* live = find(name);
+  if (!live) return std::nullopt;
+  // With this projector held, its checkpoints stand still: fold the rebuild up to them.
+  for (std::uint32_t p = 0; p < log_.partition_count(); ++p) {
+    while (rebuilt.instances_.front().checkpoints[p] < live->checkpoints[p]) {
+      if (rebuilt.step(p) == 0) break;  // unreadable log: the checks below refuse the swap
+    }
+    if (rebuilt.instances_.front().checkpoints[p] < live->checkpoints[p]) return std::nullopt;
+  }
+  std::lock_guard rebuilt_lock(rebuilt.step_mutex_);
+  auto& fresh = rebuilt.instances_.front();
+  store_.set_active_version(name, fresh.version);
+  const int replaced = live->version;
+  {
+    std::lock_guard lock(checkpoints_mutex_);
+    live->projection = std::move(fresh.projection);
+    live->version = fresh.version;
+    live->prefix = fresh.prefix;
+    live->checkpoints = fresh.checkpoints;
+  }
+  rebuilt.instances_.clear();
+  return replaced;
+}
+
 std::size_t Projector::step(std::uint32_t partition) {
+  std::lock_guard step_lock(step_mutex_);
+  return step_locked(partition);
+}
+
+std::size_t Projector::step_locked(std::uint32_t partition) {
   std::uint64_t from = UINT64_MAX;
-  for (const auto& per_partition : checkpoints_) from = std::min(from, per_partition[partition]);
+  for (const auto& instance : instances_) {
+    if (!instance.paused) from = std::min(from, instance.checkpoints[partition]);
+  }
   if (from >= log_.end_offset(partition)) return 0;
 
   const auto started = std::chrono::steady_clock::now();
@@ -112,7 +208,10 @@ std::size_t Projector::step(std::uint32_t partition) {
   }
   if (records.value->empty()) return 0;
 
-  IndexedBatchWriter writer(store_.db());
+  IndexedBatchWriter batch(store_.db());
+  std::vector<PrefixedWriter> writers;
+  writers.reserve(instances_.size());
+  for (const auto& instance : instances_) writers.emplace_back(batch, instance.prefix);
   v1::EventEnvelope envelope;
   v1::EventPayload event;
   const bool debug = observability::should_log(spdlog::level::debug);
@@ -130,42 +229,41 @@ std::size_t Projector::step(std::uint32_t partition) {
                                              envelope.stream_version(), partition, record.offset);
     }
     const EventContext context{record, envelope, event};
-    for (std::size_t i = 0; i < projections_.size(); ++i) {
-      // A projection added later starts from its own checkpoint.
-      if (record.offset >= checkpoints_[i][partition]) projections_[i]->apply(context, writer);
+    for (std::size_t i = 0; i < instances_.size(); ++i) {
+      // Each projection from its own checkpoint (one added or reset later starts behind).
+      const auto& instance = instances_[i];
+      if (!instance.paused && record.offset >= instance.checkpoints[partition]) {
+        instance.projection->apply(context, writers[i]);
+      }
     }
   }
-  // A projection ahead of this batch (added earlier than another) keeps its own checkpoint.
   const std::uint64_t next = records.value->back().offset + 1;
-  std::vector<std::uint64_t> advanced(projections_.size());
+  std::vector<std::uint64_t> advanced(instances_.size());
   std::string encoded;
-  for (std::size_t i = 0; i < projections_.size(); ++i) {
-    advanced[i] = std::max(next, checkpoints_[i][partition]);
+  for (std::size_t i = 0; i < instances_.size(); ++i) {
+    const auto& instance = instances_[i];
+    advanced[i] = instance.paused ? instance.checkpoints[partition] : std::max(next, instance.checkpoints[partition]);
     encoded.clear();
     codec::put_u64(encoded, advanced[i]);
-    writer.put(keys::checkpoint(projections_[i]->name(), partition), encoded);
+    writers[i].put(keys::checkpoint(instance.projection->name(), partition), encoded);
   }
 
-  auto status = writer.commit();
+  auto status = batch.commit();
   if (!status.ok()) {
     observability::log("projector")->error("cannot write read models (partition {}, offsets {}..{}): {}", partition, from,
                                            next - 1, status.ToString());
     return 0;
   }
-  std::uint64_t lowest = UINT64_MAX;
   {
     std::lock_guard lock(checkpoints_mutex_);
-    for (std::size_t i = 0; i < projections_.size(); ++i) {
-      checkpoints_[i][partition] = advanced[i];
-      lowest = std::min(lowest, advanced[i]);
-    }
+    for (std::size_t i = 0; i < instances_.size(); ++i) instances_[i].checkpoints[partition] = advanced[i];
   }
   applied_events_.fetch_add(records.value->size());
   // Before publishing: a reader that waited for this batch (after=TOKEN) then sees it counted.
   if (options_.observer) {
     options_.observer->on_batch(partition, records.value->size(), std::chrono::steady_clock::now() - started);
   }
-  store_.publish(partition, lowest);
+  if (options_.publish) publish_lowest(partition);
   return records.value->size();
 }
 

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -30,6 +31,12 @@ class ProjectorObserver {
 struct ProjectorOptions {
   std::size_t batch_size = 2048;         // events per partition per WriteBatch
   ProjectorObserver* observer = nullptr;  // metrics; must outlive the projector. None: not observed
+  // 0: every projection folds into its live version (ReadModelStore::active_version). N: into
+  // version N (a rebuild beside the live one).
+  int version = 0;
+  // Whether batches advance the store's published checkpoints (after=TOKEN waits on them). A
+  // rebuild's projector does not: queries read the live version until the swap.
+  bool publish = true;
 };
 
 // How far each projection has folded each partition, for lag metrics (the observer's side
@@ -38,6 +45,8 @@ struct ProjectorStats {
   struct Projection {
     std::string name;
     std::vector<std::uint64_t> checkpoints;  // per partition: next offset it has yet to fold
+    int version = 1;
+    bool paused = false;
   };
   std::vector<Projection> projections;
   std::uint64_t applied_events = 0;  // since start
@@ -53,23 +62,49 @@ class Projector {
   void stop();
   // Folds everything currently in the log, on the caller's thread (for tests and tools).
   void catch_up();
+  // One batch from every partition that has events; returns the events folded (0: caught up).
+  // For a rebuild driven by another thread, with progress between calls.
+  std::size_t catch_up_pass();
   // Events folded since start, for progress reports.
   std::uint64_t applied_events() const { return applied_events_.load(); }
   // A consistent snapshot of the checkpoints; any thread.
   ProjectorStats stats() const;
 
+  // Operations (any thread; each waits for the batch in progress). False: no such projection.
+  // A paused projection keeps its checkpoint while the others go on (its lag grows).
+  bool set_paused(const std::string& name, bool paused);
+  // Drops the live version's keys and folds it again from offset 0, in place: queries see it
+  // partly built meanwhile (a rebuild avoids that).
+  bool reset(const std::string& name);
+  // The swap of a rebuild: `rebuilt` (a projector of one projection, version N+1, not running)
+  // is folded up to this projector's checkpoint of that projection on every partition while
+  // this one is held, then takes its place, the store's live version becomes N+1, and the
+  // version it replaced is returned for dropping. nullopt: no such projection here.
+  std::optional<int> swap_in(Projector& rebuilt);
+
  private:
+  struct Instance {
+    std::unique_ptr<Projection> projection;
+    int version = 1;
+    std::string prefix;  // keys::version_prefix of (name, version)
+    bool paused = false;
+    std::vector<std::uint64_t> checkpoints;  // per partition: next offset it has yet to fold
+  };
+
   void run();
   // Applies one batch of one partition; returns the number of records folded.
   std::size_t step(std::uint32_t partition);
+  std::size_t step_locked(std::uint32_t partition);  // with step_mutex_ held
+  void publish_lowest(std::uint32_t partition);
+  Instance* find(const std::string& name);
 
   const eventstore::EventLog& log_;
   ReadModelStore& store_;
-  std::vector<std::unique_ptr<Projection>> projections_;
   ProjectorOptions options_;
-  // checkpoints_[projection][partition]: next offset each projection has yet to fold.
-  // Written only by the thread folding (under checkpoints_mutex_, so stats() can copy them).
-  std::vector<std::vector<std::uint64_t>> checkpoints_;
+  // Written only under step_mutex_ (one batch at a time) and checkpoints_mutex_ (so stats()
+  // can copy them without waiting for a batch).
+  std::vector<Instance> instances_;
+  std::mutex step_mutex_;
   mutable std::mutex checkpoints_mutex_;
   std::atomic<bool> running_{false};
   std::atomic<std::uint64_t> applied_events_{0};

@@ -28,6 +28,58 @@ ReadModelStore::ReadModelStore(ReadModelStoreOptions options)
   if (!status.ok()) throw std::runtime_error("cannot open read models at " + options.path + ": " + status.ToString());
   db_.reset(raw);
   for (std::uint32_t p = 0; p < partitions_; ++p) applied_[p].store(0);
+  for (const char* name : {"order_details", "customer_orders", "catalogue", "customers"}) {
+    live_slot(name)->store(active_version(name));
+  }
+}
+
+std::atomic<int>* ReadModelStore::live_slot(const std::string& projection) const {
+  if (projection == "order_details") return &order_details_version_;
+  if (projection == "customer_orders") return &customer_orders_version_;
+  if (projection == "catalogue") return &catalogue_version_;
+  if (projection == "customers") return &customers_version_;
+  return nullptr;
+}
+
+std::string ReadModelStore::live(const std::string& projection, std::string_view key) const {
+  const auto* slot = live_slot(projection);
+  return keys::version_prefix(projection, slot ? slot->load() : 1) + std::string(key);
+}
+
+int ReadModelStore::active_version(const std::string& projection) const {
+  auto stored = get(keys::active_version(projection));
+  if (!stored) return 1;
+  try {
+    return std::max(1, std::stoi(*stored));
+  } catch (const std::exception&) {
+    return 1;
+  }
+}
+
+void ReadModelStore::set_active_version(const std::string& projection, int version) {
+  rocksdb::WriteOptions options;
+  options.sync = true;  // a swap must survive a crash: the old version is deleted next
+  auto status = db_->Put(options, keys::active_version(projection), std::to_string(version));
+  if (!status.ok()) throw std::runtime_error("cannot record the live version of " + projection + ": " + status.ToString());
+  if (auto* slot = live_slot(projection)) slot->store(version);
+}
+
+void ReadModelStore::drop_version(const std::string& projection, int version,
+                                  const std::vector<std::string>& key_prefixes) {
+  std::vector<std::string> prefixes;
+  if (version >= 2) {
+    prefixes.push_back(keys::version_prefix(projection, version));
+  } else {
+    prefixes = key_prefixes;
+    prefixes.push_back("cp/" + projection + "/");
+  }
+  for (const auto& prefix : prefixes) {
+    // [prefix, prefix with its last byte incremented): every key that starts with it.
+    std::string end = prefix;
+    end.back() = static_cast<char>(end.back() + 1);
+    auto status = db_->DeleteRange(rocksdb::WriteOptions(), db_->DefaultColumnFamily(), prefix, end);
+    if (!status.ok()) throw std::runtime_error("cannot drop " + projection + " v" + std::to_string(version) + ": " + status.ToString());
+  }
 }
 
 ReadModelStore::~ReadModelStore() {
@@ -42,21 +94,21 @@ std::optional<std::string> ReadModelStore::get(const std::string& key) const {
 }
 
 std::optional<v1::OrderView> ReadModelStore::order(std::string_view order_id) const {
-  auto stored = get(keys::order(order_id));
+  auto stored = get(live("order_details", keys::order(order_id)));
   v1::OrderView view;
   if (!stored || !view.ParseFromString(*stored)) return std::nullopt;
   return view;
 }
 
 std::optional<v1::ProductView> ReadModelStore::product(std::string_view sku) const {
-  auto stored = get(keys::product(sku));
+  auto stored = get(live("catalogue", keys::product(sku)));
   v1::ProductView view;
   if (!stored || !view.ParseFromString(*stored)) return std::nullopt;
   return view;
 }
 
 bool ReadModelStore::customer_exists(std::string_view customer_id) const {
-  return get(keys::customer(customer_id)).has_value();
+  return get(live("customers", keys::customer(customer_id))).has_value();
 }
 
 // Cursors are the last key returned (minus the prefix), base64url'd: keyset pagination that
@@ -64,7 +116,7 @@ bool ReadModelStore::customer_exists(std::string_view customer_id) const {
 std::optional<Page<v1::OrderView>> ReadModelStore::customer_orders(std::string_view customer_id,
                                                                    std::size_t limit,
                                                                    std::string_view cursor) const {
-  const std::string prefix = keys::customer_orders_prefix(customer_id);
+  const std::string prefix = live("customer_orders", keys::customer_orders_prefix(customer_id));
   std::string start = prefix;
   if (!cursor.empty()) {
     auto decoded = eventstore::base64url_decode(cursor);
@@ -90,7 +142,7 @@ std::optional<Page<v1::OrderView>> ReadModelStore::customer_orders(std::string_v
 
 std::optional<Page<v1::ProductView>> ReadModelStore::products(std::size_t limit,
                                                               std::string_view cursor) const {
-  const std::string prefix = "p/";
+  const std::string prefix = live("catalogue", "p/");
   std::string start = prefix;
   if (!cursor.empty()) {
     auto decoded = eventstore::base64url_decode(cursor);
@@ -113,8 +165,9 @@ std::optional<Page<v1::ProductView>> ReadModelStore::products(std::size_t limit,
   return page;
 }
 
-std::uint64_t ReadModelStore::stored_checkpoint(const std::string& projection, std::uint32_t partition) const {
-  auto stored = get(keys::checkpoint(projection, partition));
+std::uint64_t ReadModelStore::stored_checkpoint(const std::string& projection, std::uint32_t partition,
+                                                int version) const {
+  auto stored = get(keys::version_prefix(projection, version) + keys::checkpoint(projection, partition));
   return stored && stored->size() == 8 ? codec::get_u64(*stored) : 0;
 }
 

@@ -40,7 +40,15 @@ class ReadModelStore final : public ReadModels {
   // For the projector runtime.
   rocksdb::DB& db() { return *db_; }
   std::uint32_t partitions() const { return partitions_; }
-  std::uint64_t stored_checkpoint(const std::string& projection, std::uint32_t partition) const;
+  std::uint64_t stored_checkpoint(const std::string& projection, std::uint32_t partition, int version = 1) const;
+
+  // Versions (keys.h): the version queries read, persisted under meta/active/<projection>.
+  int active_version(const std::string& projection) const;
+  // Makes `version` the one queries read, durably (a synced write), at once for new queries.
+  void set_active_version(const std::string& projection, int version);
+  // Deletes every key of one version of a projection, its checkpoints included: the ranges
+  // under its version prefix, or (version 1) its key_prefixes and "cp/<projection>/".
+  void drop_version(const std::string& projection, int version, const std::vector<std::string>& key_prefixes);
   // Publishes how far every projection has folded a partition (after the batch is written).
   void publish(std::uint32_t partition, std::uint64_t next_offset);
   // Blocks until partition's published checkpoint reaches offset or the timeout passes.
@@ -48,12 +56,18 @@ class ReadModelStore final : public ReadModels {
 
  private:
   std::optional<std::string> get(const std::string& key) const;
+  // The key as the live version of `projection` stores it.
+  std::string live(const std::string& projection, std::string_view key) const;
+  std::atomic<int>* live_slot(const std::string& projection) const;
 
   std::uint32_t partitions_;
   std::unique_ptr<rocksdb::DB> db_;
   std::unique_ptr<std::atomic<std::uint64_t>[]> applied_;
   mutable std::mutex mutex_;
   mutable std::condition_variable advanced_;
+  // Live versions of the projections the queries read (read on every query: atomics, no lock).
+  mutable std::atomic<int> order_details_version_{1}, customer_orders_version_{1}, catalogue_version_{1},
+      customers_version_{1};
 };
 
 }  // namespace orderline::projections

@@ -2,6 +2,7 @@
 // The read models of the foundation: order details, orders by customer, catalogue with
 // available stock, registered customers.
 #include <memory>
+#include <string_view>
 #include <vector>
 
 #include "projections/projection.h"
@@ -14,5 +15,7 @@ std::unique_ptr<Projection> make_catalogue_projection();
 std::unique_ptr<Projection> make_customers_projection();
 
 std::vector<std::unique_ptr<Projection>> standard_projections();
+// A fresh instance of one of them by name (for rebuilds); nullptr for another name.
+std::unique_ptr<Projection> standard_projection(std::string_view name);
 
 }  // namespace orderline::projections
