@@ -31,7 +31,7 @@ projections::ProjectionStatus postgres_status(const eventstore::EventLog& log, c
   status.checkpoints = pg.checkpoints();
   for (std::uint32_t p = 0; p < log.partition_count(); ++p) status.log_ends.push_back(log.end_offset(p));
   projections::ProjectorStats stats;
-  stats.projections.push_back({status.name, status.checkpoints, status.version, false});
+  stats.projections.push_back({status.name, status.checkpoints, status.version, false, ""});
   using namespace std::chrono;
   const auto now = duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
   for (const auto& lag : projections::projection_lags(stats, status.log_ends, now, projections::log_time_reader(log))) {
@@ -57,6 +57,7 @@ EmbeddedEngine::EmbeddedEngine(EngineOptions options) : options_(std::move(optio
   read_models_ = std::make_unique<projections::ReadModelStore>(store_options);
   projections::ProjectorOptions projector_options;
   projector_options.observer = options_.projector_observer;
+  projector_options.on_poison = options_.on_poison;
   projector_ = std::make_unique<projections::Projector>(*log_, *read_models_, projections::standard_projections(),
                                                         projector_options);
   if (!options_.postgres_dsn.empty()) {

@@ -25,6 +25,7 @@ struct EngineOptions {
   std::uint32_t partitions = 8;
   commands::LocalBusOptions bus;
   std::string postgres_dsn;  // non-empty: also fold the log into the PostgreSQL read models
+  projections::PoisonPolicy on_poison = projections::PoisonPolicy::park;  // RocksDB projections
   // Told of every read-model batch (metrics); must outlive the engine. None: not observed.
   projections::ProjectorObserver* projector_observer = nullptr;
   // Told of every synced write of the event log (metrics); must outlive the engine.

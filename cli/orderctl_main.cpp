@@ -125,6 +125,19 @@ int main(int argc, char** argv) {
                         projection_operations["resume"], projection_operations["reset"]}) {
     command->add_option("name", projection_args.name, "Projection name (see list)")->required();
   }
+  auto* deadletters = app.add_subcommand("deadletters", "Events the projections of a running orderd could not fold");
+  deadletters->require_subcommand(1);
+  deadletters->fallthrough();
+  deadletters->add_option("--url", projection_args.url, "The server")->envname("ORDERLINE_URL")->capture_default_str();
+  deadletters->add_option("--token", projection_args.token, "Staff token")->envname("ORDERLINE_ADMIN_TOKEN");
+  deadletters->add_flag("--json", projection_args.json, "Print the server's JSON");
+  auto* deadletters_list = deadletters->add_subcommand("list", "Parked events, with the error of their last try");
+  deadletters_list->add_option("--projection", projection_args.name, "Only this projection's");
+  auto* deadletters_retry = deadletters->add_subcommand("retry", "Fold a parked event into its projection now");
+  auto* deadletters_skip = deadletters->add_subcommand("skip", "Drop a parked event for good");
+  for (auto* command : {deadletters_retry, deadletters_skip}) {
+    command->add_option("id", projection_args.name, "Dead letter id (projection:partition:offset, see list)")->required();
+  }
   CLI11_PARSE(app, argc, argv);
   try {
     if (dump->parsed()) return events(args, false);
@@ -133,6 +146,9 @@ int main(int argc, char** argv) {
     if (projections_list->parsed()) return cli::projections_list(projection_args);
     if (projections_status->parsed()) return cli::projections_status(projection_args);
     if (projections_rebuild->parsed()) return cli::projections_rebuild(projection_args);
+    if (deadletters_list->parsed()) return cli::deadletters_list(projection_args);
+    if (deadletters_retry->parsed()) return cli::deadletters_operation(projection_args, "retry");
+    if (deadletters_skip->parsed()) return cli::deadletters_operation(projection_args, "skip");
     for (const auto& [op, command] : projection_operations) {
       if (command->parsed()) return cli::projections_operation(projection_args, op);
     }

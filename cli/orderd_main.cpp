@@ -39,6 +39,7 @@ int serve(const cli::ServeConfig& config) {
   options.bus.queue_capacity = config.queue_capacity;
   options.bus.max_batch = config.max_batch;
   options.postgres_dsn = config.postgres_dsn;
+  options.on_poison = config.on_poison == "stop" ? projections::PoisonPolicy::stop : projections::PoisonPolicy::park;
   // Built before the engine, whose parts report to it from their first command or batch.
   observability::Metrics metrics;
   if (config.metrics) {

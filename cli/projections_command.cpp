@@ -206,4 +206,34 @@ int projections_operation(const ProjectionsArgs& args, const std::string& operat
   return 0;
 }
 
+int deadletters_list(const ProjectionsArgs& args) {
+  std::string path = "/api/v1/admin/deadletters?limit=200";
+  if (!args.name.empty()) path += "&projection=" + args.name;
+  auto answer = call(args, "GET", path);
+  if (answer.exit_code != 0) return answer.exit_code;
+  if (args.json) {
+    std::cout << json::serialize(answer.body) << "\n";
+    return 0;
+  }
+  const auto& items = answer.body.at("items").as_array();
+  if (items.empty()) {
+    std::cout << "no dead letters\n";
+    return 0;
+  }
+  std::cout << fmt::format("{:<34} {:<26} {:<22} {:>8}  {}\n", "ID", "STREAM", "TYPE", "ATTEMPTS", "ERROR");
+  for (const auto& item : items) {
+    const auto& o = item.as_object();
+    std::cout << fmt::format("{:<34} {:<26} {:<22} {:>8}  {}\n", text(o.at("id")), text(o.at("stream_id")),
+                             text(o.at("event_type")), text(o.at("attempts")), text(o.at("error")));
+  }
+  return 0;
+}
+
+int deadletters_operation(const ProjectionsArgs& args, const std::string& operation) {
+  auto answer = call(args, "POST", "/api/v1/admin/deadletters/" + args.name + "/" + operation);
+  if (answer.exit_code != 0) return answer.exit_code;
+  std::cout << args.name << ": " << text(answer.body.at("state")) << "\n";
+  return 0;
+}
+
 }  // namespace orderline::cli

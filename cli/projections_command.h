@@ -1,7 +1,8 @@
 #pragma once
 // `orderctl projections list|status|rebuild|pause|resume|reset`: the projection registry of a
 // running orderd, over its staff API (GET /api/v1/admin/projections, POST .../{name}/{op}).
-// `rebuild` waits for the swap, drawing a progress bar with rate and ETA on stderr.
+// `rebuild` waits for the swap, drawing a progress bar with rate and ETA on stderr. Also
+// `orderctl deadletters`: the events projections parked (GET /api/v1/admin/deadletters).
 #include <string>
 
 namespace orderline::cli {
@@ -22,5 +23,10 @@ int projections_status(const ProjectionsArgs& args);
 int projections_rebuild(const ProjectionsArgs& args);
 // pause, resume or reset.
 int projections_operation(const ProjectionsArgs& args, const std::string& operation);
+
+// `orderctl deadletters list [--projection P] | retry ID | skip ID` (args.name: the projection
+// filter for list, the dead letter id "projection:partition:offset" for retry and skip).
+int deadletters_list(const ProjectionsArgs& args);
+int deadletters_operation(const ProjectionsArgs& args, const std::string& operation);
 
 }  // namespace orderline::cli

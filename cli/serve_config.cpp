@@ -35,6 +35,12 @@ void add_serve_flags(CLI::App& command, ServeConfig& config) {
   command.add_flag("--metrics,!--no-metrics", config.metrics,
                    "Export GET /metrics (off: no metric is recorded; for measuring their cost)")
       ->capture_default_str();
+  command.add_option("--on-poison", config.on_poison,
+                     "An event a projection cannot fold after retries: park it as a dead letter and go on, or stop "
+                     "that projection on it")
+      ->check(CLI::IsMember({"park", "stop"}))
+      ->envname("ORDERLINE_ON_POISON")
+      ->capture_default_str();
   command.add_option("--log-level", config.log_level, "trace, debug, info, warn, error")
       ->envname("ORDERLINE_LOG_LEVEL")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))

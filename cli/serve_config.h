@@ -27,6 +27,7 @@ struct ServeConfig {
   std::string log_level = "info";     // trace, debug, info, warn, error
   bool metrics = true;                // GET /metrics; off only to measure what metrics cost
   std::string postgres_dsn;           // --pg / ORDERLINE_PG: PostgreSQL read models; empty: none
+  std::string on_poison = "park";     // a RocksDB projection's unfoldable event: park (dead letter) or stop
 };
 
 // Registers the flags of `serve` on a CLI11 subcommand, with environment fallbacks.

@@ -38,5 +38,8 @@ void rebuild_projection(const ExchangePtr& ex);
 void pause_projection(const ExchangePtr& ex);
 void resume_projection(const ExchangePtr& ex);
 void reset_projection(const ExchangePtr& ex);
+void list_dead_letters(const ExchangePtr& ex);
+void retry_dead_letter(const ExchangePtr& ex);
+void skip_dead_letter(const ExchangePtr& ex);
 
 }  // namespace orderline::gateway::handlers

@@ -27,7 +27,8 @@ json::object status_json(const ProjectionStatus& s) {
                  {"checkpoints", numbers(s.checkpoints)},
                  {"log_ends", numbers(s.log_ends)},
                  {"lag_events", s.lag_events},
-                 {"lag_seconds", s.lag_seconds}};
+                 {"lag_seconds", s.lag_seconds},
+                 {"error", s.error.empty() ? json::value(nullptr) : json::value(s.error)}};
   if (s.rebuild) {
     const auto& r = *s.rebuild;
     o["rebuild"] = json::object{
@@ -114,5 +115,50 @@ void resume_projection(const ExchangePtr& ex) {
 void reset_projection(const ExchangePtr& ex) {
   operate(ex, [](ProjectionOperations& ops, const std::string& name) { return ops.reset(name); }, 200);
 }
+
+namespace {
+
+json::object dead_letter_json(const v1::DeadLetter& d) {
+  return {{"id", projections::dead_letter_id(d)},
+          {"projection", d.projection()},
+          {"partition", d.partition()},
+          {"offset", d.offset()},
+          {"stream_id", d.stream_id()},
+          {"event_type", d.event_type()},
+          {"error", d.error()},
+          {"attempts", d.attempts()},
+          {"parked_at", rfc3339_utc(d.parked_at_us())},
+          {"log_time", rfc3339_utc(d.log_time_us())}};
+}
+
+void dead_letter_operation(const ExchangePtr& ex, bool retry) {
+  auto* ops = operations(ex);
+  if (!ops) return;
+  const auto& id = ex->param("id");
+  const auto result = retry ? ops->retry_dead_letter(id) : ops->skip_dead_letter(id);
+  switch (result.code) {
+    case OperationResult::Code::not_found: return ex->respond(problem(404, "not_found", result.detail));
+    case OperationResult::Code::conflict: return ex->respond(problem(409, "still_failing", result.detail));
+    case OperationResult::Code::unsupported: return ex->respond(problem(422, "unsupported_operation", result.detail));
+    case OperationResult::Code::ok: break;
+  }
+  ex->respond(json_response(json::object{{"id", id}, {"state", retry ? "folded" : "skipped"}}));
+}
+
+}  // namespace
+
+void list_dead_letters(const ExchangePtr& ex) {
+  auto* ops = operations(ex);
+  if (!ops) return;
+  const auto limit = page_limit(ex);
+  if (!limit) return;
+  const std::string projection(ex->request.query_param("projection").value_or(""));
+  json::array items;
+  for (const auto& letter : ops->dead_letters(projection, *limit)) items.push_back(dead_letter_json(letter));
+  ex->respond(json_response(json::object{{"items", std::move(items)}}));
+}
+
+void retry_dead_letter(const ExchangePtr& ex) { dead_letter_operation(ex, true); }
+void skip_dead_letter(const ExchangePtr& ex) { dead_letter_operation(ex, false); }
 
 }  // namespace orderline::gateway::handlers

@@ -5,7 +5,11 @@
 namespace orderline::observability {
 
 ProjectionMetrics::ProjectionMetrics(prometheus::Registry& registry)
-    : events_(prometheus::BuildCounter()
+    : poison_(prometheus::BuildCounter()
+                  .Name("orderline_projection_poison_events_total")
+                  .Help("Events a projection could not fold after every retry: parked as dead letters, or stopped on")
+                  .Register(registry)),
+      events_(prometheus::BuildCounter()
                   .Name("orderline_projection_events_total")
                   .Help("Events folded into the RocksDB read models")
                   .Register(registry)
@@ -20,6 +24,10 @@ ProjectionMetrics::ProjectionMetrics(prometheus::Registry& registry)
                           .Help("Time to read, fold and write one batch of events with its checkpoints")
                           .Register(registry)
                           .Add({}, latency_buckets())) {}
+
+void ProjectionMetrics::on_poison_event(const std::string& projection, bool stopped) {
+  poison_.Add({{"projection", projection}, {"outcome", stopped ? "stopped" : "parked"}}).Increment();
+}
 
 void ProjectionMetrics::on_batch(std::uint32_t, std::size_t events, std::chrono::nanoseconds elapsed) {
   events_.Increment(static_cast<double>(events));

@@ -7,6 +7,7 @@
 //   cp/<projection>/<partition(4)>                -> next offset(8)
 //   l/<order_id>                                  -> v1::OrderView with only its lines (catalogue's own copy)
 //   meta/active/<projection>                      -> live version (decimal); absent: 1
+//   dl/<projection>/<partition(4)><offset(8)>     -> v1::DeadLetter (never version-prefixed)
 // Version 1 of a projection uses these keys as they are (stores written before versions existed
 // stay valid); version N >= 2 puts every key of that projection, checkpoints included, under
 // "~<projection>@<N>/", so a rebuild writes beside the live version and a swap or drop is one
@@ -40,6 +41,13 @@ inline std::string active_version(std::string_view projection) { return "meta/ac
 inline std::string version_prefix(std::string_view projection, int version) {
   if (version <= 1) return "";
   return "~" + std::string(projection) + "@" + std::to_string(version) + "/";
+}
+inline std::string dead_letters_prefix(std::string_view projection) { return "dl/" + std::string(projection) + "/"; }
+inline std::string dead_letter(std::string_view projection, std::uint32_t partition, std::uint64_t offset) {
+  std::string key = dead_letters_prefix(projection);
+  codec::put_u32(key, partition);
+  codec::put_u64(key, offset);
+  return key;
 }
 inline std::string checkpoint(std::string_view projection, std::uint32_t partition) {
   std::string key = "cp/" + std::string(projection) + "/";

@@ -5,7 +5,10 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
+
+#include "orderline/v1/views.pb.h"
 
 namespace orderline::projections {
 
@@ -31,7 +34,17 @@ struct ProjectionStatus {
   std::uint64_t lag_events = 0;            // sum over partitions
   double lag_seconds = 0;                  // age of the oldest event not folded yet (log time)
   std::optional<RebuildStatus> rebuild;    // the current or last rebuild
+  std::string error;                       // why it is failed/stopped, "" otherwise
 };
+
+// Dead letters are named "<projection>:<partition>:<offset>" in the API and orderctl.
+std::string dead_letter_id(const v1::DeadLetter& letter);
+struct DeadLetterRef {
+  std::string projection;
+  std::uint32_t partition = 0;
+  std::uint64_t offset = 0;
+};
+std::optional<DeadLetterRef> parse_dead_letter_id(std::string_view id);
 
 struct OperationResult {
   enum class Code { ok, not_found, conflict, unsupported };
@@ -51,6 +64,14 @@ class ProjectionOperations {
   virtual OperationResult resume(const std::string& name) = 0;
   // Refolds the live version in place from the start (queries see it partly built meanwhile).
   virtual OperationResult reset(const std::string& name) = 0;
+
+  // Parked events, oldest first per projection; `projection` "" for all.
+  virtual std::vector<v1::DeadLetter> dead_letters(const std::string& projection, std::size_t limit) const = 0;
+  // Applies a parked event to the projection's current state; gone when it folds (conflict
+  // with the reason when it still fails).
+  virtual OperationResult retry_dead_letter(const std::string& id) = 0;
+  // Drops a parked event for good (the projection never folds it).
+  virtual OperationResult skip_dead_letter(const std::string& id) = 0;
 };
 
 }  // namespace orderline::projections

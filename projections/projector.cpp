@@ -5,9 +5,11 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <map>
 
 #include "observability/log.h"
 #include "observability/log_context.h"
+#include "orderline/v1/views.pb.h"
 #include "projections/keys.h"
 
 namespace orderline::projections {
@@ -28,6 +30,11 @@ class IndexedBatchWriter final : public BatchWriter {
   }
   void erase(std::string_view key) override { batch_.Delete(rocksdb::Slice(key.data(), key.size())); }
 
+  // Around one projection's apply of one event, so a throw takes back exactly its writes.
+  void set_save_point() { batch_.SetSavePoint(); }
+  void discard_save_point() { batch_.PopSavePoint(); }
+  void roll_back_to_save_point() { batch_.RollbackToSavePoint(); }
+
   rocksdb::Status commit() {
     rocksdb::WriteOptions options;
     options.sync = false;
@@ -39,7 +46,11 @@ class IndexedBatchWriter final : public BatchWriter {
   rocksdb::WriteBatchWithIndex batch_;
 };
 
-}  // namespace
+
+std::int64_t wall_clock_us() {
+  using namespace std::chrono;
+  return duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
+}
 
 // Reads and writes of one projection version: every key under its version prefix.
 class PrefixedWriter final : public BatchWriter {
@@ -57,6 +68,8 @@ class PrefixedWriter final : public BatchWriter {
   BatchWriter& inner_;
   const std::string& prefix_;
 };
+
+}  // namespace
 
 Projector::Projector(const eventstore::EventLog& log, ReadModelStore& store,
                      std::vector<std::unique_ptr<Projection>> projections, ProjectorOptions options)
@@ -116,7 +129,7 @@ ProjectorStats Projector::stats() const {
   std::lock_guard lock(checkpoints_mutex_);
   for (const auto& instance : instances_) {
     stats.projections.push_back(
-        {instance.projection->name(), instance.checkpoints, instance.version, instance.paused});
+        {instance.projection->name(), instance.checkpoints, instance.version, instance.paused, instance.failure});
   }
   return stats;
 }
@@ -142,6 +155,7 @@ bool Projector::set_paused(const std::string& name, bool paused) {
   if (!instance) return false;
   std::lock_guard lock(checkpoints_mutex_);
   instance->paused = paused;
+  if (!paused) instance->failure.clear();  // resume retries the event it stopped on
   return true;
 }
 
@@ -209,6 +223,37 @@ std::size_t Projector::step_locked(std::uint32_t partition) {
   if (records.value->empty()) return 0;
 
   IndexedBatchWriter batch(store_.db());
+  std::map<std::size_t, std::uint64_t> stopped_at;  // instance -> offset it stopped on (PoisonPolicy::stop)
+  // Parks the event or stops the projection on it.
+  auto poison = [&](Instance& instance, const eventstore::LogRecord& record, const v1::EventEnvelope* envelope,
+                    const std::string& error, int attempts, IndexedBatchWriter& into,
+                    std::map<std::size_t, std::uint64_t>& stops) {
+    const auto name = instance.projection->name();
+    if (options_.on_poison == PoisonPolicy::stop) {
+      observability::log("projector")->error("projection {} stopped on the event at {}/{} (stream {}): {}", name,
+                                             partition, record.offset, record.key, error);
+      stops[static_cast<std::size_t>(&instance - instances_.data())] = record.offset;
+      std::lock_guard lock(checkpoints_mutex_);
+      instance.paused = true;
+      instance.failure = "stopped on the event at " + std::to_string(partition) + "/" + std::to_string(record.offset) +
+                         ": " + error;
+    } else {
+      observability::log("projector")->error("projection {} parked the event at {}/{} (stream {}) as a dead letter: {}",
+                                             name, partition, record.offset, record.key, error);
+      v1::DeadLetter letter;
+      letter.set_projection(name);
+      letter.set_partition(partition);
+      letter.set_offset(record.offset);
+      letter.set_stream_id(record.key);
+      if (envelope) letter.set_event_type(envelope->type());
+      letter.set_error(error);
+      letter.set_attempts(static_cast<std::uint32_t>(attempts));
+      letter.set_parked_at_us(wall_clock_us());
+      letter.set_log_time_us(record.log_time_us);
+      into.put(keys::dead_letter(name, partition, record.offset), letter.SerializeAsString());
+    }
+    if (options_.observer) options_.observer->on_poison_event(name, options_.on_poison == PoisonPolicy::stop);
+  };
   std::vector<PrefixedWriter> writers;
   writers.reserve(instances_.size());
   for (const auto& instance : instances_) writers.emplace_back(batch, instance.prefix);
@@ -219,22 +264,33 @@ std::size_t Projector::step_locked(std::uint32_t partition) {
     const bool envelope_ok = envelope.ParseFromString(record.value);
     // Lines about this event carry the ids of the request and command that wrote it.
     observability::ScopedLogContext scope(envelope.correlation_id(), envelope.causation_id());
-    if (!envelope_ok || !event.ParseFromString(envelope.payload())) {
-      // Undecodable: skip it rather than stall every read model (dead letters: a later issue).
-      observability::log("projector")->error("undecodable event at {}/{} (stream {})", partition, record.offset, record.key);
-      continue;
-    }
-    if (debug) {
+    const bool decoded = envelope_ok && event.ParseFromString(envelope.payload());
+    if (decoded && debug) {
       observability::log("projector")->debug("projecting {} {}@{} at {}/{}", envelope.type(), envelope.stream_id(),
                                              envelope.stream_version(), partition, record.offset);
     }
     const EventContext context{record, envelope, event};
     for (std::size_t i = 0; i < instances_.size(); ++i) {
       // Each projection from its own checkpoint (one added or reset later starts behind).
-      const auto& instance = instances_[i];
-      if (!instance.paused && record.offset >= instance.checkpoints[partition]) {
-        instance.projection->apply(context, writers[i]);
+      auto& instance = instances_[i];
+      if (instance.paused || record.offset < instance.checkpoints[partition]) continue;
+      std::string error = decoded ? "" : "undecodable event (envelope or payload does not parse)";
+      int attempts = 0;
+      while (decoded && attempts < std::max(1, options_.max_attempts)) {
+        if (attempts > 0) std::this_thread::sleep_for(options_.retry_backoff * (1 << std::min(attempts - 1, 10)));
+        ++attempts;
+        batch.set_save_point();
+        try {
+          instance.projection->apply(context, writers[i]);
+          batch.discard_save_point();
+          error.clear();
+          break;
+        } catch (const std::exception& e) {
+          batch.roll_back_to_save_point();
+          error = e.what();
+        }
       }
+      if (!error.empty()) poison(instance, record, decoded ? &envelope : nullptr, error, attempts, batch, stopped_at);
     }
   }
   const std::uint64_t next = records.value->back().offset + 1;
@@ -242,7 +298,11 @@ std::size_t Projector::step_locked(std::uint32_t partition) {
   std::string encoded;
   for (std::size_t i = 0; i < instances_.size(); ++i) {
     const auto& instance = instances_[i];
-    advanced[i] = instance.paused ? instance.checkpoints[partition] : std::max(next, instance.checkpoints[partition]);
+    if (auto it = stopped_at.find(i); it != stopped_at.end()) {
+      advanced[i] = it->second;  // stopped on this event: it stays the next to fold
+    } else {
+      advanced[i] = instance.paused ? instance.checkpoints[partition] : std::max(next, instance.checkpoints[partition]);
+    }
     encoded.clear();
     codec::put_u64(encoded, advanced[i]);
     writers[i].put(keys::checkpoint(instance.projection->name(), partition), encoded);
@@ -265,6 +325,49 @@ std::size_t Projector::step_locked(std::uint32_t partition) {
   }
   if (options_.publish) publish_lowest(partition);
   return records.value->size();
+}
+
+std::string Projector::retry_dead_letter(const std::string& name, std::uint32_t partition, std::uint64_t offset) {
+  std::lock_guard step_lock(step_mutex_);
+  auto* instance = find(name);
+  if (!instance) return "no projection " + name;
+  const auto key = keys::dead_letter(name, partition, offset);
+  std::string stored;
+  v1::DeadLetter letter;
+  if (!store_.db().Get(rocksdb::ReadOptions(), key, &stored).ok() || !letter.ParseFromString(stored)) {
+    return "no dead letter of " + name + " at " + std::to_string(partition) + "/" + std::to_string(offset);
+  }
+  auto records = log_.read(partition, offset, 1);
+  if (!records || records.value->empty() || records.value->front().offset != offset) {
+    return "cannot read the event at " + std::to_string(partition) + "/" + std::to_string(offset) + " from the log";
+  }
+  const auto& record = records.value->front();
+  v1::EventEnvelope envelope;
+  v1::EventPayload event;
+  IndexedBatchWriter batch(store_.db());
+  std::string error;
+  if (!envelope.ParseFromString(record.value) || !event.ParseFromString(envelope.payload())) {
+    error = "undecodable event (envelope or payload does not parse)";
+  } else {
+    PrefixedWriter writer(batch, instance->prefix);
+    try {
+      instance->projection->apply({record, envelope, event}, writer);
+    } catch (const std::exception& e) {
+      error = e.what();
+    }
+  }
+  IndexedBatchWriter outcome(store_.db());
+  IndexedBatchWriter& into = error.empty() ? batch : outcome;  // a failed try keeps none of its writes
+  if (error.empty()) {
+    into.erase(key);
+  } else {
+    letter.set_error(error);
+    letter.set_attempts(letter.attempts() + 1);
+    into.put(key, letter.SerializeAsString());
+  }
+  auto status = into.commit();
+  if (!status.ok()) return "cannot write the read models: " + status.ToString();
+  return error;
 }
 
 }  // namespace orderline::projections

@@ -26,6 +26,14 @@ class ProjectorObserver {
   // `events` folded from `partition` and written with their checkpoints in `elapsed`
   // (decode + apply + the read-model write).
   virtual void on_batch(std::uint32_t partition, std::size_t events, std::chrono::nanoseconds elapsed) = 0;
+  // An event parked as a dead letter of `projection`, or a projection stopped on it.
+  virtual void on_poison_event(const std::string& /*projection*/, bool /*stopped*/) {}
+};
+
+// What a projection does with an event it cannot fold after every retry.
+enum class PoisonPolicy {
+  park,  // record a dead letter (keys.h dl/...) and go on with the next event
+  stop,  // stop this projection at the event (state "failed"; resume retries it)
 };
 
 struct ProjectorOptions {
@@ -37,6 +45,11 @@ struct ProjectorOptions {
   // Whether batches advance the store's published checkpoints (after=TOKEN waits on them). A
   // rebuild's projector does not: queries read the live version until the swap.
   bool publish = true;
+  // A projection's apply that throws is retried (its writes for that event rolled back) this
+  // many times in all, waiting retry_backoff, doubled each time, between tries.
+  int max_attempts = 3;
+  std::chrono::milliseconds retry_backoff{20};
+  PoisonPolicy on_poison = PoisonPolicy::park;
 };
 
 // How far each projection has folded each partition, for lag metrics (the observer's side
@@ -47,6 +60,7 @@ struct ProjectorStats {
     std::vector<std::uint64_t> checkpoints;  // per partition: next offset it has yet to fold
     int version = 1;
     bool paused = false;
+    std::string failure = {};  // why it stopped (PoisonPolicy::stop); "" otherwise
   };
   std::vector<Projection> projections;
   std::uint64_t applied_events = 0;  // since start
@@ -82,12 +96,17 @@ class Projector {
   // version it replaced is returned for dropping. nullopt: no such projection here.
   std::optional<int> swap_in(Projector& rebuilt);
 
+  // Dead letters: applies the parked event at (partition, offset) to the projection's live
+  // version now (the event comes from the log); on success the dead letter is deleted in the
+  // same write. Returns "" on success, else why not (the dead letter then records the try).
+  std::string retry_dead_letter(const std::string& name, std::uint32_t partition, std::uint64_t offset);
  private:
   struct Instance {
     std::unique_ptr<Projection> projection;
     int version = 1;
     std::string prefix;  // keys::version_prefix of (name, version)
     bool paused = false;
+    std::string failure;  // set when it stopped on a poison event; cleared by resume
     std::vector<std::uint64_t> checkpoints;  // per partition: next offset it has yet to fold
   };
 

@@ -1,9 +1,13 @@
 #include "projections/rocksdb_projection_admin.h"
 
+#include <rocksdb/db.h>
+
+#include <charconv>
 #include <chrono>
 #include <numeric>
 
 #include "observability/log.h"
+#include "projections/keys.h"
 #include "projections/projection_lag.h"
 
 namespace orderline::projections {
@@ -53,7 +57,8 @@ std::vector<ProjectionStatus> RocksProjectionAdmin::list() const {
     status.name = projection.name;
     status.version = projection.version;
     status.sink = "rocksdb";
-    status.state = projection.paused ? "paused" : "running";
+    status.state = !projection.failure.empty() ? "failed" : projection.paused ? "paused" : "running";
+    status.error = projection.failure;
     status.checkpoints = projection.checkpoints;
     status.log_ends = ends;
     for (const auto& lag : lags) {
@@ -175,6 +180,65 @@ OperationResult RocksProjectionAdmin::reset(const std::string& name) {
     }
   }
   if (!live_.reset(name)) return {OperationResult::Code::not_found, "no RocksDB projection " + name};
+  return OperationResult::ok();
+}
+
+std::string dead_letter_id(const v1::DeadLetter& letter) {
+  return letter.projection() + ":" + std::to_string(letter.partition()) + ":" + std::to_string(letter.offset());
+}
+
+std::optional<DeadLetterRef> parse_dead_letter_id(std::string_view id) {
+  const auto second = id.rfind(':');
+  if (second == std::string_view::npos || second == 0) return std::nullopt;
+  const auto first = id.rfind(':', second - 1);
+  if (first == std::string_view::npos || first == 0) return std::nullopt;
+  DeadLetterRef ref;
+  ref.projection = std::string(id.substr(0, first));
+  const auto partition = id.substr(first + 1, second - first - 1);
+  const auto offset = id.substr(second + 1);
+  auto p = std::from_chars(partition.data(), partition.data() + partition.size(), ref.partition);
+  auto o = std::from_chars(offset.data(), offset.data() + offset.size(), ref.offset);
+  if (p.ec != std::errc{} || p.ptr != partition.data() + partition.size() || partition.empty() ||
+      o.ec != std::errc{} || o.ptr != offset.data() + offset.size() || offset.empty()) {
+    return std::nullopt;
+  }
+  return ref;
+}
+
+std::vector<v1::DeadLetter> RocksProjectionAdmin::dead_letters(const std::string& projection, std::size_t limit) const {
+  const std::string prefix = projection.empty() ? "dl/" : keys::dead_letters_prefix(projection);
+  std::vector<v1::DeadLetter> out;
+  std::unique_ptr<rocksdb::Iterator> it(store_.db().NewIterator(rocksdb::ReadOptions()));
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix) && out.size() < limit; it->Next()) {
+    v1::DeadLetter letter;
+    if (letter.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) out.push_back(std::move(letter));
+  }
+  return out;
+}
+
+OperationResult RocksProjectionAdmin::retry_dead_letter(const std::string& id) {
+  const auto ref = parse_dead_letter_id(id);
+  if (!ref) return {OperationResult::Code::not_found, "not a dead letter id (projection:partition:offset): " + id};
+  if (!known(ref->projection)) return {OperationResult::Code::not_found, "no RocksDB projection " + ref->projection};
+  const auto error = live_.retry_dead_letter(ref->projection, ref->partition, ref->offset);
+  if (error.rfind("no dead letter", 0) == 0) return {OperationResult::Code::not_found, error};
+  if (!error.empty()) return {OperationResult::Code::conflict, "the event still does not fold: " + error};
+  return OperationResult::ok();
+}
+
+OperationResult RocksProjectionAdmin::skip_dead_letter(const std::string& id) {
+  const auto ref = parse_dead_letter_id(id);
+  if (!ref) return {OperationResult::Code::not_found, "not a dead letter id (projection:partition:offset): " + id};
+  const auto key = keys::dead_letter(ref->projection, ref->partition, ref->offset);
+  std::string stored;
+  if (!store_.db().Get(rocksdb::ReadOptions(), key, &stored).ok()) {
+    return {OperationResult::Code::not_found, "no dead letter " + id};
+  }
+  rocksdb::WriteOptions options;
+  options.sync = true;  // an operator's decision: keep it across a crash
+  auto status = store_.db().Delete(options, key);
+  if (!status.ok()) return {OperationResult::Code::conflict, "cannot delete " + id + ": " + status.ToString()};
+  observability::log("projections")->warn("dead letter {} skipped: the projection will never fold it", id);
   return OperationResult::ok();
 }
 

@@ -38,6 +38,9 @@ class RocksProjectionAdmin final : public ProjectionOperations {
   OperationResult pause(const std::string& name) override;
   OperationResult resume(const std::string& name) override;
   OperationResult reset(const std::string& name) override;
+  std::vector<v1::DeadLetter> dead_letters(const std::string& projection, std::size_t limit) const override;
+  OperationResult retry_dead_letter(const std::string& id) override;
+  OperationResult skip_dead_letter(const std::string& id) override;
 
  private:
   struct Rebuild {
