@@ -6,9 +6,8 @@
 #include <thread>
 
 #include "projections/postgres/postgres_order_search.h"
-#include "projections/projection_lag.h"
+#include "projections/postgres/postgres_projections.h"
 #include "projections/standard_projections.h"
-#include "projections/postgres/postgres_projector.h"
 
 namespace orderline::cli {
 
@@ -16,32 +15,6 @@ std::int64_t system_now_us() {
   using namespace std::chrono;
   return duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
 }
-
-namespace {
-
-// The PostgreSQL projector as the registry lists it.
-projections::ProjectionStatus postgres_status(const eventstore::EventLog& log, const projections::pg::PostgresProjector& pg,
-                                              const projections::pg::PostgresProjectorOptions& options) {
-  projections::ProjectionStatus status;
-  status.name = options.projection;
-  status.version = options.version;
-  status.sink = "postgres";
-  const auto health = pg.health();
-  status.state = health.fenced ? "stopped" : health.connected ? "running" : "failed";
-  status.checkpoints = pg.checkpoints();
-  for (std::uint32_t p = 0; p < log.partition_count(); ++p) status.log_ends.push_back(log.end_offset(p));
-  projections::ProjectorStats stats;
-  stats.projections.push_back({status.name, status.checkpoints, status.version, false, ""});
-  using namespace std::chrono;
-  const auto now = duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
-  for (const auto& lag : projections::projection_lags(stats, status.log_ends, now, projections::log_time_reader(log))) {
-    status.lag_events += lag.events;
-    status.lag_seconds = std::max(status.lag_seconds, lag.seconds);
-  }
-  return status;
-}
-
-}  // namespace
 
 EmbeddedEngine::EmbeddedEngine(EngineOptions options) : options_(std::move(options)) {
   std::filesystem::create_directories(options_.data_dir);
@@ -65,32 +38,28 @@ EmbeddedEngine::EmbeddedEngine(EngineOptions options) : options_(std::move(optio
     // down never holds up the RocksDB read models or an acknowledgement.
     projections::pg::PostgresProjectorOptions pg_options;
     pg_options.dsn = options_.postgres_dsn;
-    postgres_projector_ = std::make_unique<projections::pg::PostgresProjector>(*log_, pg_options);
+    postgres_ = std::make_unique<projections::pg::PostgresProjections>(*log_, pg_options);
     order_search_ = std::make_unique<projections::pg::PostgresOrderSearch>(
         projections::pg::PostgresOrderSearchOptions{.dsn = options_.postgres_dsn});
   }
   projections::RocksProjectionAdminOptions admin_options;
   admin_options.factory = [](const std::string& name) { return projections::standard_projection(name); };
-  if (postgres_projector_) {
-    admin_options.extra_status = [this, pg_options = projections::pg::PostgresProjectorOptions{.dsn = options_.postgres_dsn}] {
-      return std::vector<projections::ProjectionStatus>{postgres_status(*log_, *postgres_projector_, pg_options)};
-    };
-  }
   projection_admin_ =
       std::make_unique<projections::RocksProjectionAdmin>(*log_, *read_models_, *projector_, std::move(admin_options));
+  std::vector<projections::ProjectionOperations*> sinks{projection_admin_.get()};
+  if (postgres_) sinks.push_back(postgres_.get());
+  projection_operations_ = std::make_unique<projections::ProjectionOperationsSet>(std::move(sinks));
 }
 
 EmbeddedEngine::~EmbeddedEngine() { stop(); }
 
 projections::OrderSearch* EmbeddedEngine::order_search() { return order_search_.get(); }
 
-projections::ProjectionOperations& EmbeddedEngine::projection_operations() { return *projection_admin_; }
-
-
+projections::ProjectionOperations& EmbeddedEngine::projection_operations() { return *projection_operations_; }
 
 void EmbeddedEngine::start() {
   projector_->start();
-  if (postgres_projector_) postgres_projector_->start();  // connects, migrates, then follows
+  if (postgres_) postgres_->start();  // connects, migrates, then follows
   // The read models answer first (DESIGN rule 7). A product or customer created a moment
   // ago may not be projected yet; its stream in the log is then the authority, so a client
   // that registers and orders at once is not refused because the projector is a step behind.
@@ -126,7 +95,7 @@ void EmbeddedEngine::start() {
 void EmbeddedEngine::stop() {
   if (bus_) bus_->drain_and_stop();
   if (projector_) projector_->stop();
-  if (postgres_projector_) postgres_projector_->stop();
+  if (postgres_) postgres_->stop();
 }
 
 eventstore::PositionVector EmbeddedEngine::log_end() const {
@@ -164,8 +133,8 @@ EmbeddedEngine::Health EmbeddedEngine::readiness(std::uint64_t max_lag) const {
     ok("read_models");
   }
 
-  if (postgres_projector_) {
-    const auto pg = postgres_projector_->health();
+  if (postgres_) {
+    const auto pg = postgres_->health();
     const auto why = pg.error.empty() ? std::string("connecting") : pg.error;
     if (pg.fenced) {
       failed("postgres_read_models", "stopped: " + pg.error, "PostgreSQL read models stopped: " + pg.error);

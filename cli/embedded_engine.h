@@ -10,11 +10,12 @@
 #include "eventstore/embedded/embedded_log.h"
 #include "projections/order_search.h"
 #include "projections/projector.h"
+#include "projections/projection_operations_set.h"
 #include "projections/rocksdb_projection_admin.h"
 #include "projections/read_model_store.h"
 
 namespace orderline::projections::pg {
-class PostgresProjector;
+class PostgresProjections;
 class PostgresOrderSearch;
 }
 
@@ -72,10 +73,11 @@ class EmbeddedEngine {
   std::unique_ptr<eventstore::EmbeddedLog> log_;
   std::unique_ptr<projections::ReadModelStore> read_models_;
   std::unique_ptr<projections::Projector> projector_;
-  std::unique_ptr<projections::pg::PostgresProjector> postgres_projector_;  // only with a DSN
+  std::unique_ptr<projections::pg::PostgresProjections> postgres_;          // only with a DSN
   std::unique_ptr<projections::pg::PostgresOrderSearch> order_search_;      // only with a DSN
   std::unique_ptr<commands::LocalCommandBus> bus_;
   std::unique_ptr<projections::RocksProjectionAdmin> projection_admin_;  // after the projector: stops first
+  std::unique_ptr<projections::ProjectionOperationsSet> projection_operations_;
 };
 
 // Wall clock in microseconds since the epoch (the engine's default Clock).

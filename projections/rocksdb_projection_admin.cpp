@@ -75,9 +75,6 @@ std::vector<ProjectionStatus> RocksProjectionAdmin::list() const {
     }
     out.push_back(std::move(status));
   }
-  if (options_.extra_status) {
-    for (auto& status : options_.extra_status()) out.push_back(std::move(status));
-  }
   return out;
 }
 

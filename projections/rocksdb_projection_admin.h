@@ -4,7 +4,7 @@
 // their own, then swap it in (Projector::swap_in) and drop version N. Queries read version N
 // until the swap and N+1 after it; they never see a half-built version.
 //
-// Other sinks (the PostgreSQL projector) join the listing through `extra_status`.
+// Other sinks join it through ProjectionOperationsSet.
 #include <atomic>
 #include <functional>
 #include <map>
@@ -21,8 +21,6 @@ namespace orderline::projections {
 struct RocksProjectionAdminOptions {
   // Makes a fresh instance of a projection by name (for the rebuild); nullptr if unknown.
   std::function<std::unique_ptr<Projection>(const std::string&)> factory;
-  // Statuses of projections in other sinks, appended to list(). Optional.
-  std::function<std::vector<ProjectionStatus>()> extra_status;
   std::size_t rebuild_batch_size = 8192;
   std::function<std::int64_t()> now_us;  // wall clock for log-time lag; default: system clock
 };

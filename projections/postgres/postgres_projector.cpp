@@ -9,6 +9,7 @@
 #include "projections/postgres/migrations.h"
 #include "projections/postgres/order_fold.h"
 #include "projections/postgres/read_model_writer.h"
+#include "projections/postgres/version_schemas.h"
 
 namespace orderline::projections::pg {
 namespace {
@@ -35,9 +36,7 @@ std::string describe(const std::exception& error, bool connection_lost) {
 PostgresProjector::PostgresProjector(const eventstore::EventLog& log, PostgresProjectorOptions options)
     : log_(log), options_(std::move(options)), id_{options_.projection, options_.version} {
   if (options_.dsn.empty()) throw std::invalid_argument("PostgreSQL projector: no connection string");
-  if (options_.version != 1) {
-    throw std::invalid_argument("PostgreSQL projector: only version 1 of the read models exists");
-  }
+  if (options_.version < 0) throw std::invalid_argument("PostgreSQL projector: version must be 0 (live) or positive");
   if (options_.batch_size == 0) throw std::invalid_argument("PostgreSQL projector: batch_size must be positive");
   checkpoints_.assign(log_.partition_count(), 0);
 }
@@ -45,6 +44,7 @@ PostgresProjector::PostgresProjector(const eventstore::EventLog& log, PostgresPr
 PostgresProjector::~PostgresProjector() { stop(); }
 
 void PostgresProjector::start() {
+  if (thread_.joinable()) return;  // running already
   running_.store(true);
   thread_ = std::thread([this] { run(); });
 }
@@ -95,8 +95,13 @@ void PostgresProjector::connect() {
   // Names the session in pg_stat_activity, for operators (and the reconnect test).
   pqxx::nontransaction(*connection).exec("SET application_name = 'orderline-projector'");
   apply_migrations(*connection);
+  // Version 0 follows the live version (another orderd may have swapped it since our last
+  // connect); a rebuild names its version, whose schema its caller created.
+  const int version = options_.version > 0 ? options_.version : live_version(*connection, options_.projection);
+  id_.version = version;
+  schema_ = version_schema(version);
   prepare_checkpoint_statements(*connection);
-  prepare_read_model_statements(*connection);
+  prepare_read_model_statements(*connection, schema_);
   // The stored checkpoints are the truth: after a lost COMMIT only they tell whether it landed.
   auto stored = load_checkpoints(*connection, id_, log_.partition_count());
   connection_ = std::move(connection);
@@ -104,6 +109,7 @@ void PostgresProjector::connect() {
     std::lock_guard lock(mutex_);
     checkpoints_ = std::move(stored);
   }
+  version_.store(version);
   record_success();
   spdlog::info("postgres projector {} v{}: connected", id_.name, id_.version);
 }
@@ -152,7 +158,7 @@ PostgresProjector::Step PostgresProjector::step() {
   OrderFold fold;
   for (auto& order : load_orders(tx, {to_load.begin(), to_load.end()})) fold.preload(std::move(order));
   for (const auto& d : events) fold.apply(EventContext{*d.record, d.envelope, d.event});
-  write_changes(tx, fold.take());
+  write_changes(tx, fold.take(), schema_);
   tx.commit();
 
   {

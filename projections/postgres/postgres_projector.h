@@ -36,7 +36,9 @@ namespace orderline::projections::pg {
 struct PostgresProjectorOptions {
   std::string dsn;                                // libpq URI or key=value string
   std::string projection = "orders";              // checkpoint name of these read models
-  int version = 1;                                // read-model version (tables in orderline_v1)
+  // Read-model version (tables in schema orderline_v<version>). 0: the live one, as recorded in
+  // orderline.projection_versions at each connect; N: version N (a rebuild's).
+  int version = 0;
   std::size_t batch_size = 16384;                 // events per transaction, across partitions (catch-up)
   std::chrono::milliseconds min_backoff{100};     // first wait after a failure, doubled up to...
   std::chrono::milliseconds max_backoff{5000};    // ...this
@@ -76,6 +78,8 @@ class PostgresProjector {
   // The committed next offset of every partition as this projector last knew it.
   std::vector<std::uint64_t> checkpoints() const;
   std::uint64_t applied_events() const { return applied_events_.load(); }
+  // The version it writes (0 until it has connected once).
+  int version() const { return version_.load(); }
 
  private:
   enum class Step { applied, idle, fenced };
@@ -93,6 +97,8 @@ class PostgresProjector {
   PostgresProjectorOptions options_;
   ProjectionId id_;
   std::unique_ptr<pqxx::connection> connection_;
+  std::string schema_;             // of id_.version; set by connect(), used by the worker
+  std::atomic<int> version_{0};    // id_.version for other threads
   std::vector<std::uint64_t> checkpoints_;  // guarded by mutex_ for readers; written by the worker
   std::uint32_t first_partition_ = 0;       // rotates so no partition starves the others
   mutable std::mutex mutex_;

@@ -92,13 +92,21 @@ bool is_zero(const SalesDelta& d) { return d.orders == 0 && d.quantity == 0 && d
 
 }  // namespace
 
-void prepare_read_model_statements(pqxx::connection& connection) {
-  connection.prepare("load_orders", kLoadOrders);
-  connection.prepare("load_lines", kLoadLines);
-  connection.prepare("upsert_orders", kUpsertOrders);
-  connection.prepare("upsert_customers", kUpsertCustomers);
-  connection.prepare("upsert_daily", kUpsertDaily);
-  connection.prepare("upsert_daily_products", kUpsertDailyProducts);
+void prepare_read_model_statements(pqxx::connection& connection, const std::string& schema) {
+  // The statements name version 1's schema; another version's projector writes into its own.
+  auto in_schema = [&schema](std::string sql) {
+    const std::string needle = "orderline_v1.";
+    for (auto at = sql.find(needle); at != std::string::npos; at = sql.find(needle, at + schema.size() + 1)) {
+      sql.replace(at, needle.size(), schema + ".");
+    }
+    return sql;
+  };
+  connection.prepare("load_orders", in_schema(kLoadOrders));
+  connection.prepare("load_lines", in_schema(kLoadLines));
+  connection.prepare("upsert_orders", in_schema(kUpsertOrders));
+  connection.prepare("upsert_customers", in_schema(kUpsertCustomers));
+  connection.prepare("upsert_daily", in_schema(kUpsertDaily));
+  connection.prepare("upsert_daily_products", in_schema(kUpsertDailyProducts));
 }
 
 std::vector<StoredOrder> load_orders(pqxx::dbtransaction& tx, const std::vector<std::string>& order_ids) {
@@ -134,7 +142,7 @@ std::vector<StoredOrder> load_orders(pqxx::dbtransaction& tx, const std::vector<
   return orders;
 }
 
-void write_changes(pqxx::dbtransaction& tx, const RowChanges& changes) {
+void write_changes(pqxx::dbtransaction& tx, const RowChanges& changes, const std::string& schema) {
   if (!changes.orders.empty()) {
     SqlArray id, customer, status, payment, fulfillment, currency, total, version, created, updated, lp, lo;
     for (const auto& [key, o] : changes.orders) {
@@ -159,7 +167,7 @@ void write_changes(pqxx::dbtransaction& tx, const RowChanges& changes) {
   // into a table: no conflict handling, and a duplicate key would reveal a double apply
   // instead of hiding it. (COPY measured ~4x faster than unnest() for these rows.)
   if (!changes.new_lines.empty()) {
-    pqxx::stream_to copy(tx, "orderline_v1.order_lines",
+    pqxx::stream_to copy(tx, schema + ".order_lines",
                          std::vector<std::string>{"order_id", "line_no", "sku", "name", "quantity", "unit_price_minor",
                                                   "currency"});
     for (const auto& l : changes.new_lines) {
@@ -168,7 +176,7 @@ void write_changes(pqxx::dbtransaction& tx, const RowChanges& changes) {
     copy.complete();
   }
   if (!changes.history.empty()) {
-    pqxx::stream_to copy(tx, "orderline_v1.order_status_history",
+    pqxx::stream_to copy(tx, schema + ".order_status_history",
                          std::vector<std::string>{"order_id", "stream_version", "machine", "from_status", "to_status",
                                                   "at", "reason", "actor", "event_type"});
     for (const auto& h : changes.history) {

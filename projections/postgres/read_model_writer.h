@@ -16,11 +16,12 @@ class dbtransaction;
 
 namespace orderline::projections::pg {
 
-// Prepares the statements on a new connection (prepared statements live per connection).
-void prepare_read_model_statements(pqxx::connection& connection);
+// Prepares the statements on a new connection (prepared statements live per connection), for
+// the tables of one version's schema ("orderline_v1", ...).
+void prepare_read_model_statements(pqxx::connection& connection, const std::string& schema);
 
 std::vector<StoredOrder> load_orders(pqxx::dbtransaction& tx, const std::vector<std::string>& order_ids);
 
-void write_changes(pqxx::dbtransaction& tx, const RowChanges& changes);
+void write_changes(pqxx::dbtransaction& tx, const RowChanges& changes, const std::string& schema);
 
 }  // namespace orderline::projections::pg
