@@ -1,5 +1,7 @@
 // Catalogue with available stock: product events set price, stock on hand and activity;
-// order events move the quantity committed to live orders (available = on hand - committed).
+// the quantity committed to live orders (available = on hand - committed) follows the order
+// events of orders placed without the saga, and the product's own holds (StockReserved,
+// StockReleased, StockShipped) for orders the saga runs, where Product is the authority.
 #include "projections/keys.h"
 #include "projections/standard_projections.h"
 #include "orderline/v1/views.pb.h"
@@ -33,7 +35,14 @@ class Catalogue final : public Projection {
       case v1::EventPayload::kProductDiscontinued:
         return update(writer, ctx, e.product_discontinued().sku(),
                       [&](v1::ProductView& v) { v.set_active(false); });
+      case v1::EventPayload::kStockReserved:
+        return adjust(writer, e.stock_reserved().sku(), e.stock_reserved().quantity(), 0);
+      case v1::EventPayload::kStockReleased:
+        return adjust(writer, e.stock_released().sku(), -e.stock_released().quantity(), 0);
+      case v1::EventPayload::kStockShipped:
+        return adjust(writer, e.stock_shipped().sku(), -e.stock_shipped().quantity(), -e.stock_shipped().quantity());
       case v1::EventPayload::kOrderPlaced:
+        if (e.order_placed().saga()) return;
         for (const auto& line : e.order_placed().lines()) {
           adjust(writer, line.sku(), line.quantity(), 0);
         }
@@ -88,7 +97,7 @@ class Catalogue final : public Projection {
     order_id.remove_prefix(std::min(order_id.size(), std::string_view("order-").size()));
     v1::OrderView order;
     auto stored = writer.get(keys::order(order_id));
-    if (!stored || !order.ParseFromString(*stored)) return;
+    if (!stored || !order.ParseFromString(*stored) || order.saga()) return;
     for (const auto& line : order.lines()) each(line);
   }
 };
