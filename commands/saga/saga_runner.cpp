@@ -90,6 +90,10 @@ void SagaRunner::stop() {
   progress_.notify_all();
   if (thread_.joinable()) thread_.join();
   save_checkpoints();
+  // Late answers only finish steps now (nothing is stored or sent), so the store can close
+  // and a new runner can open it.
+  std::lock_guard lock(mutex_);
+  db_.reset();
 }
 
 void SagaRunner::run() {
@@ -205,6 +209,8 @@ void SagaRunner::execute(const std::shared_ptr<Task>& task, SagaAction action) {
           --steps_in_flight_;
         }
         if (options_.observer) options_.observer->on_step(to_string(op), result.outcome);
+        // Stopped: the event stays after the checkpoint; the next start asks again (same key).
+        if (!running_.load()) return;
         if (result.outcome == "failed") {
           observability::log("saga")->error("payment {} of order {} failed: {}", to_string(op), order_id, result.detail);
         }
@@ -263,7 +269,7 @@ void SagaRunner::arm(const std::string& order_id, std::int64_t due_us, bool pers
     if (it != armed_.end() && it->second <= due_us) return;  // an earlier time-out already waits
     armed_[order_id] = due_us;
   }
-  if (persist) db_->Put(rocksdb::WriteOptions(), due_key(order_id), encode_i64(due_us));
+  if (persist && db_) db_->Put(rocksdb::WriteOptions(), due_key(order_id), encode_i64(due_us));
   timers_.at(due_us, [this, order_id, due_us] { fire(order_id, due_us); });
 }
 
@@ -272,7 +278,7 @@ void SagaRunner::disarm(const std::string& order_id) {
     std::lock_guard lock(mutex_);
     if (armed_.erase(order_id) == 0) return;
   }
-  db_->Delete(rocksdb::WriteOptions(), due_key(order_id));
+  if (db_) db_->Delete(rocksdb::WriteOptions(), due_key(order_id));
 }
 
 void SagaRunner::fire(const std::string& order_id, std::int64_t due_us) {
@@ -303,7 +309,7 @@ void SagaRunner::save_checkpoints() {
     batch.Put(checkpoint_key(p), std::to_string(now[p]));
     changed = true;
   }
-  if (!changed) return;
+  if (!changed || !db_) return;
   if (db_->Write(rocksdb::WriteOptions(), &batch).ok()) saved_ = now;
 }
 
