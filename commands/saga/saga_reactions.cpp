@@ -34,8 +34,10 @@ SagaAction send(v1::Command command) {
   return action;
 }
 
-SagaAction pay(PaymentOp op, const std::string& key, const domain::OrderState& order, std::string reply_id = {}) {
+SagaAction pay(const v1::EventEnvelope& env, PaymentOp op, const std::string& key, const domain::OrderState& order,
+               std::string reply_id = {}) {
   SagaAction action;
+  action.correlation_id = env.correlation_id();
   action.kind = SagaAction::Kind::payment;
   action.payment = PaymentRequest{op, key, order.order_id, order.total};
   action.reply_command_id = std::move(reply_id);
@@ -143,13 +145,13 @@ void on_order_event(const v1::EventEnvelope& env, const v1::EventPayload& event,
       if (held.timeout_due_at_us() != 0) out.push_back(timer(SagaAction::Kind::arm, id, held.timeout_due_at_us()));
       if (order.all_lines_held() && order.payment_status == domain::status::not_paid) {
         const auto key = step_id(id, "authorize", "", version);
-        out.push_back(pay(PaymentOp::authorize, key, order, step_id(id, "payment", "", version)));
+        out.push_back(pay(env, PaymentOp::authorize, key, order, step_id(id, "payment", "", version)));
       }
       return;
     }
     case E::kOrderPaymentActionCompleted: {
       const auto key = step_id(id, "complete", "", version);
-      out.push_back(pay(PaymentOp::complete_action, key, order, step_id(id, "payment", "", version)));
+      out.push_back(pay(env, PaymentOp::complete_action, key, order, step_id(id, "payment", "", version)));
       return;
     }
     case E::kOrderConfirmed:
@@ -162,23 +164,23 @@ void on_order_event(const v1::EventEnvelope& env, const v1::EventPayload& event,
       release_lines(env, order, {}, out);
       const auto& move = event.event_case() == E::kOrderCancelled ? event.order_cancelled() : event.order_expired();
       if (payment_to(move) == domain::status::refunded) {
-        out.push_back(pay(PaymentOp::refund, step_id(id, "refund", "", version), order));
+        out.push_back(pay(env, PaymentOp::refund, step_id(id, "refund", "", version), order));
       } else if (order.payment_status != domain::status::failed) {
         // Also when nothing was authorised yet: an authorisation still in flight is then
         // refused by the provider instead of holding the customer's money.
-        out.push_back(pay(PaymentOp::void_hold, step_id(id, "void", "", version), order));
+        out.push_back(pay(env, PaymentOp::void_hold, step_id(id, "void", "", version), order));
       }
       return;
     }
     case E::kOrderShipped:
       if (payment_to(event.order_shipped()) == domain::status::captured) {
-        out.push_back(pay(PaymentOp::capture, step_id(id, "capture", "", version), order));
+        out.push_back(pay(env, PaymentOp::capture, step_id(id, "capture", "", version), order));
       }
       hold_per_line(env, order, "ship", true, out);
       return;
     case E::kOrderReturned:
       if (payment_to(event.order_returned()) == domain::status::refunded) {
-        out.push_back(pay(PaymentOp::refund, step_id(id, "refund", "", version), order));
+        out.push_back(pay(env, PaymentOp::refund, step_id(id, "refund", "", version), order));
       }
       restock_lines(env, order, out);
       return;

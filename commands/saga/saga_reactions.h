@@ -43,6 +43,7 @@ struct SagaAction {
   v1::Command command;
   PaymentRequest payment;
   std::string reply_command_id;
+  std::string correlation_id;  // of the triggering event, carried by the reply
   std::string order_id;
   std::int64_t due_us = 0;
 };

@@ -203,6 +203,7 @@ void SagaRunner::execute(const std::shared_ptr<Task>& task, SagaAction action) {
       }
       const auto op = action.payment.op;
       payments_.submit(std::move(action.payment), [this, task, op, order_id = action.order_id,
+                                                   correlation = std::move(action.correlation_id),
                                                    reply_id = std::move(action.reply_command_id)](PaymentResult result) {
         {
           std::lock_guard lock(mutex_);
@@ -215,7 +216,7 @@ void SagaRunner::execute(const std::shared_ptr<Task>& task, SagaAction action) {
           observability::log("saga")->error("payment {} of order {} failed: {}", to_string(op), order_id, result.detail);
         }
         if (reply_id.empty()) return finish(task);
-        submit(task, payment_reply(reply_id, order_id, result, ""));
+        submit(task, payment_reply(reply_id, order_id, result, correlation));
       });
       return;
     }
