@@ -83,6 +83,15 @@ SimulatedPaymentProvider::SimulatedPaymentProvider(SimulatedProviderOptions opti
   }
   fd_ = ::open(options_.ledger_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (fd_ < 0) throw std::runtime_error("cannot open the payment ledger " + options_.ledger_path);
+  // A line torn by a crash mid-write was never answered: cut it off, or the next line would
+  // be glued to it.
+  std::ifstream in(options_.ledger_path, std::ios::binary);
+  std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const auto last_newline = content.rfind('\n');
+  const auto keep = last_newline == std::string::npos ? 0 : last_newline + 1;
+  if (keep != content.size() && ::ftruncate(fd_, static_cast<off_t>(keep)) != 0) {
+    throw std::runtime_error("cannot repair the payment ledger " + options_.ledger_path);
+  }
 }
 
 SimulatedPaymentProvider::~SimulatedPaymentProvider() {
