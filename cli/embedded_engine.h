@@ -7,6 +7,9 @@
 #include <vector>
 
 #include "commands/local_command_bus.h"
+#include "commands/payments/simulated_provider.h"
+#include "commands/saga/saga_runner.h"
+#include "commands/timers.h"
 #include "eventstore/embedded/embedded_log.h"
 #include "projections/order_search.h"
 #include "projections/projector.h"
@@ -21,6 +24,14 @@ class PostgresOrderSearch;
 
 namespace orderline::cli {
 
+// The order saga and its simulated payment provider (`orderd serve --saga`, on by default).
+struct SagaConfig {
+  bool enabled = true;                      // off: `pay` authorises and captures at once, no reservations
+  commands::SimulatedProviderOptions payments;  // decline rate, latency, seed (ledger_path is set by the engine)
+  std::int64_t reservation_ttl_us = 15LL * 60 * 1'000'000;  // how long stock waits for payment
+  commands::saga::SagaObserver* observer = nullptr;          // metrics; must outlive the engine
+};
+
 struct EngineOptions {
   std::string data_dir;
   std::uint32_t partitions = 8;
@@ -31,6 +42,7 @@ struct EngineOptions {
   projections::ProjectorObserver* projector_observer = nullptr;
   // Told of every synced write of the event log (metrics); must outlive the engine.
   eventstore::AppendObserver* append_observer = nullptr;
+  SagaConfig saga;
 };
 
 class EmbeddedEngine {
@@ -55,6 +67,9 @@ class EmbeddedEngine {
   projections::OrderSearch* order_search();
   // The projection registry and its operations (RocksDB; PostgreSQL listed when configured).
   projections::ProjectionOperations& projection_operations();
+  // Null when the saga is off.
+  commands::saga::SagaRunner* saga() { return saga_.get(); }
+  commands::SimulatedPaymentProvider* payments() { return payments_.get(); }
   eventstore::PositionVector log_end() const;
 
   struct Health {
@@ -75,6 +90,10 @@ class EmbeddedEngine {
   std::unique_ptr<projections::Projector> projector_;
   std::unique_ptr<projections::pg::PostgresProjections> postgres_;          // only with a DSN
   std::unique_ptr<projections::pg::PostgresOrderSearch> order_search_;      // only with a DSN
+  // Declared before the bus, so the bus (whose workers answer the saga's commands) goes first.
+  std::unique_ptr<commands::TimerThread> timers_;
+  std::unique_ptr<commands::SimulatedPaymentProvider> payments_;
+  std::unique_ptr<commands::saga::SagaRunner> saga_;
   std::unique_ptr<commands::LocalCommandBus> bus_;
   std::unique_ptr<projections::RocksProjectionAdmin> projection_admin_;  // after the projector: stops first
   std::unique_ptr<projections::ProjectionOperationsSet> projection_operations_;

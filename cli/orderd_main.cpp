@@ -40,17 +40,25 @@ int serve(const cli::ServeConfig& config) {
   options.bus.max_batch = config.max_batch;
   options.postgres_dsn = config.postgres_dsn;
   options.on_poison = config.on_poison == "stop" ? projections::PoisonPolicy::stop : projections::PoisonPolicy::park;
+  options.saga.enabled = config.saga;
+  options.saga.payments.decline_rate = config.payment_decline_rate;
+  options.saga.payments.requires_action_rate = config.payment_requires_action_rate;
+  options.saga.payments.latency_us = static_cast<std::int64_t>(config.payment_latency_ms) * 1000;
+  options.saga.payments.seed = config.payment_seed;
+  options.saga.reservation_ttl_us = static_cast<std::int64_t>(config.reservation_ttl_s) * 1'000'000;
   // Built before the engine, whose parts report to it from their first command or batch.
   observability::Metrics metrics;
   if (config.metrics) {
     options.bus.observer = metrics.commands();
     options.projector_observer = metrics.projector();
     options.append_observer = metrics.appends();
+    options.saga.observer = metrics.saga();
   }
   cli::EmbeddedEngine engine(options);
   engine.start();
   metrics.set_sources({&engine.log(), [&engine] { return engine.bus().stats(); },
                        [&engine] { return engine.projector().stats(); }, cli::system_now_us});
+  if (config.metrics && engine.saga()) metrics.set_saga_source([&engine] { return engine.saga()->stats(); });
   spdlog::info("event log at {}/log: {} partitions", config.data_dir, engine.log().partition_count());
 
   const bool empty_log = [&] {

@@ -28,6 +28,12 @@ struct ServeConfig {
   bool metrics = true;                // GET /metrics; off only to measure what metrics cost
   std::string postgres_dsn;           // --pg / ORDERLINE_PG: PostgreSQL read models; empty: none
   std::string on_poison = "park";     // a RocksDB projection's unfoldable event: park (dead letter) or stop
+  bool saga = true;                   // the order saga: reserve stock, authorise payment, confirm
+  double payment_decline_rate = 0.0;  // simulated provider: share of authorisations declined
+  double payment_requires_action_rate = 0.0;  // share answered requires_action (completed by `pay`)
+  int payment_latency_ms = 0;         // simulated provider: delay of every answer
+  std::uint64_t payment_seed = 0;     // simulated provider: picks who is declined, reproducibly
+  int reservation_ttl_s = 900;        // how long reserved stock waits for payment; then the order expires
 };
 
 // Registers the flags of `serve` on a CLI11 subcommand, with environment fallbacks.

@@ -174,7 +174,7 @@ CommandReply PartitionProcessor::handle(const v1::Command& command, Working& wor
                             " but the stream is at version " + std::to_string(version),
                         ""});
   } else {
-    domain::DecideContext ctx{work.now_us, lookups_.catalogue, lookups_.customer_exists};
+    domain::DecideContext ctx{work.now_us, lookups_.catalogue, lookups_.customer_exists, lookups_.saga};
     auto decision = domain::decide(state, command, ctx);
     if (decision.rejection) {
       outcome = rejected(command, version, *decision.rejection);

@@ -26,6 +26,7 @@ struct Lookups {
   std::function<std::optional<domain::ProductSnapshot>(std::string_view sku)> catalogue;
   std::function<bool(std::string_view customer_id)> customer_exists;
   std::function<std::int64_t()> now_us;  // injected clock
+  bool saga = false;  // the order saga runs: new orders are marked for it (DecideContext::saga)
 };
 
 class PartitionProcessor {

@@ -166,6 +166,11 @@ std::string event_type(const v1::EventPayload& event) {
     case E::kOrderReturned: return "OrderReturned";
     case E::kOrderConfirmed: return "OrderConfirmed";
     case E::kOrderExpired: return "OrderExpired";
+    case E::kOrderStockReserved: return "OrderStockReserved";
+    case E::kOrderPaymentActionRequired: return "OrderPaymentActionRequired";
+    case E::kOrderPaymentActionCompleted: return "OrderPaymentActionCompleted";
+    case E::kStockCommitted: return "StockCommitted";
+    case E::kStockShipped: return "StockShipped";
     case E::EVENT_NOT_SET: break;
   }
   return "";

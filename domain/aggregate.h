@@ -60,6 +60,11 @@ struct OrderState {
   std::vector<v1::OrderLine> lines;
   v1::Money total;
   std::string return_id;
+  // Saga progress (DESIGN "Domain": the saga's state lives in the order's stream).
+  bool saga = false;                                   // the saga reserves and authorises
+  std::vector<std::pair<std::string, std::int64_t>> held;  // SKUs the products hold, with their due time
+  std::int64_t timeout_due_at_us = 0;                  // earliest scheduled time-out (0: none)
+  bool all_lines_held() const;
 };
 
 struct Reservation {
@@ -106,6 +111,8 @@ struct DecideContext {
   std::function<std::optional<ProductSnapshot>(std::string_view sku)> catalogue;
   // Customer read model lookup; true when the customer is registered.
   std::function<bool(std::string_view customer_id)> customer_exists;
+  // The order saga runs: new orders are marked for it and `pay` completes a requires_action.
+  bool saga = false;
 };
 
 struct Decision {

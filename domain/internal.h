@@ -30,6 +30,14 @@ Decision wrong_aggregate(const v1::Command& command, std::string_view aggregate)
 std::optional<Rejection> check_body_id(std::string_view body_id, std::string_view state_id,
                                        std::string_view field);
 
+// What cancelling or expiring does to the money (refund what was taken, void a hold).
+void add_payment_unwind(v1::OrderMoved& move, const OrderState& state);
+
+// The saga's replies to an order (record_stock, record_payment, expire_order) and `pay` on an
+// order the saga runs; nullopt for any other command (order_saga.cpp).
+std::optional<Decision> decide_order_saga(const OrderState& state, const v1::Command& command,
+                                          const DecideContext& ctx);
+
 Decision decide_order(const OrderState& state, const v1::Command& command, const DecideContext& ctx);
 void evolve_order(OrderState& state, const v1::EventPayload& event);
 

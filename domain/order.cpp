@@ -63,6 +63,7 @@ Decision price_order(const OrderState& state, const v1::PlaceOrder& body, const 
   placed.set_order_id(body.order_id().empty() ? state.order_id : body.order_id());
   placed.set_customer_id(body.customer_id());
   placed.set_currency(body.currency());
+  placed.set_saga(ctx.saga);
   v1::Money total = make_money(0, body.currency());
   for (int i = 0; i < body.lines_size(); ++i) {
     const auto& line = body.lines(i);
@@ -170,17 +171,6 @@ Decision deliver(const OrderState& s, const v1::OrderAction& action) {
   return emit(std::move(event));
 }
 
-// What cancelling does to the money: taken money goes back, a hold is released, nothing
-// to do when nothing was paid.
-void add_payment_unwind(v1::OrderMoved& move, const OrderState& s) {
-  if (s.payment_status == status::captured) {
-    add_transition(move, "payment", status::captured, status::refunded);
-    *move.mutable_amount() = s.total;
-  } else if (s.payment_status == status::authorized || s.payment_status == status::requires_action) {
-    add_transition(move, "payment", s.payment_status, status::voided);
-  }
-}
-
 Decision cancel(const OrderState& s, const v1::OrderAction& action) {
   if (s.status != status::placed && s.status != status::confirmed) return cannot("cancel", "order", s.status);
   // Once goods have left, the way back is a return, not a cancellation.
@@ -269,14 +259,27 @@ const v1::OrderMoved* moved_of(const v1::EventPayload& event) {
     case E::kOrderReturned: return &event.order_returned();
     case E::kOrderConfirmed: return &event.order_confirmed();
     case E::kOrderExpired: return &event.order_expired();
+    case E::kOrderPaymentActionRequired: return &event.order_payment_action_required();
+    case E::kOrderPaymentActionCompleted: return &event.order_payment_action_completed();
     default: return nullptr;
   }
 }
 
 }  // namespace
 
+void add_payment_unwind(v1::OrderMoved& move, const OrderState& s) {
+  // Taken money goes back, a hold is released, nothing to do when nothing was paid.
+  if (s.payment_status == status::captured) {
+    add_transition(move, "payment", status::captured, status::refunded);
+    *move.mutable_amount() = s.total;
+  } else if (s.payment_status == status::authorized || s.payment_status == status::requires_action) {
+    add_transition(move, "payment", s.payment_status, status::voided);
+  }
+}
+
 Decision decide_order(const OrderState& state, const v1::Command& command, const DecideContext& ctx) {
   if (command.body_case() == C::kPlaceOrder) return place_order(state, command.place_order(), ctx);
+  if (auto saga = decide_order_saga(state, command, ctx)) return std::move(*saga);
   if (const auto* action = action_of(command)) return move_order(state, command, *action);
   return wrong_aggregate(command, "order");
 }
@@ -289,7 +292,17 @@ void evolve_order(OrderState& state, const v1::EventPayload& event) {
     state.currency = placed.currency();
     state.lines.assign(placed.lines().begin(), placed.lines().end());
     state.total = placed.total();
+    state.saga = placed.saga();
     apply(state, placed.transitions());
+    return;
+  }
+  if (event.event_case() == v1::EventPayload::kOrderStockReserved) {
+    const auto& held = event.order_stock_reserved();
+    state.held.emplace_back(held.sku(), held.timeout_due_at_us());
+    if (held.timeout_due_at_us() != 0 &&
+        (state.timeout_due_at_us == 0 || held.timeout_due_at_us() < state.timeout_due_at_us)) {
+      state.timeout_due_at_us = held.timeout_due_at_us();
+    }
     return;
   }
   if (const auto* move = moved_of(event)) {

@@ -176,6 +176,42 @@ Decision release(const ProductState& s, const v1::ReleaseStock& body) {
   return emit(std::move(event));
 }
 
+// The saga makes an order's hold permanent once the order is confirmed. A hold that ran out
+// meanwhile is renewed only if the stock is still free; otherwise the order hears "out of stock".
+Decision commit(const ProductState& s, const v1::StockHold& body, const DecideContext& ctx) {
+  if (body.order_id().empty()) return reject(codes::validation_failed, "order_id is required", "order_id");
+  const auto* held = reservation_of(s, body.order_id());
+  if (!held || held->expires_at_us == 0) return no_op();  // released, or committed already
+  v1::EventPayload event;
+  if (!live(*held, ctx.now_us) && available(s, ctx.now_us) < held->quantity) {
+    auto& no = *event.mutable_stock_rejected();
+    no.set_sku(s.sku);
+    no.set_order_id(held->order_id);
+    no.set_requested(held->quantity);
+    no.set_available(available(s, ctx.now_us));
+    return emit(std::move(event));
+  }
+  auto& committed = *event.mutable_stock_committed();
+  committed.set_sku(s.sku);
+  committed.set_order_id(held->order_id);
+  committed.set_quantity(held->quantity);
+  return emit(std::move(event));
+}
+
+// The goods of an order leave the warehouse: its hold becomes a deduction from stock on hand.
+Decision ship_stock(const ProductState& s, const v1::StockHold& body) {
+  if (body.order_id().empty()) return reject(codes::validation_failed, "order_id is required", "order_id");
+  const auto* held = reservation_of(s, body.order_id());
+  if (!held) return no_op();  // shipped already
+  v1::EventPayload event;
+  auto& shipped = *event.mutable_stock_shipped();
+  shipped.set_sku(s.sku);
+  shipped.set_order_id(held->order_id);
+  shipped.set_quantity(held->quantity);
+  shipped.set_on_hand_after(s.on_hand - held->quantity);
+  return emit(std::move(event));
+}
+
 // The SKU named in a body, for the stream check; create_product checks its own.
 std::string_view body_sku(const v1::Command& command) {
   switch (command.body_case()) {
@@ -184,6 +220,8 @@ std::string_view body_sku(const v1::Command& command) {
     case C::kDiscontinue: return command.discontinue().sku();
     case C::kReserveStock: return command.reserve_stock().sku();
     case C::kReleaseStock: return command.release_stock().sku();
+    case C::kCommitStock: return command.commit_stock().sku();
+    case C::kShipStock: return command.ship_stock().sku();
     default: return {};
   }
 }
@@ -197,6 +235,8 @@ Decision update(const ProductState& s, const v1::Command& command, const DecideC
     case C::kDiscontinue: return discontinue(s, command.discontinue());
     case C::kReserveStock: return reserve(s, command.reserve_stock(), ctx);
     case C::kReleaseStock: return release(s, command.release_stock());
+    case C::kCommitStock: return commit(s, command.commit_stock(), ctx);
+    case C::kShipStock: return ship_stock(s, command.ship_stock());
     default: return wrong_aggregate(command, "product");
   }
 }
@@ -214,7 +254,9 @@ Decision decide_product(const ProductState& state, const v1::Command& command, c
     case C::kRestock:
     case C::kDiscontinue:
     case C::kReserveStock:
-    case C::kReleaseStock: return update(state, command, ctx);
+    case C::kReleaseStock:
+    case C::kCommitStock:
+    case C::kShipStock: return update(state, command, ctx);
     default: return wrong_aggregate(command, "product");
   }
 }
@@ -242,6 +284,15 @@ void evolve_product(ProductState& state, const v1::EventPayload& event) {
       return;
     }
     case E::kStockReleased: remove_reservation(state, event.stock_released().order_id()); return;
+    case E::kStockCommitted:
+      for (auto& r : state.reservations) {
+        if (r.order_id == event.stock_committed().order_id()) r.expires_at_us = 0;  // held until shipped
+      }
+      return;
+    case E::kStockShipped:
+      state.on_hand = event.stock_shipped().on_hand_after();
+      remove_reservation(state, event.stock_shipped().order_id());
+      return;
     default: return;  // StockRejected changes nothing: it only records the answer
   }
 }

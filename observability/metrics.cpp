@@ -10,6 +10,7 @@
 #include "observability/http_metrics.h"
 #include "observability/process_metrics.h"
 #include "observability/projection_metrics.h"
+#include "observability/saga_metrics.h"
 
 namespace orderline::observability {
 
@@ -19,6 +20,7 @@ struct Metrics::Impl {
   CommandMetrics commands{registry};
   ProjectionMetrics projector{registry};
   AppendMetrics appends{registry};
+  SagaMetrics saga{registry};
   EngineGauges engine;
   ProcessMetrics process;
 };
@@ -30,13 +32,18 @@ gateway::HttpObserver* Metrics::http() { return &impl_->http; }
 commands::CommandObserver* Metrics::commands() { return &impl_->commands; }
 projections::ProjectorObserver* Metrics::projector() { return &impl_->projector; }
 eventstore::AppendObserver* Metrics::appends() { return &impl_->appends; }
+commands::saga::SagaObserver* Metrics::saga() { return &impl_->saga; }
+void Metrics::set_saga_source(std::function<commands::saga::SagaStats()> stats) {
+  impl_->saga.set_source(std::move(stats));
+}
 
 void Metrics::set_sources(EngineSources sources) { impl_->engine.set_sources(std::move(sources)); }
 
 std::string Metrics::render() const {
   auto families = impl_->registry.Collect();
   for (const prometheus::Collectable* collectable : {static_cast<const prometheus::Collectable*>(&impl_->engine),
-                                                     static_cast<const prometheus::Collectable*>(&impl_->process)}) {
+                                                     static_cast<const prometheus::Collectable*>(&impl_->process),
+                                                     static_cast<const prometheus::Collectable*>(&impl_->saga)}) {
     auto more = collectable->Collect();
     families.insert(families.end(), std::make_move_iterator(more.begin()), std::make_move_iterator(more.end()));
   }

@@ -12,10 +12,12 @@
 //   metrics.set_sources({&engine.log(), [&] { return engine.bus().stats(); }, ...});
 //   services.metrics = [&] { return metrics.render(); };
 //   services.http_observer = metrics.http();
+#include <functional>
 #include <memory>
 #include <string>
 
 #include "commands/command_observer.h"
+#include "commands/saga/saga_runner.h"
 #include "eventstore/append_observer.h"
 #include "gateway/http_observer.h"
 #include "observability/engine_gauges.h"
@@ -35,6 +37,9 @@ class Metrics {
   commands::CommandObserver* commands();
   projections::ProjectorObserver* projector();
   eventstore::AppendObserver* appends();
+  commands::saga::SagaObserver* saga();
+  // The order saga's in-flight gauges (unset, e.g. with --no-saga: left out).
+  void set_saga_source(std::function<commands::saga::SagaStats()> stats);
 
   // What the scrape-time gauges read; may be set after construction (and before or while the
   // gateway serves: it is guarded).

@@ -1,5 +1,7 @@
 // Catalogue with available stock: product events set price, stock on hand and activity;
-// order events move the quantity committed to live orders (available = on hand - committed).
+// the quantity committed to live orders (available = on hand - committed) follows the order
+// events of orders placed without the saga, and the product's own holds (StockReserved,
+// StockReleased, StockShipped) for orders the saga runs, where Product is the authority.
 #include "projections/keys.h"
 #include "projections/standard_projections.h"
 #include "orderline/v1/views.pb.h"
@@ -34,8 +36,18 @@ class Catalogue final : public Projection {
       case v1::EventPayload::kProductDiscontinued:
         return update(writer, ctx, e.product_discontinued().sku(),
                       [&](v1::ProductView& v) { v.set_active(false); });
+      case v1::EventPayload::kStockReserved:
+        return adjust(writer, e.stock_reserved().sku(), e.stock_reserved().quantity(), 0);
+      case v1::EventPayload::kStockReleased:
+        return adjust(writer, e.stock_released().sku(), -e.stock_released().quantity(), 0);
+      case v1::EventPayload::kStockShipped:
+        return adjust(writer, e.stock_shipped().sku(), -e.stock_shipped().quantity(), -e.stock_shipped().quantity());
       case v1::EventPayload::kOrderPlaced: {
-        v1::OrderView lines;  // the catalogue's own copy, so it never reads another projection
+        // Saga orders move stock through the product's own events; the others through their
+        // order's, which need the lines later: the catalogue keeps its own copy of them, so it
+        // never reads another projection's keys (and can be rebuilt alone).
+        if (e.order_placed().saga()) return;
+        v1::OrderView lines;
         for (const auto& line : e.order_placed().lines()) {
           adjust(writer, line.sku(), line.quantity(), 0);
           *lines.add_lines() = line;
@@ -92,14 +104,15 @@ class Catalogue final : public Projection {
     return order_id;
   }
 
-  // The order's lines as placed (placement never changes them). Stores written before the
-  // catalogue kept its own copy fall back to the order details document.
+  // The lines of an order placed without the saga, as placed (placement never changes them).
+  // Stores written before the catalogue kept its own copy fall back to the order details
+  // document (saga orders have neither copy, or a document saying so).
   template <typename F>
   static void for_order_lines(BatchWriter& writer, const EventContext& ctx, F&& each) {
     v1::OrderView order;
     auto stored = writer.get(keys::catalogue_order_lines(order_id_of(ctx)));
     if (!stored) stored = writer.get(keys::order(order_id_of(ctx)));
-    if (!stored || !order.ParseFromString(*stored)) return;
+    if (!stored || !order.ParseFromString(*stored) || order.saga()) return;
     for (const auto& line : order.lines()) each(line);
   }
 };

@@ -21,6 +21,10 @@ const v1::OrderMoved* moved(const v1::EventPayload& event) {
     case v1::EventPayload::kOrderReturned: return &event.order_returned();
     case v1::EventPayload::kOrderConfirmed: return &event.order_confirmed();
     case v1::EventPayload::kOrderExpired: return &event.order_expired();
+    case v1::EventPayload::kOrderPaymentActionRequired: return &event.order_payment_action_required();
+    case v1::EventPayload::kOrderPaymentActionCompleted: return &event.order_payment_action_completed();
+    // Moves no machine, but counts for the version a client sends back in If-Match.
+    case v1::EventPayload::kOrderStockReserved: return &v1::OrderMoved::default_instance();
     default: return nullptr;
   }
 }
@@ -55,6 +59,7 @@ class OrderDetails final : public Projection {
       *view.mutable_lines() = placed.lines();
       *view.mutable_total() = placed.total();
       view.set_created_at_us(ctx.envelope.occurred_at_us());
+      view.set_saga(placed.saga());
       apply_transitions(view, placed.transitions(), ctx.envelope.occurred_at_us(), "placed");
     } else if (const auto* move = moved(ctx.event)) {
       auto stored = writer.get(key);

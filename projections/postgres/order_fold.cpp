@@ -17,6 +17,10 @@ const v1::OrderMoved* moved(const v1::EventPayload& event) {
     case v1::EventPayload::kOrderReturned: return &event.order_returned();
     case v1::EventPayload::kOrderConfirmed: return &event.order_confirmed();
     case v1::EventPayload::kOrderExpired: return &event.order_expired();
+    case v1::EventPayload::kOrderPaymentActionRequired: return &event.order_payment_action_required();
+    case v1::EventPayload::kOrderPaymentActionCompleted: return &event.order_payment_action_completed();
+    // Moves no machine, but advances the order's version.
+    case v1::EventPayload::kOrderStockReserved: return &v1::OrderMoved::default_instance();
     default: return nullptr;
   }
 }

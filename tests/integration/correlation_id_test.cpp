@@ -84,12 +84,19 @@ TEST_F(CorrelationId, FromXRequestIdToEnvelopesAndLogLines) {
   const std::string command_id = "place-" + order_id;
 
   const auto events = events_of(order_id);
-  ASSERT_EQ(events.size(), 1u);
-  EXPECT_EQ(events[0].at("correlation_id").as_string(), request_id);
+  ASSERT_GE(events.size(), 1u);  // the saga may have moved the order on already
   EXPECT_EQ(events[0].at("causation_id").as_string(), command_id);
+  // The saga's replies carry the request's correlation id too.
+  for (const auto& event : events) EXPECT_EQ(event.at("correlation_id").as_string(), request_id);
 
   std::map<std::string, json::object> by_component;
-  for (auto& line : log_lines_with(request_id)) by_component[std::string(line.at("component").as_string())] = line;
+  // The saga's commands and their events carry the same correlation id; the lines about this
+  // request's own command are the ones it caused.
+  for (auto& line : log_lines_with(request_id)) {
+    const auto* causation = line.if_contains("causation_id");
+    if (causation && causation->as_string() != command_id) continue;
+    by_component[std::string(line.at("component").as_string())] = line;
+  }
   ASSERT_TRUE(by_component.count("gateway")) << server_.output();
   ASSERT_TRUE(by_component.count("commands")) << server_.output();
   ASSERT_TRUE(by_component.count("projector")) << server_.output();
@@ -120,7 +127,7 @@ TEST_F(CorrelationId, ATraceparentsTraceIdWins) {
   const auto order_id =
       place("corr-2", {{"X-Request-Id", "req-2"}, {"traceparent", "00-" + trace_id + "-00f067aa0ba902b7-01"}});
   const auto events = events_of(order_id);
-  ASSERT_EQ(events.size(), 1u);
+  ASSERT_GE(events.size(), 1u);
   EXPECT_EQ(events[0].at("correlation_id").as_string(), trace_id);
   EXPECT_FALSE(log_lines_with(trace_id).empty()) << server_.output();
 }

@@ -772,6 +772,11 @@ TEST(AggregateTest, EventTypesAreCamelCaseNames) {
       {[](E& e) { e.mutable_order_returned(); }, "OrderReturned"},
       {[](E& e) { e.mutable_order_confirmed(); }, "OrderConfirmed"},
       {[](E& e) { e.mutable_order_expired(); }, "OrderExpired"},
+      {[](E& e) { e.mutable_order_stock_reserved(); }, "OrderStockReserved"},
+      {[](E& e) { e.mutable_order_payment_action_required(); }, "OrderPaymentActionRequired"},
+      {[](E& e) { e.mutable_order_payment_action_completed(); }, "OrderPaymentActionCompleted"},
+      {[](E& e) { e.mutable_stock_committed(); }, "StockCommitted"},
+      {[](E& e) { e.mutable_stock_shipped(); }, "StockShipped"},
   };
   // One name per oneof case: a new event must be named here too.
   EXPECT_EQ(static_cast<int>(all.size()), E::descriptor()->FindOneofByName("event")->field_count());

@@ -13,6 +13,7 @@
 #include "observability/http_metrics.h"
 #include "observability/metrics.h"
 #include "observability/process_metrics.h"
+#include "observability/saga_metrics.h"
 
 namespace orderline::observability {
 namespace {
@@ -97,6 +98,35 @@ TEST(CommandMetrics, CountsRepliesByTypeResultAndCode) {
   EXPECT_TRUE(has_line(text, R"(orderline_events_appended_total{partition="3"} 2)")) << text;
   EXPECT_TRUE(has_line(text, "orderline_command_batch_size_count 2")) << text;
   EXPECT_TRUE(has_line(text, "orderline_command_batch_size_sum 4")) << text;
+}
+
+TEST(SagaMetrics, CountsStepsAndOutcomesAndReadsInFlightAtScrape) {
+  Metrics all;
+  auto* saga = all.saga();
+  saga->on_step("reserve_stock", "accepted");
+  saga->on_step("reserve_stock", "accepted");
+  saga->on_step("authorize", "declined");
+  saga->on_outcome("confirmed");
+  saga->on_outcome("out_of_stock");
+  saga->on_outcome("out_of_stock");
+  auto text = all.render();
+  EXPECT_TRUE(has_line(text, R"(orderline_saga_steps_total{result="accepted",step="reserve_stock"} 2)")) << text;
+  EXPECT_TRUE(has_line(text, R"(orderline_saga_steps_total{result="declined",step="authorize"} 1)")) << text;
+  EXPECT_TRUE(has_line(text, R"(orderline_saga_outcomes_total{outcome="out_of_stock"} 2)")) << text;
+  EXPECT_TRUE(has_line(text, R"(orderline_saga_outcomes_total{outcome="confirmed"} 1)")) << text;
+  // Without a running saga (--no-saga) the gauges are left out.
+  EXPECT_EQ(text.find("orderline_saga_events_in_flight"), std::string::npos) << text;
+  all.set_saga_source([] {
+    commands::saga::SagaStats stats;
+    stats.events_in_flight = 3;
+    stats.steps_in_flight = 5;
+    stats.timeouts_armed = 7;
+    return stats;
+  });
+  text = all.render();
+  EXPECT_TRUE(has_line(text, "orderline_saga_events_in_flight 3")) << text;
+  EXPECT_TRUE(has_line(text, "orderline_saga_steps_in_flight 5")) << text;
+  EXPECT_TRUE(has_line(text, "orderline_saga_timeouts_armed 7")) << text;
 }
 
 TEST(ProjectionLag, EventsAndSecondsBehindEachPartition) {
