@@ -17,11 +17,18 @@ std::int64_t system_now_us() {
 
 EmbeddedEngine::EmbeddedEngine(EngineOptions options) : options_(std::move(options)) {
   std::filesystem::create_directories(options_.data_dir);
-  eventstore::EmbeddedLogOptions log_options;
-  log_options.path = options_.data_dir + "/log";
-  log_options.partitions = options_.partitions;
-  log_options.observer = options_.append_observer;
-  log_ = std::make_unique<eventstore::EmbeddedLog>(log_options);
+  if (options_.kafka) {
+    auto kafka = *options_.kafka;
+    if (kafka.state_dir.empty()) kafka.state_dir = options_.data_dir + "/kafka-index";
+    kafka.partitions = options_.partitions;
+    log_ = std::make_unique<eventstore::KafkaEventLog>(std::move(kafka));
+  } else {
+    eventstore::EmbeddedLogOptions log_options;
+    log_options.path = options_.data_dir + "/log";
+    log_options.partitions = options_.partitions;
+    log_options.observer = options_.append_observer;
+    log_ = std::make_unique<eventstore::EmbeddedLog>(log_options);
+  }
 
   projections::ReadModelStoreOptions store_options;
   store_options.path = options_.data_dir + "/readmodels";

@@ -1,13 +1,16 @@
 #pragma once
-// The one-process deployment: embedded log, command bus, projector and read models,
-// wired together. The gateway is started on top of it by `orderd serve`.
+// The one-process deployment: event log, command bus, projector and read models, wired
+// together. The gateway is started on top of it by `orderd serve`. The log is the embedded
+// RocksDB log by default, or Kafka (`--event-log kafka://...`): same bus, same projections.
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "commands/local_command_bus.h"
 #include "eventstore/embedded/embedded_log.h"
+#include "eventstore/kafka/kafka_event_log.h"
 #include "projections/projector.h"
 #include "projections/read_model_store.h"
 
@@ -22,6 +25,9 @@ struct EngineOptions {
   std::uint32_t partitions = 8;
   commands::LocalBusOptions bus;
   std::string postgres_dsn;  // non-empty: also fold the log into the PostgreSQL read models
+  // Set: the event log is Kafka (its state_dir defaults to <data_dir>/kafka-index, and its
+  // partitions to `partitions`); unset: the embedded log in <data_dir>/log.
+  std::optional<eventstore::KafkaLogOptions> kafka;
   // Told of every read-model batch (metrics); must outlive the engine. None: not observed.
   projections::ProjectorObserver* projector_observer = nullptr;
   // Told of every synced write of the event log (metrics); must outlive the engine.
@@ -42,7 +48,7 @@ class EmbeddedEngine {
   // logging progress; false on timeout.
   bool wait_for_read_models(std::chrono::milliseconds timeout);
 
-  eventstore::EmbeddedLog& log() { return *log_; }
+  eventstore::EventLog& log() { return *log_; }
   projections::ReadModelStore& read_models() { return *read_models_; }
   commands::LocalCommandBus& bus() { return *bus_; }
   const projections::Projector& projector() const { return *projector_; }
@@ -61,7 +67,7 @@ class EmbeddedEngine {
 
  private:
   EngineOptions options_;
-  std::unique_ptr<eventstore::EmbeddedLog> log_;
+  std::unique_ptr<eventstore::EventLog> log_;
   std::unique_ptr<projections::ReadModelStore> read_models_;
   std::unique_ptr<projections::Projector> projector_;
   std::unique_ptr<projections::pg::PostgresProjector> postgres_projector_;  // only with a DSN

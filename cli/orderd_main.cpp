@@ -9,6 +9,7 @@
 
 #include "cli/demo_catalogue.h"
 #include "cli/embedded_engine.h"
+#include "cli/kafka_config.h"
 #include "cli/logging.h"
 #include "cli/serve_config.h"
 #include "gateway/server.h"
@@ -39,6 +40,7 @@ int serve(const cli::ServeConfig& config) {
   options.bus.queue_capacity = config.queue_capacity;
   options.bus.max_batch = config.max_batch;
   options.postgres_dsn = config.postgres_dsn;
+  if (!config.event_log.empty()) options.kafka = cli::kafka_log_options(config.event_log);
   // Built before the engine, whose parts report to it from their first command or batch.
   observability::Metrics metrics;
   if (config.metrics) {
@@ -50,7 +52,8 @@ int serve(const cli::ServeConfig& config) {
   engine.start();
   metrics.set_sources({&engine.log(), [&engine] { return engine.bus().stats(); },
                        [&engine] { return engine.projector().stats(); }, cli::system_now_us});
-  spdlog::info("event log at {}/log: {} partitions", config.data_dir, engine.log().partition_count());
+  spdlog::info("event log {}: {} partitions",
+               config.event_log.empty() ? config.data_dir + "/log" : config.event_log, engine.log().partition_count());
 
   const bool empty_log = [&] {
     for (const auto& [p, offset] : engine.log_end().offsets) {
@@ -116,7 +119,7 @@ int main(int argc, char** argv) {
   CLI::App app{"orderd: the Orderline order engine"};
   app.require_subcommand(1);
   cli::ServeConfig config;
-  auto* serve_command = app.add_subcommand("serve", "Run the whole engine in one process (embedded log)");
+  auto* serve_command = app.add_subcommand("serve", "Run the whole engine in one process (embedded log, or --event-log kafka://...)");
   cli::add_serve_flags(*serve_command, config);
   CLI11_PARSE(app, argc, argv);
   try {

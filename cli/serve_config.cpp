@@ -32,6 +32,10 @@ void add_serve_flags(CLI::App& command, ServeConfig& config) {
                      "PostgreSQL for the SQL read models, e.g. postgresql://postgres@127.0.0.1:5432/orderline "
                      "(empty: none)")
       ->envname("ORDERLINE_PG");
+  command.add_option("--event-log", config.event_log,
+                     "Event log: empty for the embedded log in --data-dir, or "
+                     "kafka://HOST:PORT[,HOST:PORT][?prefix=orderline&replication=N]")
+      ->envname("ORDERLINE_EVENT_LOG");
   command.add_flag("--metrics,!--no-metrics", config.metrics,
                    "Export GET /metrics (off: no metric is recorded; for measuring their cost)")
       ->capture_default_str();

@@ -27,6 +27,9 @@ struct ServeConfig {
   std::string log_level = "info";     // trace, debug, info, warn, error
   bool metrics = true;                // GET /metrics; off only to measure what metrics cost
   std::string postgres_dsn;           // --pg / ORDERLINE_PG: PostgreSQL read models; empty: none
+  // --event-log / ORDERLINE_EVENT_LOG: empty runs the embedded log in data_dir; or
+  // kafka://HOST:PORT[,...][?prefix=P&replication=N] (see eventstore/kafka/kafka_url.h).
+  std::string event_log;
 };
 
 // Registers the flags of `serve` on a CLI11 subcommand, with environment fallbacks.

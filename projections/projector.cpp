@@ -99,10 +99,37 @@ ProjectorStats Projector::stats() const {
   return stats;
 }
 
+void Projector::skip_to(std::uint32_t partition, std::uint64_t end) {
+  rocksdb::WriteBatch batch;
+  std::string encoded;
+  for (std::size_t i = 0; i < projections_.size(); ++i) {
+    if (checkpoints_[i][partition] >= end) continue;
+    encoded.clear();
+    codec::put_u64(encoded, end);
+    batch.Put(keys::checkpoint(projections_[i]->name(), partition), encoded);
+  }
+  if (batch.Count() == 0) return;
+  auto status = store_.db().Write(rocksdb::WriteOptions(), &batch);
+  if (!status.ok()) {
+    observability::log("projector")->error("cannot write checkpoints (partition {}): {}", partition, status.ToString());
+    return;
+  }
+  std::uint64_t lowest = UINT64_MAX;
+  {
+    std::lock_guard lock(checkpoints_mutex_);
+    for (auto& per_partition : checkpoints_) {
+      per_partition[partition] = std::max(per_partition[partition], end);
+      lowest = std::min(lowest, per_partition[partition]);
+    }
+  }
+  store_.publish(partition, lowest);
+}
+
 std::size_t Projector::step(std::uint32_t partition) {
   std::uint64_t from = UINT64_MAX;
   for (const auto& per_partition : checkpoints_) from = std::min(from, per_partition[partition]);
-  if (from >= log_.end_offset(partition)) return 0;
+  const std::uint64_t end = log_.end_offset(partition);
+  if (from >= end) return 0;
 
   const auto started = std::chrono::steady_clock::now();
   auto records = log_.read(partition, from, options_.batch_size);
@@ -110,7 +137,13 @@ std::size_t Projector::step(std::uint32_t partition) {
     observability::log("projector")->error("cannot read partition {} at {}: {}", partition, from, records.detail);
     return 0;
   }
-  if (records.value->empty()) return 0;
+  if (records.value->empty()) {
+    // A successful empty read below the end means [from, end) holds no committed record:
+    // Kafka's transaction markers (and aborted records) take offsets that readers never
+    // see. Step over them, so the checkpoints reach the end a caught-up reader expects.
+    skip_to(partition, end);
+    return 0;
+  }
 
   IndexedBatchWriter writer(store_.db());
   v1::EventEnvelope envelope;

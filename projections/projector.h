@@ -62,6 +62,8 @@ class Projector {
   void run();
   // Applies one batch of one partition; returns the number of records folded.
   std::size_t step(std::uint32_t partition);
+  // Moves every checkpoint of a partition below `end` to it (a stretch without records).
+  void skip_to(std::uint32_t partition, std::uint64_t end);
 
   const eventstore::EventLog& log_;
   ReadModelStore& store_;
