@@ -8,6 +8,7 @@
 
 #include "gateway/request_ids.h"
 #include "tests/support/http_client.h"
+#include "tests/support/kafka.h"
 #include "tests/support/process.h"
 
 namespace orderline {
@@ -39,7 +40,15 @@ class ApiTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = new testing::TempDir();
-    server_ = new testing::OrderdProcess(dir_->path() + "/data");
+    // ORDERLINE_E2E_EVENT_LOG=kafka (ctest's api_test_kafka) runs the same suite with Kafka as
+    // the event log, on topics of its own.
+    std::vector<std::string> args;
+    const char* mode = std::getenv("ORDERLINE_E2E_EVENT_LOG");
+    if (mode != nullptr && std::string(mode) == "kafka") {
+      if (testing::kafka_brokers().empty()) throw std::runtime_error("api_test_kafka needs ORDERLINE_KAFKA");
+      args = {"--event-log", "kafka://" + testing::kafka_brokers() + "?prefix=" + testing::unique_topic_prefix("api")};
+    }
+    server_ = new testing::OrderdProcess(dir_->path() + "/data", args);
   }
   static void TearDownTestSuite() {
     delete server_;
