@@ -77,4 +77,8 @@ class EmbeddedEngine {
 // Wall clock in microseconds since the epoch (the engine's default Clock).
 std::int64_t system_now_us();
 
+// What command handlers consult (DESIGN rule 7): the catalogue and customer read models, and
+// the log's stream of a product or customer the read models have not folded yet.
+commands::Lookups engine_lookups(const projections::ReadModelStore& read_models, const eventstore::EventLog& event_log);
+
 }  // namespace orderline::cli

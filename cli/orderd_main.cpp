@@ -11,6 +11,7 @@
 #include "cli/embedded_engine.h"
 #include "cli/kafka_config.h"
 #include "cli/logging.h"
+#include "cli/roles.h"
 #include "cli/serve_config.h"
 #include "gateway/server.h"
 #include "observability/metrics.h"
@@ -121,9 +122,22 @@ int main(int argc, char** argv) {
   cli::ServeConfig config;
   auto* serve_command = app.add_subcommand("serve", "Run the whole engine in one process (embedded log, or --event-log kafka://...)");
   cli::add_serve_flags(*serve_command, config);
+  // The distributed deployment's roles (Kafka only).
+  cli::GatewayRoleConfig gateway_config;
+  auto* gateway_command = app.add_subcommand("gateway", "HTTP API; commands over Kafka; RocksDB read models");
+  cli::add_gateway_flags(*gateway_command, gateway_config);
+  cli::ProcessorRoleConfig processor_config;
+  auto* processor_command = app.add_subcommand("processor", "Command processor: a member of the commands group");
+  cli::add_processor_flags(*processor_command, processor_config);
+  cli::ProjectorRoleConfig projector_config;
+  auto* projector_command = app.add_subcommand("projector", "A read-model projector alone (postgres)");
+  cli::add_projector_flags(*projector_command, projector_config);
   CLI11_PARSE(app, argc, argv);
   try {
     if (serve_command->parsed()) return serve(config);
+    if (gateway_command->parsed()) return cli::run_gateway(gateway_config);
+    if (processor_command->parsed()) return cli::run_processor(processor_config);
+    if (projector_command->parsed()) return cli::run_projector(projector_config);
   } catch (const std::exception& e) {
     std::cerr << "orderd: " << e.what() << std::endl;
     return 1;
