@@ -88,10 +88,20 @@ KafkaCommandBus::KafkaCommandBus(KafkaBusOptions options) : options_(std::move(o
 
   // The position is fixed before the first send: every reply to a command of ours is
   // written after it, so starting at today's end misses none and reads no stale one.
+  // A topic created a moment ago (by another role) answers "not leader" for a moment.
   std::int64_t low = 0, high = 0;
-  auto err = rd_kafka_query_watermark_offsets(replies_, replies_topic_.c_str(),
-                                              static_cast<std::int32_t>(options_.reply_partition), &low, &high,
-                                              static_cast<int>(kafka.connect_timeout.count()));
+  rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
+  const auto deadline = std::chrono::steady_clock::now() + kafka.connect_timeout;
+  for (;;) {
+    err = rd_kafka_query_watermark_offsets(replies_, replies_topic_.c_str(),
+                                           static_cast<std::int32_t>(options_.reply_partition), &low, &high,
+                                           static_cast<int>(kafka.connect_timeout.count()));
+    const bool transient = err == RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION ||
+                           err == RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE ||
+                           err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART;
+    if (!transient || std::chrono::steady_clock::now() > deadline) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
   if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
     rd_kafka_destroy(producer_);
     rd_kafka_destroy(replies_);
