@@ -115,16 +115,22 @@ PostgresProjector::Step PostgresProjector::step() {
   for (std::uint32_t i = 0; i < partitions && records.size() < options_.batch_size; ++i) {
     const auto p = (first_partition_ + i) % partitions;
     const auto from = checkpoints_[p];
-    if (from >= log_.end_offset(p)) continue;
+    const auto end = log_.end_offset(p);
+    if (from >= end) continue;
     auto read = log_.read(p, from, options_.batch_size - records.size());
     if (!read) throw std::runtime_error("cannot read partition " + std::to_string(p) + ": " + read.detail);
-    if (read.value->empty()) continue;
+    if (read.value->empty()) {
+      // Nothing committed in [from, end): Kafka's transaction markers take offsets readers
+      // never see. The checkpoint steps over them, so it reaches the log's end.
+      advances.push_back({p, from, end});
+      continue;
+    }
     advances.push_back({p, from, read.value->back().offset + 1});
     records.insert(records.end(), std::make_move_iterator(read.value->begin()),
                    std::make_move_iterator(read.value->end()));
   }
   first_partition_ = (first_partition_ + 1) % partitions;
-  if (records.empty()) return Step::idle;
+  if (records.empty() && advances.empty()) return Step::idle;
 
   std::vector<Decoded> events;
   events.reserve(records.size());
