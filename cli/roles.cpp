@@ -162,7 +162,19 @@ int run_processor(const ProcessorRoleConfig& config) {
   options.kafka = kafka;
   options.max_batch = config.max_batch;
   options.session_timeout = std::chrono::milliseconds(config.session_timeout_ms);
-  commands::KafkaProcessor processor(log, engine_lookups(store, log), options);
+  // A product or customer another processor wrote a moment ago may be in neither the read
+  // models nor this processor's index yet: on a miss, catch the index up and ask once more,
+  // so "register, then order at once" works as in the embedded mode.
+  auto lookups = engine_lookups(store, log);
+  lookups.catalogue = [catalogue = lookups.catalogue, &log](std::string_view sku) {
+    auto found = catalogue(sku);
+    if (!found && log.restore()) found = catalogue(sku);
+    return found;
+  };
+  lookups.customer_exists = [exists = lookups.customer_exists, &log](std::string_view id) {
+    return exists(id) || (log.restore() && exists(id));
+  };
+  commands::KafkaProcessor processor(log, std::move(lookups), options);
 
   std::thread signal_thread([&] {
     int signal_number = 0;

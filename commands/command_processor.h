@@ -1,8 +1,8 @@
 #pragma once
 // Decides a batch of commands for one partition and commits them in one append: events,
 // stream index and every command's outcome together (DESIGN rules 2-4). Mode-independent:
-// the embedded bus calls it from a partition's worker; a Kafka processor would call it
-// inside a transaction.
+// the embedded bus calls it from a partition's worker; the Kafka processor
+// (commands/kafka/) calls decide() and commits inside its own transaction.
 #include <cstdint>
 #include <functional>
 #include <memory>
