@@ -27,7 +27,9 @@ namespace orderline::testing {
 struct KafkaDeployment {
   std::string prefix;
   std::uint32_t partitions = 4;
-  std::string url() const { return "kafka://" + kafka_brokers() + "?prefix=" + prefix; }
+  std::string brokers_override;  // a broker of the test's own; empty: ORDERLINE_KAFKA
+  std::string brokers() const { return brokers_override.empty() ? kafka_brokers() : brokers_override; }
+  std::string url() const { return "kafka://" + brokers() + "?prefix=" + prefix; }
 };
 
 // `orderd processor` with a stable instance id; pid() for kill -9 / SIGSTOP.
@@ -85,7 +87,7 @@ struct StoredEvent {
 
 inline std::vector<StoredEvent> read_all_events(const KafkaDeployment& deployment, const std::string& state_dir) {
   eventstore::KafkaLogOptions options;
-  options.brokers = kafka_brokers();
+  options.brokers = deployment.brokers();
   options.topic_prefix = deployment.prefix;
   options.partitions = deployment.partitions;
   options.state_dir = state_dir;
