@@ -78,9 +78,18 @@ int run_gateway(const GatewayRoleConfig& role) {
   if (config.demo_catalogue) {
     bool empty = true;
     for (std::uint32_t p = 0; p < log.partition_count(); ++p) empty = empty && log.end_offset(p) == 0;
-    if (empty) {
-      cli::seed_demo_catalogue(bus);  // needs a running processor; throws after its deadline otherwise
-      spdlog::info("seeded the demo catalogue");
+    // Needs a processor that owns the partitions; one that is still joining its group answers
+    // after the deadline, so the seed (deterministic command ids: a retry changes nothing) is
+    // tried again for about a minute before the gateway gives up.
+    for (int attempt = 1; empty; ++attempt) {
+      try {
+        cli::seed_demo_catalogue(bus);
+        spdlog::info("seeded the demo catalogue");
+        break;
+      } catch (const std::runtime_error& e) {
+        if (attempt * config.command_timeout_ms >= 60'000) throw;
+        spdlog::warn("seeding the demo catalogue: {} (is a processor running?); trying again", e.what());
+      }
     }
   }
 
