@@ -41,7 +41,7 @@ int serve(const cli::ServeConfig& config) {
   options.bus.queue_capacity = config.queue_capacity;
   options.bus.max_batch = config.max_batch;
   options.postgres_dsn = config.postgres_dsn;
-  if (!config.event_log.empty()) options.kafka = cli::kafka_log_options(config.event_log);
+  if (!config.event_log.empty()) options.kafka = cli::kafka_log_options(config.event_log, config.kafka_options);
   // Built before the engine, whose parts report to it from their first command or batch.
   observability::Metrics metrics;
   if (config.metrics) {

@@ -39,6 +39,8 @@ void add_processor_flags(CLI::App& command, ProcessorRoleConfig& config) {
   command.add_option("--session-timeout-ms", config.session_timeout_ms, "Consumer group session timeout")
       ->check(CLI::Range(1000, 300000))
       ->capture_default_str();
+  command.add_option("--kafka-option", config.kafka_options,
+                     "librdkafka client setting NAME=VALUE (TLS, SASL; repeatable)");
   command.add_option("--log-level", config.log_level, "trace, debug, info, warn, error")
       ->envname("ORDERLINE_LOG_LEVEL")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
@@ -60,6 +62,8 @@ void add_projector_flags(CLI::App& command, ProjectorRoleConfig& config) {
       ->check(CLI::Range(1, 1024))
       ->capture_default_str();
   command.add_option("--pg", config.postgres_dsn, "PostgreSQL of the read models")->envname("ORDERLINE_PG")->required();
+  command.add_option("--kafka-option", config.kafka_options,
+                     "librdkafka client setting NAME=VALUE (TLS, SASL; repeatable)");
   command.add_option("--log-level", config.log_level, "trace, debug, info, warn, error")
       ->envname("ORDERLINE_LOG_LEVEL")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))

@@ -3,6 +3,7 @@
 // documented and defaulted here; flags override ORDERLINE_* environment variables.
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "cli/serve_config.h"
 
@@ -29,6 +30,7 @@ struct ProcessorRoleConfig {
   std::string instance_id;            // stable per instance (required): transactional.id <prefix>.processor.<id>
   std::size_t max_batch = 512;        // commands per transaction
   int session_timeout_ms = 8000;      // a dead processor's partitions move after this
+  std::vector<std::string> kafka_options;  // --kafka-option NAME=VALUE: TLS/SASL client settings
   std::string log_level = "info";
 };
 
@@ -39,6 +41,7 @@ struct ProjectorRoleConfig {
   std::string data_dir = "./data";  // its local index of the log
   std::uint32_t partitions = 8;
   std::string postgres_dsn;         // --pg (required for postgres)
+  std::vector<std::string> kafka_options;  // --kafka-option NAME=VALUE: TLS/SASL client settings
   std::string log_level = "info";
 };
 

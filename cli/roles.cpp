@@ -35,9 +35,10 @@ sigset_t block_shutdown_signals() {
   return set;
 }
 
-eventstore::KafkaLogOptions log_options(const std::string& url, const std::string& data_dir, std::uint32_t partitions) {
+eventstore::KafkaLogOptions log_options(const std::string& url, const std::vector<std::string>& client_options,
+                                        const std::string& data_dir, std::uint32_t partitions) {
   if (url.empty()) throw std::runtime_error("--event-log kafka://HOST:PORT is required for this role");
-  auto options = kafka_log_options(url);
+  auto options = kafka_log_options(url, client_options);
   options.partitions = partitions;
   std::filesystem::create_directories(data_dir);
   options.state_dir = data_dir + "/kafka-index";
@@ -51,7 +52,7 @@ int run_gateway(const GatewayRoleConfig& role) {
   setup_logging(config.log_level, "gateway");
   const sigset_t signals = block_shutdown_signals();
 
-  auto kafka = log_options(config.event_log, config.data_dir, config.partitions);
+  auto kafka = log_options(config.event_log, config.kafka_options, config.data_dir, config.partitions);
   kafka.read_only = true;  // processors write; a gateway must fence none of them
   eventstore::KafkaEventLog log(kafka);
 
@@ -154,7 +155,7 @@ int run_processor(const ProcessorRoleConfig& config) {
   setup_logging(config.log_level, "processor");
   const sigset_t signals = block_shutdown_signals();
 
-  auto kafka = log_options(config.event_log, config.data_dir, config.partitions);
+  auto kafka = log_options(config.event_log, config.kafka_options, config.data_dir, config.partitions);
   // Stable per instance: a restart fences its own zombie (DESIGN rule 2).
   kafka.transactional_id = kafka.topic_prefix + ".processor." + config.instance_id;
   eventstore::KafkaEventLog log(kafka);
@@ -210,7 +211,7 @@ int run_processor(const ProcessorRoleConfig& config) {
 int run_projector(const ProjectorRoleConfig& config) {
   setup_logging(config.log_level, "projector");
   const sigset_t signals = block_shutdown_signals();
-  auto kafka = log_options(config.event_log, config.data_dir, config.partitions);
+  auto kafka = log_options(config.event_log, config.kafka_options, config.data_dir, config.partitions);
   kafka.read_only = true;
   eventstore::KafkaEventLog log(kafka);
   projections::pg::PostgresProjectorOptions options;

@@ -3,6 +3,7 @@
 // environment variables (ORDERLINE_*), which override the defaults.
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace CLI {
 class App;
@@ -30,6 +31,8 @@ struct ServeConfig {
   // --event-log / ORDERLINE_EVENT_LOG: empty runs the embedded log in data_dir; or
   // kafka://HOST:PORT[,...][?prefix=P&replication=N] (see eventstore/kafka/kafka_url.h).
   std::string event_log;
+  // --kafka-option NAME=VALUE (repeatable): librdkafka settings for every Kafka client (TLS, SASL).
+  std::vector<std::string> kafka_options;
 };
 
 // Registers the flags of `serve` on a CLI11 subcommand, with environment fallbacks.
