@@ -6,7 +6,13 @@
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
 
+#include <future>
+#include <thread>
+
+#include "commands/kafka/kafka_command_bus.h"
+#include "commands/kafka/kafka_processor.h"
 #include "eventstore/kafka/kafka_event_log.h"
+#include "tests/support/engine_fixture.h"
 #include "tests/support/process.h"
 
 namespace orderline::eventstore {
@@ -15,6 +21,7 @@ namespace {
 // Kafka protocol API keys (librdkafka's are internal).
 constexpr std::int16_t kProduce = 0;
 constexpr std::int16_t kEndTxn = 26;
+constexpr std::int16_t kTxnOffsetCommit = 28;
 
 class KafkaMockTest : public ::testing::Test {
  protected:
@@ -26,16 +33,23 @@ class KafkaMockTest : public ::testing::Test {
     ASSERT_NE(host_, nullptr) << errstr;
     cluster_ = rd_kafka_mock_cluster_new(host_, 3);
     ASSERT_NE(cluster_, nullptr);
-    for (const char* topic : {"m.events", "m.outcomes"}) {
+    for (const char* topic : {"m.events", "m.outcomes", "m.commands"}) {
       ASSERT_EQ(rd_kafka_mock_topic_create(cluster_, topic, 2, 1), RD_KAFKA_RESP_ERR_NO_ERROR);
     }
+    ASSERT_EQ(rd_kafka_mock_topic_create(cluster_, "m.replies", 1, 1), RD_KAFKA_RESP_ERR_NO_ERROR);
   }
   void TearDown() override {
     log_.reset();
     if (cluster_ != nullptr) rd_kafka_mock_cluster_destroy(cluster_);
     if (host_ != nullptr) rd_kafka_destroy(host_);
   }
-  KafkaEventLog& open() {
+  KafkaEventLog& open(const std::string& transactional_id = {}) {
+    KafkaLogOptions options = options_();
+    options.transactional_id = transactional_id;
+    log_ = std::make_unique<KafkaEventLog>(options);
+    return *log_;
+  }
+  KafkaLogOptions options_() const {
     KafkaLogOptions options;
     options.brokers = rd_kafka_mock_cluster_bootstraps(cluster_);
     options.topic_prefix = "m";
@@ -43,8 +57,7 @@ class KafkaMockTest : public ::testing::Test {
     options.state_dir = dir_.path() + "/index";
     options.connect_timeout = std::chrono::milliseconds(10'000);
     options.request_timeout = std::chrono::milliseconds(5'000);
-    log_ = std::make_unique<KafkaEventLog>(options);
-    return *log_;
+    return options;
   }
   static AppendBatch batch_of(const std::string& stream, std::uint64_t version) {
     v1::EventEnvelope envelope;
@@ -116,6 +129,51 @@ TEST_F(KafkaMockTest, TheTransactionCoordinatorMovesBetweenAppends) {
     ASSERT_TRUE(appended) << "coordinator on broker " << broker << ": " << appended.detail;
   }
   EXPECT_EQ(events_of("s3"), 4u);
+}
+
+// The processor's transaction fails at send_offsets_to_transaction (what a group generation that
+// moved on looks like): the batch aborts, is decided again from its committed offset, and the
+// command's events land once, with a reply.
+TEST_F(KafkaMockTest, AProcessorTransactionRefusedAtItsOffsetsIsRetriedOnce) {
+  auto& log = open("m.processor.x");
+  commands::KafkaProcessorOptions processor_options;
+  processor_options.kafka = options_();
+  processor_options.kafka.transactional_id = "m.processor.x";
+  commands::KafkaProcessor processor(log, testing::fixed_lookups(), processor_options);
+  auto running = std::async(std::launch::async, [&] { processor.run(); });
+
+  commands::KafkaBusOptions bus_options;
+  bus_options.kafka = options_();
+  bus_options.reply_partitions = 1;
+  bus_options.default_timeout = std::chrono::milliseconds(3000);
+  commands::KafkaCommandBus bus(bus_options);
+  auto send_until_done = [&](const v1::Command& command) {
+    commands::CommandReply reply;
+    for (int i = 0; i < 20; ++i) {
+      std::promise<commands::CommandReply> promise;
+      auto answer = promise.get_future();
+      bus.submit(command, [&promise](commands::CommandReply r) { promise.set_value(std::move(r)); });
+      reply = answer.get();
+      if (reply.kind == commands::CommandReply::Kind::done) break;
+    }
+    return reply;
+  };
+  auto first = send_until_done(testing::place_order("mock-1"));
+  ASSERT_EQ(first.kind, commands::CommandReply::Kind::done);
+  ASSERT_TRUE(first.outcome.accepted()) << first.outcome.error_detail();
+
+  rd_kafka_mock_push_request_errors(cluster_, kTxnOffsetCommit, 1, RD_KAFKA_RESP_ERR_ILLEGAL_GENERATION);
+  auto second = send_until_done(testing::place_order("mock-2"));
+  ASSERT_EQ(second.kind, commands::CommandReply::Kind::done);
+  EXPECT_TRUE(second.outcome.accepted()) << second.outcome.error_detail();
+  EXPECT_GE(processor.stats().aborted, 1u);
+  EXPECT_TRUE(processor.fatal().empty()) << processor.fatal();
+  processor.stop();
+  running.wait();
+
+  ASSERT_TRUE(log.restore());
+  EXPECT_EQ(events_of(domain::order_stream("mock-1")), 1u);
+  EXPECT_EQ(events_of(domain::order_stream("mock-2")), 1u);
 }
 
 }  // namespace
