@@ -1,8 +1,10 @@
 #include "cli/roles.h"
 
+#include <fmt/format.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -14,6 +16,7 @@
 #include "cli/logging.h"
 #include "commands/kafka/kafka_command_bus.h"
 #include "commands/kafka/kafka_processor.h"
+#include "eventstore/kafka/group_membership.h"
 #include "gateway/server.h"
 #include "observability/metrics.h"
 #include "projections/postgres/postgres_projector.h"
@@ -214,16 +217,42 @@ int run_projector(const ProjectorRoleConfig& config) {
   auto kafka = log_options(config.event_log, config.kafka_options, config.data_dir, config.partitions);
   kafka.read_only = true;
   eventstore::KafkaEventLog log(kafka);
+  // The instances of one projector form a consumer group on the events topic that only
+  // splits the partitions between them; each folds its own partitions, and the checkpoints'
+  // compare-and-set in PostgreSQL keeps a hand-over from applying a batch twice.
+  // One group per (projector, database): projectors into other databases fold everything.
+  std::uint64_t dsn_hash = 14695981039346656037ull;
+  for (unsigned char c : config.postgres_dsn) dsn_hash = (dsn_hash ^ c) * 1099511628211ull;
+  const auto group_id = fmt::format("{}.projector.{}.{:016x}", kafka.topic_prefix, config.name, dsn_hash);
+  eventstore::GroupMembership group(kafka, log.events_topic(), group_id);
   projections::pg::PostgresProjectorOptions options;
   options.dsn = config.postgres_dsn;
-  projections::pg::PostgresProjector projector(log, options);
-  projector.start();
+  options.reload_on_fence = true;
+  std::unique_ptr<projections::pg::PostgresProjector> projector;
   spdlog::info("projector {} on {} into PostgreSQL", config.name, config.event_log);
   std::cout << "Orderline projector " << config.name << " is running" << std::endl;
-  int signal_number = 0;
-  sigwait(&signals, &signal_number);
-  spdlog::info("signal {}: stopping", signal_number);
-  projector.stop();
+
+  std::atomic<bool> stopping{false};
+  std::thread signal_thread([&] {
+    int signal_number = 0;
+    sigwait(&signals, &signal_number);
+    spdlog::info("signal {}: stopping", signal_number);
+    stopping.store(true);
+  });
+  while (!stopping.load()) {
+    if (!group.poll(std::chrono::milliseconds(200))) continue;
+    if (projector) projector->stop();
+    projector.reset();
+    options.only_partitions.assign(group.owned().begin(), group.owned().end());
+    std::string names;
+    for (auto p : options.only_partitions) names += (names.empty() ? "" : ",") + std::to_string(p);
+    spdlog::info("projector {}: folding partitions [{}]", config.name, names);
+    if (options.only_partitions.empty()) continue;
+    projector = std::make_unique<projections::pg::PostgresProjector>(log, options);
+    projector->start();
+  }
+  signal_thread.join();
+  if (projector) projector->stop();
   return 0;
 }
 

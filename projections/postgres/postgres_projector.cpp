@@ -1,5 +1,7 @@
 #include "projections/postgres/postgres_projector.h"
 
+#include <algorithm>
+
 #include <pqxx/pqxx>
 #include <spdlog/spdlog.h>
 
@@ -114,6 +116,10 @@ PostgresProjector::Step PostgresProjector::step() {
   std::vector<CheckpointAdvance> advances;
   for (std::uint32_t i = 0; i < partitions && records.size() < options_.batch_size; ++i) {
     const auto p = (first_partition_ + i) % partitions;
+    if (!options_.only_partitions.empty() &&
+        std::find(options_.only_partitions.begin(), options_.only_partitions.end(), p) == options_.only_partitions.end()) {
+      continue;
+    }
     const auto from = checkpoints_[p];
     const auto end = log_.end_offset(p);
     if (from >= end) continue;
@@ -152,6 +158,14 @@ PostgresProjector::Step PostgresProjector::step() {
   // First, so a competing projector blocks on the checkpoint rows rather than on read-model rows.
   if (!advance_checkpoints(tx, id_, advances)) {
     tx.abort();
+    if (options_.reload_on_fence) {
+      auto stored = load_checkpoints(*connection_, id_, log_.partition_count());
+      spdlog::info("postgres projector {} v{}: a checkpoint moved under us (a hand-over in the group); reloaded",
+                   id_.name, id_.version);
+      std::lock_guard lock(mutex_);
+      checkpoints_ = std::move(stored);
+      return Step::applied;  // step again at once, from the stored checkpoints
+    }
     report_fence(advances);
     return Step::fenced;
   }

@@ -92,5 +92,56 @@ TEST_F(KafkaProjectorTest, FoldsTheEventsTopicAndAfterKillNineEqualsARebuild) {
   }
 }
 
+// Two instances of one projector on one database split the partitions (a consumer group); a
+// kill -9 of one hands its partitions to the other, and the result equals a rebuild.
+TEST_F(KafkaProjectorTest, TwoInstancesSplitThePartitionsAndOneTakesOverAfterKillNine) {
+  deployment_.partitions = 4;
+  auto processor = start_processor(deployment_, dir_.path(), "a");
+  GatewayProcess gateway(deployment_, dir_.path(), 0, {"--demo-catalogue"});
+  HttpClient http(gateway.port());
+  auto customer = http.post("/api/v1/customers", R"({"email":"pg@example.com","name":"Pat"})");
+  ASSERT_EQ(customer.status, 201u) << customer.body;
+  const std::string customer_id(customer.json().at("customer_id").as_string());
+  auto place = [&](const std::string& key) {
+    auto r = http.post("/api/v1/orders",
+                       R"({"customer_id":")" + customer_id + R"(","currency":"EUR","lines":[{"sku":"COFFEE-1KG","quantity":1}]})",
+                       {{"Idempotency-Key", key}});
+    EXPECT_EQ(r.status, 201u) << r.body;
+  };
+  for (int i = 0; i < 8; ++i) place("group-" + std::to_string(i));
+
+  TestDatabase live(postgres_server());
+  auto first = start_projector("first", live.dsn());
+  auto second = start_projector("second", live.dsn());
+  ASSERT_TRUE(wait_for_value(live.dsn(), "SELECT count(*) FROM orderline.orders", "8"))
+      << first->output() << second->output();
+  // Both hold partitions once the group has settled (each logs what it folds).
+  auto holds_some = [](const std::string& log) {
+    const auto last = log.rfind("folding partitions [");
+    return last != std::string::npos && log.compare(last + 20, 1, "]") != 0;
+  };
+  for (int i = 0; i < 400 && !(holds_some(first->output()) && holds_some(second->output())); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_TRUE(holds_some(first->output())) << first->output();
+  EXPECT_TRUE(holds_some(second->output())) << second->output();
+
+  ::kill(first->pid(), SIGKILL);
+  first.reset();
+  for (int i = 8; i < 14; ++i) place("group-" + std::to_string(i));
+  ASSERT_TRUE(wait_for_value(live.dsn(), "SELECT count(*) FROM orderline.orders", "14")) << second->output();
+
+  TestDatabase rebuilt(postgres_server());
+  auto fresh = start_projector("rebuild", rebuilt.dsn());
+  ASSERT_TRUE(wait_for_value(rebuilt.dsn(), "SELECT count(*) FROM orderline.orders", "14")) << fresh->output();
+  const std::string sql =
+      "SELECT string_agg(order_id || ':' || status || ':' || version, ',' ORDER BY order_id) FROM orderline.orders";
+  EXPECT_EQ(query_value(live.dsn(), sql), query_value(rebuilt.dsn(), sql));
+  const std::string summaries =
+      "SELECT string_agg(customer_id || ':' || order_count || ':' || lifetime_value_minor, ',') FROM "
+      "orderline.customer_summaries";
+  ASSERT_TRUE(wait_for_value(live.dsn(), summaries, query_value(rebuilt.dsn(), summaries)));
+}
+
 }  // namespace
 }  // namespace orderline::testing

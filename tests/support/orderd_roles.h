@@ -27,7 +27,7 @@ namespace orderline::testing {
 struct KafkaDeployment {
   std::string prefix;
   std::uint32_t partitions = 4;
-  std::string brokers_override;  // a broker of the test's own; empty: ORDERLINE_KAFKA
+  std::string brokers_override{};  // a broker of the test's own; empty: ORDERLINE_KAFKA
   std::string brokers() const { return brokers_override.empty() ? kafka_brokers() : brokers_override; }
   std::string url() const { return "kafka://" + brokers() + "?prefix=" + prefix; }
 };
