@@ -808,7 +808,19 @@ LogResult<AppendResult> KafkaEventLog::append_locked(std::uint32_t partition, co
   auto check_fatal = [&]() -> bool {
     if (!fatal_.empty()) return true;
     char reason[512];
-    if (rd_kafka_fatal_error(producer, reason, sizeof reason) == RD_KAFKA_RESP_ERR_NO_ERROR) return false;
+    const auto code = rd_kafka_fatal_error(producer, reason, sizeof reason);
+    if (code == RD_KAFKA_RESP_ERR_NO_ERROR) return false;
+    // Only fencing means another instance owns our transactional.id. Any other fatal state
+    // (e.g. INVALID_TXN_STATE after the broker restarted in the middle of a transaction) ends
+    // this producer, not the log: a new producer with the same id starts clean.
+    const bool fenced = code == RD_KAFKA_RESP_ERR__FENCED || code == RD_KAFKA_RESP_ERR_PRODUCER_FENCED ||
+                        code == RD_KAFKA_RESP_ERR_INVALID_PRODUCER_EPOCH ||
+                        code == RD_KAFKA_RESP_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED;
+    if (!fenced) {
+      spdlog::warn("kafka event log: the producer failed ({}); replacing it before the next transaction", reason);
+      producer_in_doubt_ = true;
+      return false;
+    }
     fatal_ = fmt::format("this Kafka event log can no longer append: {} (another instance with transactional.id {} "
                          "took over, or the producer failed for good)",
                          reason, options_.transactional_id);
