@@ -16,13 +16,53 @@ std::int64_t system_now_us() {
   return duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
 }
 
+commands::Lookups engine_lookups(const projections::ReadModelStore& read_models, const eventstore::EventLog& event_log) {
+  // The read models answer first (DESIGN rule 7). A product or customer created a moment
+  // ago may not be projected yet; its stream in the log is then the authority, so a client
+  // that registers and orders at once is not refused because the projector is a step behind.
+  auto* store = &read_models;
+  auto* log = &event_log;
+  commands::Lookups lookups;
+  lookups.catalogue = [store, log](std::string_view sku) -> std::optional<domain::ProductSnapshot> {
+    if (auto view = store->product(sku)) {
+      return domain::ProductSnapshot{view->sku(), view->name(), view->price(), view->active()};
+    }
+    auto records = log->read_stream(domain::product_stream(sku));
+    if (!records || records.value->empty()) return std::nullopt;
+    auto state = domain::initial_state(domain::product_stream(sku));
+    v1::EventEnvelope envelope;
+    v1::EventPayload event;
+    for (const auto& record : *records.value) {
+      if (envelope.ParseFromString(record.value) && event.ParseFromString(envelope.payload())) {
+        domain::evolve(state, event);
+      }
+    }
+    const auto& product = std::get<domain::ProductState>(state);
+    return domain::ProductSnapshot{product.sku, product.name, product.price, product.active};
+  };
+  lookups.customer_exists = [store, log](std::string_view id) {
+    if (store->customer_exists(id)) return true;
+    auto records = log->read_stream(domain::customer_stream(id));
+    return records && !records.value->empty();
+  };
+  lookups.now_us = system_now_us;
+  return lookups;
+}
+
 EmbeddedEngine::EmbeddedEngine(EngineOptions options) : options_(std::move(options)) {
   std::filesystem::create_directories(options_.data_dir);
-  eventstore::EmbeddedLogOptions log_options;
-  log_options.path = options_.data_dir + "/log";
-  log_options.partitions = options_.partitions;
-  log_options.observer = options_.append_observer;
-  log_ = std::make_unique<eventstore::EmbeddedLog>(log_options);
+  if (options_.kafka) {
+    auto kafka = *options_.kafka;
+    if (kafka.state_dir.empty()) kafka.state_dir = options_.data_dir + "/kafka-index";
+    kafka.partitions = options_.partitions;
+    log_ = std::make_unique<eventstore::KafkaEventLog>(std::move(kafka));
+  } else {
+    eventstore::EmbeddedLogOptions log_options;
+    log_options.path = options_.data_dir + "/log";
+    log_options.partitions = options_.partitions;
+    log_options.observer = options_.append_observer;
+    log_ = std::make_unique<eventstore::EmbeddedLog>(log_options);
+  }
 
   projections::ReadModelStoreOptions store_options;
   store_options.path = options_.data_dir + "/readmodels";
@@ -60,35 +100,7 @@ projections::ProjectionOperations& EmbeddedEngine::projection_operations() { ret
 void EmbeddedEngine::start() {
   projector_->start();
   if (postgres_) postgres_->start();  // connects, migrates, then follows
-  // The read models answer first (DESIGN rule 7). A product or customer created a moment
-  // ago may not be projected yet; its stream in the log is then the authority, so a client
-  // that registers and orders at once is not refused because the projector is a step behind.
-  auto* store = read_models_.get();
-  auto* log = log_.get();
-  commands::Lookups lookups;
-  lookups.catalogue = [store, log](std::string_view sku) -> std::optional<domain::ProductSnapshot> {
-    if (auto view = store->product(sku)) {
-      return domain::ProductSnapshot{view->sku(), view->name(), view->price(), view->active()};
-    }
-    auto records = log->read_stream(domain::product_stream(sku));
-    if (!records || records.value->empty()) return std::nullopt;
-    auto state = domain::initial_state(domain::product_stream(sku));
-    v1::EventEnvelope envelope;
-    v1::EventPayload event;
-    for (const auto& record : *records.value) {
-      if (envelope.ParseFromString(record.value) && event.ParseFromString(envelope.payload())) {
-        domain::evolve(state, event);
-      }
-    }
-    const auto& product = std::get<domain::ProductState>(state);
-    return domain::ProductSnapshot{product.sku, product.name, product.price, product.active};
-  };
-  lookups.customer_exists = [store, log](std::string_view id) {
-    if (store->customer_exists(id)) return true;
-    auto records = log->read_stream(domain::customer_stream(id));
-    return records && !records.value->empty();
-  };
-  lookups.now_us = system_now_us;
+  auto lookups = engine_lookups(*read_models_, *log_);
   lookups.saga = options_.saga.enabled;
   bus_ = std::make_unique<commands::LocalCommandBus>(*log_, std::move(lookups), options_.bus);
   if (!options_.saga.enabled) return;

@@ -1,7 +1,9 @@
 #pragma once
-// The one-process deployment: embedded log, command bus, projector and read models,
-// wired together. The gateway is started on top of it by `orderd serve`.
+// The one-process deployment: event log, command bus, projector and read models, wired
+// together. The gateway is started on top of it by `orderd serve`. The log is the embedded
+// RocksDB log by default, or Kafka (`--event-log kafka://...`): same bus, same projections.
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -12,6 +14,7 @@
 #include "commands/timers.h"
 #include "eventstore/embedded/embedded_log.h"
 #include "projections/order_search.h"
+#include "eventstore/kafka/kafka_event_log.h"
 #include "projections/projector.h"
 #include "projections/projection_operations_set.h"
 #include "projections/rocksdb_projection_admin.h"
@@ -38,6 +41,9 @@ struct EngineOptions {
   commands::LocalBusOptions bus;
   std::string postgres_dsn;  // non-empty: also fold the log into the PostgreSQL read models
   projections::PoisonPolicy on_poison = projections::PoisonPolicy::park;  // RocksDB projections
+  // Set: the event log is Kafka (its state_dir defaults to <data_dir>/kafka-index, and its
+  // partitions to `partitions`); unset: the embedded log in <data_dir>/log.
+  std::optional<eventstore::KafkaLogOptions> kafka;
   // Told of every read-model batch (metrics); must outlive the engine. None: not observed.
   projections::ProjectorObserver* projector_observer = nullptr;
   // Told of every synced write of the event log (metrics); must outlive the engine.
@@ -59,7 +65,7 @@ class EmbeddedEngine {
   // logging progress; false on timeout.
   bool wait_for_read_models(std::chrono::milliseconds timeout);
 
-  eventstore::EmbeddedLog& log() { return *log_; }
+  eventstore::EventLog& log() { return *log_; }
   projections::ReadModelStore& read_models() { return *read_models_; }
   commands::LocalCommandBus& bus() { return *bus_; }
   const projections::Projector& projector() const { return *projector_; }
@@ -85,7 +91,7 @@ class EmbeddedEngine {
 
  private:
   EngineOptions options_;
-  std::unique_ptr<eventstore::EmbeddedLog> log_;
+  std::unique_ptr<eventstore::EventLog> log_;
   std::unique_ptr<projections::ReadModelStore> read_models_;
   std::unique_ptr<projections::Projector> projector_;
   std::unique_ptr<projections::pg::PostgresProjections> postgres_;          // only with a DSN
@@ -101,5 +107,9 @@ class EmbeddedEngine {
 
 // Wall clock in microseconds since the epoch (the engine's default Clock).
 std::int64_t system_now_us();
+
+// What command handlers consult (DESIGN rule 7): the catalogue and customer read models, and
+// the log's stream of a product or customer the read models have not folded yet.
+commands::Lookups engine_lookups(const projections::ReadModelStore& read_models, const eventstore::EventLog& event_log);
 
 }  // namespace orderline::cli

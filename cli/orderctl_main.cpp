@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "cli/projections_command.h"
+#include "cli/migrate_command.h"
 #include "cli/top_command.h"
 #include "eventstore/embedded/log_reader.h"
 #include "orderline/v1/envelope.pb.h"
@@ -138,8 +139,17 @@ int main(int argc, char** argv) {
   for (auto* command : {deadletters_retry, deadletters_skip}) {
     command->add_option("id", projection_args.name, "Dead letter id (projection:partition:offset, see list)")->required();
   }
+  cli::MigrateArgs migrate_args;
+  auto* migrate = app.add_subcommand("migrate", "Move an embedded engine's history into Kafka, verified; resumable");
+  migrate->add_option("--from", migrate_args.from, "Data directory of the (stopped) embedded engine")->required();
+  migrate->add_option("--to", migrate_args.to, "kafka://HOST:PORT[?prefix=P&replication=N]")->required();
+  migrate->add_option("--kafka-option", migrate_args.kafka_options, "librdkafka client setting NAME=VALUE (repeatable)");
+  migrate->add_option("--state-dir", migrate_args.state_dir, "Directory of the Kafka log's local index (default: temporary)");
+  migrate->add_option("--chunk", migrate_args.chunk, "Records per transaction")->check(CLI::Range(1, 100000))->capture_default_str();
+  migrate->add_option("--limit", migrate_args.limit, "Records per partition in this run (0: all)")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   try {
+    if (migrate->parsed()) return cli::run_migrate(migrate_args);
     if (dump->parsed()) return events(args, false);
     if (tail->parsed()) return events(args, true);
     if (top->parsed()) return cli::run_top(top_args);

@@ -53,6 +53,13 @@ void add_serve_flags(CLI::App& command, ServeConfig& config) {
                      "Seconds reserved stock waits for payment before the order expires")
       ->check(CLI::Range(1, 30 * 24 * 3600))
       ->capture_default_str();
+  command.add_option("--event-log", config.event_log,
+                     "Event log: empty for the embedded log in --data-dir, or "
+                     "kafka://HOST:PORT[,HOST:PORT][?prefix=orderline&replication=N]")
+      ->envname("ORDERLINE_EVENT_LOG");
+  command.add_option("--kafka-option", config.kafka_options,
+                     "librdkafka client setting NAME=VALUE for Kafka mode, e.g. security.protocol=SASL_SSL, "
+                     "sasl.mechanisms=SCRAM-SHA-512 (repeatable)");
   command.add_flag("--metrics,!--no-metrics", config.metrics,
                    "Export GET /metrics (off: no metric is recorded; for measuring their cost)")
       ->capture_default_str();

@@ -3,6 +3,7 @@
 // environment variables (ORDERLINE_*), which override the defaults.
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace CLI {
 class App;
@@ -34,6 +35,11 @@ struct ServeConfig {
   int payment_latency_ms = 0;         // simulated provider: delay of every answer
   std::uint64_t payment_seed = 0;     // simulated provider: picks who is declined, reproducibly
   int reservation_ttl_s = 900;        // how long reserved stock waits for payment; then the order expires
+  // --event-log / ORDERLINE_EVENT_LOG: empty runs the embedded log in data_dir; or
+  // kafka://HOST:PORT[,...][?prefix=P&replication=N] (see eventstore/kafka/kafka_url.h).
+  std::string event_log;
+  // --kafka-option NAME=VALUE (repeatable): librdkafka settings for every Kafka client (TLS, SASL).
+  std::vector<std::string> kafka_options;
 };
 
 // Registers the flags of `serve` on a CLI11 subcommand, with environment fallbacks.

@@ -7,14 +7,6 @@
 
 namespace orderline::commands {
 
-struct PartitionProcessor::Working {
-  std::unordered_map<std::string, domain::AggregateState> states;  // touched in this batch
-  std::unordered_map<std::string, v1::CommandOutcome> outcomes;     // decided in this batch
-  eventstore::AppendBatch batch;
-  std::uint64_t next_offset = 0;  // offset the next appended record will get
-  std::int64_t now_us = 0;
-};
-
 namespace {
 
 CommandReply done(v1::CommandOutcome outcome) {
@@ -62,53 +54,69 @@ std::string PartitionProcessor::new_event_id() {
   return boost::uuids::to_string(generate());
 }
 
-std::vector<CommandReply> PartitionProcessor::process(const std::vector<v1::Command>& commands) {
-  Working work;
+PartitionProcessor::Decision PartitionProcessor::decide(const std::vector<v1::Command>& commands) {
+  Decision work;
   work.next_offset = log_.end_offset(partition_);
   // Outcomes carry predicted positions (end + records so far); a log whose offsets differ
   // from the prediction (Kafka: transaction markers take offsets) translates them.
   work.batch.predicted_first_offset = work.next_offset;
   work.now_us = lookups_.now_us();
-
-  std::vector<CommandReply> replies;
-  std::vector<bool> needs_commit;  // replies that are true only once the append succeeds
-  replies.reserve(commands.size());
+  work.replies.reserve(commands.size());
   for (const auto& command : commands) {
     const std::size_t outcomes_before = work.batch.outcomes.size();
-    replies.push_back(handle(command, work));
-    needs_commit.push_back(work.batch.outcomes.size() != outcomes_before);
+    work.replies.push_back(handle(command, work));
+    work.needs_commit.push_back(work.batch.outcomes.size() != outcomes_before);
   }
-  if (work.batch.outcomes.empty()) return replies;
+  return work;
+}
 
-  auto appended = log_.append(partition_, work.batch);
+void PartitionProcessor::failed(Decision& decision, const std::string& detail,
+                                const std::vector<v1::Command>& commands) const {
+  for (std::size_t i = 0; i < decision.replies.size(); ++i) {
+    if (decision.needs_commit[i]) decision.replies[i] = just(CommandReply::Kind::failed, commands[i], detail);
+  }
+}
+
+void PartitionProcessor::committed(Decision& decision) {
+  for (auto& [stream_id, state] : decision.states) cache_.put(stream_id, std::move(state));
+  decision.states.clear();
+}
+
+void PartitionProcessor::settle_positions(Decision& decision, const eventstore::AppendResult& appended) const {
+  // Keyed by command id so an in-batch retry's reply, a copy of the first outcome, gets the
+  // same position.
+  const auto& stored = appended.outcome_offsets;
+  if (stored.size() != decision.batch.outcomes.size()) return;
+  std::unordered_map<std::string_view, std::pair<std::uint64_t, std::uint64_t>> moved;
+  for (std::size_t j = 0; j < stored.size(); ++j) {
+    const auto& outcome = decision.batch.outcomes[j];
+    if (outcome.offset() != stored[j]) moved.emplace(outcome.command_id(), std::pair{outcome.offset(), stored[j]});
+  }
+  if (moved.empty()) return;
+  for (auto& reply : decision.replies) {
+    auto it = moved.find(reply.outcome.command_id());
+    if (reply.kind == CommandReply::Kind::done && it != moved.end() && reply.outcome.partition() == partition_ &&
+        reply.outcome.offset() == it->second.first) {
+      reply.outcome.set_offset(it->second.second);
+    }
+  }
+}
+
+std::vector<CommandReply> PartitionProcessor::process(const std::vector<v1::Command>& commands) {
+  auto decision = decide(commands);
+  if (decision.batch.outcomes.empty()) return std::move(decision.replies);
+  auto appended = log_.append(partition_, decision.batch);
   if (!appended) {
-    // Nothing of this batch is acknowledged: forget its working states (the cache only ever
-    // holds committed state) and tell every writer the log refused.
-    for (std::size_t i = 0; i < replies.size(); ++i) {
-      if (needs_commit[i]) replies[i] = just(CommandReply::Kind::failed, commands[i], appended.detail);
-    }
-    return replies;
+    // Nothing of this batch is acknowledged: forget its working states and tell every
+    // writer the log refused.
+    failed(decision, appended.detail, commands);
+    return std::move(decision.replies);
   }
-  for (auto& [stream_id, state] : work.states) cache_.put(stream_id, std::move(state));
+  committed(decision);
   // Replies carry the positions the log stored with the outcomes (equal to the prediction in
-  // the embedded log). Keyed by command id so an in-batch retry's reply, a copy of the
-  // first outcome, gets the same position.
-  const auto& stored = appended.value->outcome_offsets;
-  if (stored.size() == work.batch.outcomes.size()) {
-    std::unordered_map<std::string_view, std::pair<std::uint64_t, std::uint64_t>> moved;
-    for (std::size_t j = 0; j < stored.size(); ++j) {
-      const auto& outcome = work.batch.outcomes[j];
-      if (outcome.offset() != stored[j]) moved.emplace(outcome.command_id(), std::pair{outcome.offset(), stored[j]});
-    }
-    for (auto& reply : replies) {
-      auto it = moved.find(reply.outcome.command_id());
-      if (reply.kind == CommandReply::Kind::done && it != moved.end() &&
-          reply.outcome.partition() == partition_ && reply.outcome.offset() == it->second.first) {
-        reply.outcome.set_offset(it->second.second);
-      }
-    }
-  }
-  return replies;
+  // the embedded log).
+  settle_positions(decision, *appended.value);
+  return std::move(decision.replies);
 }
 
 const domain::AggregateState* PartitionProcessor::load(const std::string& stream_id, Working& work,

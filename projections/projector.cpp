@@ -202,6 +202,30 @@ std::optional<int> Projector::swap_in(Projector& rebuilt) {
   return replaced;
 }
 
+void Projector::skip_to(std::uint32_t partition, std::uint64_t end) {
+  rocksdb::WriteBatch batch;
+  std::string encoded;
+  for (const auto& instance : instances_) {
+    if (instance.paused || instance.checkpoints[partition] >= end) continue;
+    encoded.clear();
+    codec::put_u64(encoded, end);
+    batch.Put(instance.prefix + keys::checkpoint(instance.projection->name(), partition), encoded);
+  }
+  if (batch.Count() == 0) return;
+  auto status = store_.db().Write(rocksdb::WriteOptions(), &batch);
+  if (!status.ok()) {
+    observability::log("projector")->error("cannot write checkpoints (partition {}): {}", partition, status.ToString());
+    return;
+  }
+  {
+    std::lock_guard lock(checkpoints_mutex_);
+    for (auto& instance : instances_) {
+      if (!instance.paused) instance.checkpoints[partition] = std::max(instance.checkpoints[partition], end);
+    }
+  }
+  if (options_.publish) publish_lowest(partition);
+}
+
 std::size_t Projector::step(std::uint32_t partition) {
   std::lock_guard step_lock(step_mutex_);
   return step_locked(partition);
@@ -212,7 +236,8 @@ std::size_t Projector::step_locked(std::uint32_t partition) {
   for (const auto& instance : instances_) {
     if (!instance.paused) from = std::min(from, instance.checkpoints[partition]);
   }
-  if (from >= log_.end_offset(partition)) return 0;
+  const std::uint64_t end = log_.end_offset(partition);
+  if (from >= end) return 0;
 
   const auto started = std::chrono::steady_clock::now();
   auto records = log_.read(partition, from, options_.batch_size);
@@ -220,7 +245,13 @@ std::size_t Projector::step_locked(std::uint32_t partition) {
     observability::log("projector")->error("cannot read partition {} at {}: {}", partition, from, records.detail);
     return 0;
   }
-  if (records.value->empty()) return 0;
+  if (records.value->empty()) {
+    // A successful empty read below the end means [from, end) holds no committed record:
+    // Kafka's transaction markers (and aborted records) take offsets that readers never
+    // see. Step over them, so the checkpoints reach the end a caught-up reader expects.
+    skip_to(partition, end);
+    return 0;
+  }
 
   IndexedBatchWriter batch(store_.db());
   std::map<std::size_t, std::uint64_t> stopped_at;  // instance -> offset it stopped on (PoisonPolicy::stop)

@@ -116,6 +116,9 @@ class Projector {
   std::size_t step_locked(std::uint32_t partition);  // with step_mutex_ held
   void publish_lowest(std::uint32_t partition);
   Instance* find(const std::string& name);
+  // Moves every running projection's checkpoint of a partition below `end` to it (a stretch
+  // without records). With step_mutex_ held.
+  void skip_to(std::uint32_t partition, std::uint64_t end);
 
   const eventstore::EventLog& log_;
   ReadModelStore& store_;

@@ -13,7 +13,7 @@ EmbeddedLogReader::EmbeddedLogReader(const std::string& data_path, const std::st
   rocksdb::Options options;
   options.max_open_files = -1;  // required by secondary instances
   std::vector<rocksdb::ColumnFamilyDescriptor> families = {
-      {rocksdb::kDefaultColumnFamilyName, options}, {"events", options}};
+      {rocksdb::kDefaultColumnFamilyName, options}, {"events", options}, {"outcomes", options}};
   rocksdb::DB* raw = nullptr;
   auto status = rocksdb::DB::OpenAsSecondary(options, data_path, scratch_path, families, &handles_, &raw);
   if (!status.ok()) throw std::runtime_error("cannot open event log at " + data_path + ": " + status.ToString());
@@ -50,6 +50,18 @@ std::uint64_t EmbeddedLogReader::scan(std::uint32_t partition, std::uint64_t fro
     next = record.offset + 1;
   }
   return next;
+}
+
+void EmbeddedLogReader::scan_outcomes(const std::function<void(const v1::CommandOutcome&)>& visit) const {
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), handles_[2]));
+  v1::CommandOutcome outcome;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    if (!outcome.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
+      throw std::runtime_error("undecodable outcome of command " + it->key().ToString());
+    }
+    visit(outcome);
+  }
+  if (!it->status().ok()) throw std::runtime_error("reading outcomes: " + it->status().ToString());
 }
 
 }  // namespace orderline::eventstore

@@ -27,6 +27,8 @@ class EmbeddedLogReader {
   // Calls visit for each record of the partition from `from`; returns the next offset.
   std::uint64_t scan(std::uint32_t partition, std::uint64_t from,
                      const std::function<void(const LogRecord&)>& visit) const;
+  // Calls visit for every recorded command outcome (in command-id order).
+  void scan_outcomes(const std::function<void(const v1::CommandOutcome&)>& visit) const;
 
  private:
   std::uint32_t partitions_ = 0;

@@ -245,7 +245,9 @@ KafkaEventLog::KafkaEventLog(KafkaLogOptions options)
 
   ensure_topics();
 
-  if (auto failure = init_transactions(); !failure.empty()) throw std::runtime_error("kafka event log: " + failure);
+  if (!options_.read_only) {
+    if (auto failure = init_transactions(); !failure.empty()) throw std::runtime_error("kafka event log: " + failure);
+  }
 
   for (auto** client : {&clients_->reader, &clients_->offsets}) {
     auto conf = base_conf(options_, "orderline-event-log-reader");
@@ -283,10 +285,12 @@ KafkaEventLog::KafkaEventLog(KafkaLogOptions options)
 
 rd_kafka_t* KafkaEventLog::new_producer() {
   auto conf = base_conf(options_, "orderline-event-log");
-  conf.set("transactional.id", options_.transactional_id);
+  if (!options_.read_only) {
+    conf.set("transactional.id", options_.transactional_id);
+    conf.set("transaction.timeout.ms", std::to_string(options_.transaction_timeout.count()));
+  }
   conf.set("enable.idempotence", "true");
   conf.set("acks", "all");
-  conf.set("transaction.timeout.ms", std::to_string(options_.transaction_timeout.count()));
   conf.set("message.max.bytes", std::to_string(options_.max_message_bytes));
   // append() flushes right after producing, so lingering would only add latency.
   conf.set("linger.ms", "0");
@@ -762,11 +766,34 @@ LogResult<bool> KafkaEventLog::catch_up_locked(bool at_open) const {
 
 LogResult<AppendResult> KafkaEventLog::append(std::uint32_t partition, const AppendBatch& batch) {
   std::lock_guard lock(append_mutex_);
-  return append_locked(partition, batch);
+  return append_locked(partition, batch, nullptr);
 }
 
-LogResult<AppendResult> KafkaEventLog::append_locked(std::uint32_t partition, const AppendBatch& batch) {
+LogResult<AppendResult> KafkaEventLog::append_with(std::uint32_t partition, const AppendBatch& batch,
+                                                   const TransactionExtras& extras) {
+  std::lock_guard lock(append_mutex_);
+  return append_locked(partition, batch, &extras);
+}
+
+LogResult<bool> KafkaEventLog::restore() {
+  std::lock_guard lock(read_mutex_);
+  return catch_up_locked(/*at_open=*/false);
+}
+
+void KafkaEventLog::prepare_topic(const std::string& topic) {
+  rd_kafka_topic_t* handle = rd_kafka_topic_new(clients_->producer, topic.c_str(), nullptr);
+  const rd_kafka_metadata_t* metadata = nullptr;
+  if (rd_kafka_metadata(clients_->producer, 0, handle, &metadata, static_cast<int>(options_.connect_timeout.count())) ==
+      RD_KAFKA_RESP_ERR_NO_ERROR) {
+    rd_kafka_metadata_destroy(metadata);
+  }
+  rd_kafka_topic_destroy(handle);
+}
+
+LogResult<AppendResult> KafkaEventLog::append_locked(std::uint32_t partition, const AppendBatch& batch,
+                                                     const TransactionExtras* extras) {
   using R = LogResult<AppendResult>;
+  if (options_.read_only) return R::fail(LogError::closed, "this Kafka event log was opened read-only");
   if (!fatal_.empty()) return R::fail(LogError::closed, fatal_);
   if (partition >= partitions_) return R::fail(LogError::bad_partition, "no such partition");
   const int timeout_ms = static_cast<int>(options_.request_timeout.count());
@@ -781,7 +808,19 @@ LogResult<AppendResult> KafkaEventLog::append_locked(std::uint32_t partition, co
   auto check_fatal = [&]() -> bool {
     if (!fatal_.empty()) return true;
     char reason[512];
-    if (rd_kafka_fatal_error(producer, reason, sizeof reason) == RD_KAFKA_RESP_ERR_NO_ERROR) return false;
+    const auto code = rd_kafka_fatal_error(producer, reason, sizeof reason);
+    if (code == RD_KAFKA_RESP_ERR_NO_ERROR) return false;
+    // Only fencing means another instance owns our transactional.id. Any other fatal state
+    // (e.g. INVALID_TXN_STATE after the broker restarted in the middle of a transaction) ends
+    // this producer, not the log: a new producer with the same id starts clean.
+    const bool fenced = code == RD_KAFKA_RESP_ERR__FENCED || code == RD_KAFKA_RESP_ERR_PRODUCER_FENCED ||
+                        code == RD_KAFKA_RESP_ERR_INVALID_PRODUCER_EPOCH ||
+                        code == RD_KAFKA_RESP_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED;
+    if (!fenced) {
+      spdlog::warn("kafka event log: the producer failed ({}); replacing it before the next transaction", reason);
+      producer_in_doubt_ = true;
+      return false;
+    }
     fatal_ = fmt::format("this Kafka event log can no longer append: {} (another instance with transactional.id {} "
                          "took over, or the producer failed for good)",
                          reason, options_.transactional_id);
@@ -812,7 +851,7 @@ LogResult<AppendResult> KafkaEventLog::append_locked(std::uint32_t partition, co
     return failure;
   };
 
-  if (batch.records.empty() && batch.outcomes.empty()) {
+  if (batch.records.empty() && batch.outcomes.empty() && extras == nullptr) {
     const auto end = end_offset(partition);
     return R::ok(AppendResult{end, end, {}});
   }
@@ -913,6 +952,33 @@ LogResult<AppendResult> KafkaEventLog::append_locked(std::uint32_t partition, co
   }
   if (!outcomes.empty()) {
     if (auto failed = deliver(delivery.offsets.size(), "outcomes")) return *failed;
+  }
+
+  if (extras != nullptr && extras->records) {
+    // Their delivery is not awaited: commit_transaction flushes, and fails if any failed.
+    for (const auto& extra : extras->records(result)) {
+      auto err = rd_kafka_producev(producer, RD_KAFKA_V_TOPIC(extra.topic.c_str()), RD_KAFKA_V_PARTITION(extra.partition),
+                                   RD_KAFKA_V_KEY(extra.key.data(), extra.key.size()),
+                                   RD_KAFKA_V_VALUE(const_cast<char*>(extra.value.data()), extra.value.size()),
+                                   RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                                   RD_KAFKA_V_OPAQUE(reinterpret_cast<void*>(static_cast<std::uintptr_t>(
+                                       (std::uint64_t{delivery.generation} << 32) | 0xffffffffu))),
+                                   RD_KAFKA_V_END);
+      if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        return abort(R::fail(error_kind(err), fmt::format("cannot produce a record to {} [{}]: {}", extra.topic,
+                                                          extra.partition, rd_kafka_err2str(err))),
+                     false);
+      }
+    }
+  }
+  if (extras != nullptr && extras->offsets != nullptr && extras->group != nullptr) {
+    if (auto* error = rd_kafka_send_offsets_to_transaction(producer, extras->offsets, extras->group, timeout_ms)) {
+      // A stale group generation (the partitions moved to another processor) lands here too:
+      // the transaction must not commit, whatever the error.
+      auto failed = take_error(error, "send_offsets_to_transaction");
+      if (failed.error == LogError::closed) return failed;
+      return abort(std::move(failed), false);
+    }
   }
 
   // Commit. A retriable error may be retried; one that requires an abort aborts; anything
@@ -1160,6 +1226,8 @@ LogResult<bool> KafkaEventLog::refresh_index_if_stale() const {
 
 LogResult<std::vector<LogRecord>> KafkaEventLog::read_stream(std::string_view stream_id) const {
   using R = LogResult<std::vector<LogRecord>>;
+  // A read-only log has no appends of its own to keep its index current.
+  if (options_.read_only) index_stale_.store(true);
   if (auto fresh = refresh_index_if_stale(); !fresh) {
     return R::fail(fresh.error, "the stream index is behind the log and cannot catch up: " + fresh.detail);
   }
@@ -1188,6 +1256,8 @@ LogResult<std::vector<LogRecord>> KafkaEventLog::read_stream(std::string_view st
 
 LogResult<std::optional<v1::CommandOutcome>> KafkaEventLog::find_outcome(std::string_view command_id) const {
   using R = LogResult<std::optional<v1::CommandOutcome>>;
+  // A read-only log has no appends of its own to keep its index current.
+  if (options_.read_only) index_stale_.store(true);
   if (auto fresh = refresh_index_if_stale(); !fresh) {
     return R::fail(fresh.error, "the outcome index is behind the log and cannot catch up: " + fresh.detail);
   }

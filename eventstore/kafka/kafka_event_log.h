@@ -42,6 +42,7 @@
 //    runs); records written by another producer meanwhile are indexed at the next open.
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -55,6 +56,8 @@ namespace rocksdb {
 class DB;
 }
 struct rd_kafka_s;  // librdkafka's rd_kafka_t
+struct rd_kafka_topic_partition_list_s;
+struct rd_kafka_consumer_group_metadata_s;
 
 namespace orderline::eventstore {
 
@@ -97,6 +100,19 @@ struct KafkaLogOptions {
   // one fails its append with LogError::too_large. Keep it <= the topics' max.message.bytes
   // (broker default 1048588).
   std::size_t max_message_bytes = 1'000'000;
+  // A log that only reads (a gateway, a projector): appends fail with LogError::closed, its
+  // producer is not transactional (so it fences no writer), and since other processes write
+  // the topics, the index catches up from them before every look-up.
+  bool read_only = false;
+};
+
+// A record that commits in the same transaction as an append (append_with): a command's
+// reply on the gateway's partition of the replies topic.
+struct ExtraRecord {
+  std::string topic;
+  std::int32_t partition = 0;
+  std::string key;
+  std::string value;
 };
 
 class KafkaEventLog final : public EventLog {
@@ -116,6 +132,29 @@ class KafkaEventLog final : public EventLog {
   // transaction is aborted, nothing of the batch becomes visible, and the result names the
   // cause (too_large for an oversized record, unavailable when the cluster did not answer).
   LogResult<AppendResult> append(std::uint32_t partition, const AppendBatch& batch) override;
+
+  // What a command processor adds to an append's transaction (librdkafka's
+  // examples/transactions.c loop): records produced once the events' delivery reports gave
+  // real positions (`records` is called with them), then the consumed offsets of the commands
+  // topic (send_offsets_to_transaction with the consumer's group metadata, which fences a
+  // processor whose group generation is stale). All of it commits, or none of it.
+  struct TransactionExtras {
+    std::function<std::vector<ExtraRecord>(const AppendResult&)> records;
+    const rd_kafka_topic_partition_list_s* offsets = nullptr;
+    const rd_kafka_consumer_group_metadata_s* group = nullptr;
+  };
+  // append() plus extras; the batch may be empty (a transaction of replies and offsets only).
+  LogResult<AppendResult> append_with(std::uint32_t partition, const AppendBatch& batch,
+                                      const TransactionExtras& extras);
+
+  // Catches the local index up with every partition of both topics to their last stable
+  // offsets (a new owner of a partition calls it after committed() said the partition's
+  // transactions are settled, DESIGN rule 3).
+  LogResult<bool> restore();
+
+  // Fetches a topic's metadata for the producer, so its first record there is not delayed by
+  // a metadata refresh.
+  void prepare_topic(const std::string& topic);
 
   // Committed records only, skipping aborted ones and markers; waits at most
   // request_timeout for records that the last stable offset says exist.
@@ -181,7 +220,8 @@ class KafkaEventLog final : public EventLog {
   LogResult<std::vector<std::int64_t>> list_offsets(const std::string& topic,
                                                     const std::vector<std::pair<std::uint32_t, std::int64_t>>& queries,
                                                     std::chrono::milliseconds timeout = {}) const;
-  LogResult<AppendResult> append_locked(std::uint32_t partition, const AppendBatch& batch);
+  LogResult<AppendResult> append_locked(std::uint32_t partition, const AppendBatch& batch,
+                                       const TransactionExtras* extras);
   LogResult<bool> index_batch(std::uint32_t partition, const AppendBatch& batch, const Delivery& delivery,
                               const std::vector<v1::CommandOutcome>& outcomes);
 

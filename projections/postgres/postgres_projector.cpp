@@ -1,5 +1,7 @@
 #include "projections/postgres/postgres_projector.h"
 
+#include <algorithm>
+
 #include <pqxx/pqxx>
 #include <spdlog/spdlog.h>
 
@@ -120,17 +122,27 @@ PostgresProjector::Step PostgresProjector::step() {
   std::vector<CheckpointAdvance> advances;
   for (std::uint32_t i = 0; i < partitions && records.size() < options_.batch_size; ++i) {
     const auto p = (first_partition_ + i) % partitions;
+    if (!options_.only_partitions.empty() &&
+        std::find(options_.only_partitions.begin(), options_.only_partitions.end(), p) == options_.only_partitions.end()) {
+      continue;
+    }
     const auto from = checkpoints_[p];
-    if (from >= log_.end_offset(p)) continue;
+    const auto end = log_.end_offset(p);
+    if (from >= end) continue;
     auto read = log_.read(p, from, options_.batch_size - records.size());
     if (!read) throw std::runtime_error("cannot read partition " + std::to_string(p) + ": " + read.detail);
-    if (read.value->empty()) continue;
+    if (read.value->empty()) {
+      // Nothing committed in [from, end): Kafka's transaction markers take offsets readers
+      // never see. The checkpoint steps over them, so it reaches the log's end.
+      advances.push_back({p, from, end});
+      continue;
+    }
     advances.push_back({p, from, read.value->back().offset + 1});
     records.insert(records.end(), std::make_move_iterator(read.value->begin()),
                    std::make_move_iterator(read.value->end()));
   }
   first_partition_ = (first_partition_ + 1) % partitions;
-  if (records.empty()) return Step::idle;
+  if (records.empty() && advances.empty()) return Step::idle;
 
   std::vector<Decoded> events;
   events.reserve(records.size());
@@ -152,6 +164,14 @@ PostgresProjector::Step PostgresProjector::step() {
   // First, so a competing projector blocks on the checkpoint rows rather than on read-model rows.
   if (!advance_checkpoints(tx, id_, advances)) {
     tx.abort();
+    if (options_.reload_on_fence) {
+      auto stored = load_checkpoints(*connection_, id_, log_.partition_count());
+      spdlog::info("postgres projector {} v{}: a checkpoint moved under us (a hand-over in the group); reloaded",
+                   id_.name, id_.version);
+      std::lock_guard lock(mutex_);
+      checkpoints_ = std::move(stored);
+      return Step::applied;  // step again at once, from the stored checkpoints
+    }
     report_fence(advances);
     return Step::fenced;
   }

@@ -43,6 +43,13 @@ struct PostgresProjectorOptions {
   std::chrono::milliseconds min_backoff{100};     // first wait after a failure, doubled up to...
   std::chrono::milliseconds max_backoff{5000};    // ...this
   std::chrono::milliseconds ping_interval{1000};  // when idle, how often the server is checked
+  // Empty: every partition (a lone projector). Else only these: one member of a projector group
+  // that splits the partitions (orderd projector on Kafka).
+  std::vector<std::uint32_t> only_partitions{};
+  // A group member's partitions change hands, so a checkpoint another member moved is expected
+  // during a hand-over: reload the stored checkpoints and go on instead of stopping for good. The
+  // compare-and-set still guarantees that no batch is applied twice.
+  bool reload_on_fence = false;
 };
 
 class PostgresProjector {

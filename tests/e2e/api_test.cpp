@@ -12,6 +12,8 @@
 
 #include "gateway/request_ids.h"
 #include "tests/support/http_client.h"
+#include "tests/support/kafka.h"
+#include "tests/support/orderd_roles.h"
 #include "tests/support/process.h"
 
 namespace orderline {
@@ -43,15 +45,38 @@ class ApiTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = new testing::TempDir();
-    server_ = new testing::OrderdProcess(dir_->path() + "/data");
+    // ORDERLINE_E2E_EVENT_LOG=kafka (ctest's api_test_kafka) runs the same suite with Kafka as
+    // the event log, on topics of its own.
+    // ORDERLINE_E2E_EVENT_LOG=distributed (api_test_distributed): `orderd processor` and
+    // `orderd gateway` as separate processes on Kafka.
+    std::vector<std::string> args;
+    const char* mode = std::getenv("ORDERLINE_E2E_EVENT_LOG");
+    const std::string kind = mode != nullptr ? mode : "";
+    if (!kind.empty() && testing::kafka_brokers().empty()) throw std::runtime_error("api_test_" + kind + " needs ORDERLINE_KAFKA");
+    if (kind == "distributed") {
+      testing::KafkaDeployment deployment{testing::unique_topic_prefix("api-distributed"), 4};
+      processor_ = testing::start_processor(deployment, dir_->path(), "api").release();
+      gateway_ = new testing::GatewayProcess(deployment, dir_->path(), 0, {"--demo-catalogue"});
+      port_ = gateway_->port();
+      return;
+    }
+    if (kind == "kafka") {
+      args = {"--event-log", "kafka://" + testing::kafka_brokers() + "?prefix=" + testing::unique_topic_prefix("api")};
+    }
+    server_ = new testing::OrderdProcess(dir_->path() + "/data", args);
+    port_ = server_->port();
   }
   static void TearDownTestSuite() {
     delete server_;
+    delete gateway_;
+    delete processor_;
+    gateway_ = nullptr;
+    processor_ = nullptr;
     delete dir_;
     server_ = nullptr;
     dir_ = nullptr;
   }
-  void SetUp() override { client_ = std::make_unique<HttpClient>(server_->port()); }
+  void SetUp() override { client_ = std::make_unique<HttpClient>(port_); }
 
   HttpClient& http() { return *client_; }
 
@@ -137,11 +162,17 @@ class ApiTest : public ::testing::Test {
 
   static testing::TempDir* dir_;
   static testing::OrderdProcess* server_;
+  static testing::GatewayProcess* gateway_;
+  static testing::ChildProcess* processor_;
+  static std::uint16_t port_;
   std::unique_ptr<HttpClient> client_;
 };
 
 testing::TempDir* ApiTest::dir_ = nullptr;
 testing::OrderdProcess* ApiTest::server_ = nullptr;
+testing::GatewayProcess* ApiTest::gateway_ = nullptr;
+testing::ChildProcess* ApiTest::processor_ = nullptr;
+std::uint16_t ApiTest::port_ = 0;
 
 TEST_F(ApiTest, HealthAndTheSeededCatalogue) {
   EXPECT_EQ(http().get("/healthz").status, 200u);
@@ -174,8 +205,9 @@ TEST_F(ApiTest, AnOrderFromPlacementToReturn) {
   auto view = order_after(order_id, str(placed, "position"));
   EXPECT_EQ(str(view, "order_id"), order_id);
   EXPECT_EQ(str(view, "customer_id"), customer);
-  EXPECT_EQ(str(view, "status"), "placed");
-  EXPECT_EQ(str(view, "payment_status"), "not_paid");
+  // At least the placement; the saga may already have moved it on (it runs in milliseconds).
+  const auto first_status = str(view, "status");
+  EXPECT_TRUE(first_status == "placed" || first_status == "confirmed") << first_status;
   EXPECT_EQ(str(view, "fulfillment_status"), "unfulfilled");
   EXPECT_EQ(num(view.at("total"), "amount_minor"), 2 * 1999);
   ASSERT_EQ(view.at("lines").as_array().size(), 1u);
@@ -183,7 +215,7 @@ TEST_F(ApiTest, AnOrderFromPlacementToReturn) {
   EXPECT_EQ(str(line, "sku"), "COFFEE-1KG");
   EXPECT_EQ(num(line, "quantity"), 2);
   EXPECT_EQ(num(line.at("unit_price"), "amount_minor"), 1999);
-  EXPECT_EQ(num(view, "version"), 1);
+  EXPECT_GE(num(view, "version"), 1);
   EXPECT_EQ(str(view, "created_at").back(), 'Z');
 
   // The saga reserves the stock, authorises the payment and confirms, by itself.
@@ -380,7 +412,7 @@ TEST_F(ApiTest, BadRequestsOnOrders) {
 
   const auto customer = new_customer();
   const auto order_id = str(place(customer, "bad-actions"), "order_id");
-  wait_for_status(order_id, "confirmed");
+  if (std::getenv("ORDERLINE_E2E_EVENT_LOG") == nullptr) wait_for_status(order_id, "confirmed");  // saga: embedded only
   const auto events = event_count(order_id);
   expect_problem(http().post("/api/v1/orders/" + order_id + "/cancel", "{oops", {}), 400, "validation_failed");
   expect_problem(http().post("/api/v1/orders/" + order_id + "/cancel", R"({"reason":"x"})",
@@ -390,7 +422,7 @@ TEST_F(ApiTest, BadRequestsOnOrders) {
   expect_problem(http().post("/api/v1/orders/" + order_id + "/returns/nope/receive", ""), 409, "invalid_transition");
   EXPECT_EQ(event_count(order_id), events);
 
-  auto raw = testing::send_raw(server_->port(), "NOT HTTP AT ALL\r\n\r\n");
+  auto raw = testing::send_raw(port_, "NOT HTTP AT ALL\r\n\r\n");
   EXPECT_EQ(raw.status, 400u);
 }
 

@@ -1,0 +1,394 @@
+#include "commands/kafka/kafka_processor.h"
+
+#include <fmt/format.h>
+#include <librdkafka/rdkafka.h>
+
+#include <cstring>
+#include <optional>
+#include <stdexcept>
+
+#include "eventstore/kafka/topic_admin.h"
+#include "eventstore/partitioning.h"
+#include "observability/log.h"
+
+namespace orderline::commands {
+namespace {
+
+auto logger() { return observability::log("processor"); }
+
+void rebalance_trampoline(rd_kafka_t*, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* partitions,
+                          void* opaque) {
+  static_cast<KafkaProcessor*>(opaque)->on_rebalance(err, partitions);
+}
+
+struct ListDeleter {
+  void operator()(rd_kafka_topic_partition_list_t* list) const { rd_kafka_topic_partition_list_destroy(list); }
+};
+using PartitionList = std::unique_ptr<rd_kafka_topic_partition_list_t, ListDeleter>;
+
+PartitionList one_partition(const std::string& topic, std::uint32_t partition, std::int64_t offset) {
+  PartitionList list(rd_kafka_topic_partition_list_new(1));
+  rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), static_cast<std::int32_t>(partition))->offset = offset;
+  return list;
+}
+
+}  // namespace
+
+struct KafkaProcessor::Owned {
+  std::uint64_t epoch = 0;  // of the assignment that gave it to us
+  bool ready = false;       // restored and resumed
+  std::unique_ptr<PartitionProcessor> processor;
+};
+
+struct KafkaProcessor::Consumed {
+  std::int64_t offset = 0;
+  std::uint64_t epoch = 0;
+  std::optional<v1::Command> command;  // nullopt: undecodable or misrouted, consumed and skipped
+};
+
+KafkaProcessor::KafkaProcessor(eventstore::KafkaEventLog& log, Lookups lookups, KafkaProcessorOptions options)
+    : log_(log), lookups_(std::move(lookups)), options_(std::move(options)) {
+  const auto& kafka = options_.kafka;
+  commands_topic_ = eventstore::ensure_commands_topic(kafka);
+  replies_topic_ = eventstore::replies_topic(kafka.topic_prefix);
+  reply_partitions_ = eventstore::ensure_replies_topic(kafka, 16);
+  log_.prepare_topic(replies_topic_);
+
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  char errstr[512];
+  auto set = [&](const std::string& name, const std::string& value) {
+    if (rd_kafka_conf_set(conf, name.c_str(), value.c_str(), errstr, sizeof errstr) != RD_KAFKA_CONF_OK) {
+      rd_kafka_conf_destroy(conf);
+      throw std::runtime_error("kafka processor: bad client setting " + name + ": " + errstr);
+    }
+  };
+  set("bootstrap.servers", kafka.brokers);
+  set("client.id", "orderline-processor");
+  set("group.id", kafka.topic_prefix + ".processors");
+  set("partition.assignment.strategy", "cooperative-sticky");
+  set("isolation.level", "read_committed");
+  set("enable.auto.commit", "false");  // offsets commit inside the transactions
+  set("enable.auto.offset.store", "false");
+  set("auto.offset.reset", "earliest");
+  set("session.timeout.ms", std::to_string(options_.session_timeout.count()));
+  set("heartbeat.interval.ms", std::to_string(std::max<std::int64_t>(options_.session_timeout.count() / 4, 100)));
+  set("fetch.wait.max.ms", "20");
+  set("fetch.error.backoff.ms", "20");
+  set("socket.nagle.disable", "true");
+  set("log.connection.close", "false");
+  for (const auto& [name, value] : kafka.client_config) set(name, value);
+  rd_kafka_conf_set_rebalance_cb(conf, rebalance_trampoline);
+  rd_kafka_conf_set_opaque(conf, this);
+  consumer_ = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof errstr);
+  if (consumer_ == nullptr) {
+    rd_kafka_conf_destroy(conf);
+    throw std::runtime_error(std::string("kafka processor: cannot create the consumer: ") + errstr);
+  }
+  rd_kafka_poll_set_consumer(consumer_);
+}
+
+KafkaProcessor::~KafkaProcessor() {
+  stop();
+  restore_wanted_.notify_all();
+  if (restorer_.joinable()) restorer_.join();
+  if (consumer_ != nullptr) {
+    // Leaves the group now (revoking our partitions) instead of after session.timeout.ms.
+    rd_kafka_consumer_close(consumer_);
+    rd_kafka_destroy(consumer_);
+  }
+}
+
+std::string KafkaProcessor::fatal() const {
+  std::lock_guard lock(mutex_);
+  return fatal_;
+}
+
+KafkaProcessorStats KafkaProcessor::stats() const {
+  std::lock_guard lock(mutex_);
+  return stats_;
+}
+
+void KafkaProcessor::set_fatal(std::string why) {
+  logger()->error("stopping: {}", why);
+  std::lock_guard lock(mutex_);
+  if (fatal_.empty()) fatal_ = std::move(why);
+  running_.store(false);
+}
+
+void KafkaProcessor::on_rebalance(int err, rd_kafka_topic_partition_list_t* partitions) {
+  const bool cooperative = std::strcmp(rd_kafka_rebalance_protocol(consumer_), "COOPERATIVE") == 0;
+  if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+    rd_kafka_error_t* error = nullptr;
+    if (cooperative) {
+      error = rd_kafka_incremental_assign(consumer_, partitions);
+    } else if (auto e = rd_kafka_assign(consumer_, partitions); e != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      error = rd_kafka_error_new(e, "%s", rd_kafka_err2str(e));
+    }
+    if (error != nullptr) {
+      logger()->error("cannot take the assignment: {}", rd_kafka_error_string(error));
+      rd_kafka_error_destroy(error);
+      return;
+    }
+    // Nothing is consumed until the restore below says the store is current (DESIGN rule 3).
+    rd_kafka_pause_partitions(consumer_, partitions);
+    const auto epoch = ++assignment_epoch_;
+    std::string names;
+    {
+      std::lock_guard lock(mutex_);
+      for (int i = 0; i < partitions->cnt; ++i) {
+        const auto p = static_cast<std::uint32_t>(partitions->elems[i].partition);
+        auto owned = std::make_unique<Owned>();
+        owned->epoch = epoch;
+        owned_[p] = std::move(owned);
+        to_restore_[p] = epoch;
+        restored_.erase(p);
+        names += (names.empty() ? "" : ",") + std::to_string(p);
+      }
+    }
+    logger()->info("assigned partitions [{}] of {}: restoring", names, commands_topic_);
+    restore_wanted_.notify_all();
+    return;
+  }
+  if (err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
+    // No transaction is open here: each batch commits (or aborts) before the next poll, and
+    // this callback runs inside a poll. Consumed but unprocessed commands of these
+    // partitions are dropped by their epoch; the next owner reads them again.
+    const bool lost = rd_kafka_assignment_lost(consumer_) != 0;
+    std::string names;
+    {
+      std::lock_guard lock(mutex_);
+      for (int i = 0; i < partitions->cnt; ++i) {
+        const auto p = static_cast<std::uint32_t>(partitions->elems[i].partition);
+        owned_.erase(p);
+        to_restore_.erase(p);
+        restored_.erase(p);
+        stats_.owned.erase(p);
+        names += (names.empty() ? "" : ",") + std::to_string(p);
+      }
+    }
+    logger()->info("{} partitions [{}] of {}", lost ? "lost" : "revoked", names, commands_topic_);
+    if (cooperative) {
+      if (auto* error = rd_kafka_incremental_unassign(consumer_, partitions)) {
+        logger()->error("cannot give up partitions: {}", rd_kafka_error_string(error));
+        rd_kafka_error_destroy(error);
+      }
+    } else {
+      rd_kafka_assign(consumer_, nullptr);
+    }
+    return;
+  }
+  logger()->error("rebalance failed: {}", rd_kafka_err2str(static_cast<rd_kafka_resp_err_t>(err)));
+  rd_kafka_assign(consumer_, nullptr);
+}
+
+// Off the poll thread: committed() can wait for a previous owner's transaction to settle
+// (KIP-447's stable offsets), and the index catch-up reads as much as the partition holds.
+void KafkaProcessor::restore_loop() {
+  while (running_.load()) {
+    std::map<std::uint32_t, std::uint64_t> wanted;
+    {
+      std::unique_lock lock(mutex_);
+      restore_wanted_.wait_for(lock, std::chrono::milliseconds(200), [&] { return !to_restore_.empty() || !running_.load(); });
+      wanted.swap(to_restore_);
+    }
+    if (wanted.empty()) continue;
+    PartitionList list(rd_kafka_topic_partition_list_new(static_cast<int>(wanted.size())));
+    for (const auto& [p, epoch] : wanted) {
+      rd_kafka_topic_partition_list_add(list.get(), commands_topic_.c_str(), static_cast<std::int32_t>(p));
+    }
+    std::string failure;
+    auto err = rd_kafka_committed(consumer_, list.get(), static_cast<int>(options_.kafka.request_timeout.count()));
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      failure = std::string("committed offsets: ") + rd_kafka_err2str(err);
+    } else {
+      for (int i = 0; i < list->cnt && failure.empty(); ++i) {
+        if (list->elems[i].err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+          failure = fmt::format("committed offset of [{}]: {}", list->elems[i].partition, rd_kafka_err2str(list->elems[i].err));
+        }
+      }
+    }
+    if (failure.empty()) {
+      // The last stable offsets are read now, after committed() said no transaction of a
+      // previous owner is pending on these partitions.
+      auto restored = log_.restore();
+      if (!restored) failure = "restoring the store: " + restored.detail;
+    }
+    if (!failure.empty()) {
+      logger()->warn("restore failed, retrying: {}", failure);
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      std::lock_guard lock(mutex_);
+      for (const auto& [p, epoch] : wanted) to_restore_.emplace(p, epoch);  // unless reassigned meanwhile
+      continue;
+    }
+    std::lock_guard lock(mutex_);
+    for (int i = 0; i < list->cnt; ++i) {
+      const auto p = static_cast<std::uint32_t>(list->elems[i].partition);
+      restored_[p] = {wanted[p], list->elems[i].offset};
+    }
+  }
+}
+
+void KafkaProcessor::resume_restored() {
+  std::map<std::uint32_t, std::pair<std::uint64_t, std::int64_t>> restored;
+  {
+    std::lock_guard lock(mutex_);
+    restored.swap(restored_);
+  }
+  for (const auto& [p, state] : restored) {
+    const auto [epoch, committed] = state;
+    auto it = owned_.find(p);
+    if (it == owned_.end() || it->second->epoch != epoch) continue;  // revoked or reassigned since
+    // The state store starts empty and loads streams from the restored index.
+    it->second->processor = std::make_unique<PartitionProcessor>(p, log_, lookups_, options_.processor);
+    seek(p, committed >= 0 ? committed : RD_KAFKA_OFFSET_BEGINNING);
+    auto list = one_partition(commands_topic_, p, RD_KAFKA_OFFSET_INVALID);
+    rd_kafka_resume_partitions(consumer_, list.get());
+    it->second->ready = true;
+    {
+      std::lock_guard lock(mutex_);
+      stats_.owned.insert(p);
+    }
+    logger()->info("partition {} restored; consuming from offset {}", p, committed);
+  }
+}
+
+void KafkaProcessor::seek(std::uint32_t partition, std::int64_t offset) {
+  auto list = one_partition(commands_topic_, partition, offset);
+  if (auto* error = rd_kafka_seek_partitions(consumer_, list.get(), static_cast<int>(options_.kafka.request_timeout.count()))) {
+    logger()->error("cannot seek partition {} to {}: {}", partition, offset, rd_kafka_error_string(error));
+    rd_kafka_error_destroy(error);
+  }
+}
+
+void KafkaProcessor::run() {
+  auto* topics = rd_kafka_topic_partition_list_new(1);
+  rd_kafka_topic_partition_list_add(topics, commands_topic_.c_str(), RD_KAFKA_PARTITION_UA);
+  auto err = rd_kafka_subscribe(consumer_, topics);
+  rd_kafka_topic_partition_list_destroy(topics);
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    set_fatal(std::string("cannot subscribe to ") + commands_topic_ + ": " + rd_kafka_err2str(err));
+    return;
+  }
+  restorer_ = std::thread([this] { restore_loop(); });
+
+  std::map<std::uint32_t, std::vector<Consumed>> batches;
+  while (running_.load()) {
+    resume_restored();
+    std::size_t taken = 0;
+    for (int timeout_ms = 100; taken < options_.max_batch; timeout_ms = 0) {
+      rd_kafka_message_t* message = rd_kafka_consumer_poll(consumer_, timeout_ms);
+      if (message == nullptr) break;
+      if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        if (message->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+          logger()->warn("consuming {}: {}", commands_topic_, rd_kafka_message_errstr(message));
+        }
+        rd_kafka_message_destroy(message);
+        continue;
+      }
+      const auto p = static_cast<std::uint32_t>(message->partition);
+      auto it = owned_.find(p);
+      if (it != owned_.end() && it->second->ready) {
+        Consumed consumed;
+        consumed.offset = message->offset;
+        consumed.epoch = it->second->epoch;
+        v1::Command command;
+        if (!command.ParseFromArray(message->payload, static_cast<int>(message->len))) {
+          logger()->error("undecodable command at {} [{}] offset {}: skipped", commands_topic_, p, message->offset);
+        } else if (command.command_id().empty() ||
+                   eventstore::partition_for(command.stream_id(), options_.kafka.partitions) != p) {
+          logger()->error("command {} at {} [{}] offset {} belongs to another partition or has no id: skipped",
+                          command.command_id(), commands_topic_, p, message->offset);
+        } else {
+          consumed.command = std::move(command);
+        }
+        batches[p].push_back(std::move(consumed));
+        ++taken;
+      }
+      // A message of a partition not (yet) ready is dropped: resume_restored() seeks to the
+      // committed offset, so it is read again.
+      rd_kafka_message_destroy(message);
+    }
+    for (auto& [p, batch] : batches) {
+      if (!batch.empty() && running_.load()) process(p, batch);
+      batch.clear();
+    }
+  }
+}
+
+void KafkaProcessor::process(std::uint32_t partition, std::vector<Consumed>& batch) {
+  auto it = owned_.find(partition);
+  if (it == owned_.end() || !it->second->ready || it->second->epoch != batch.front().epoch) return;
+  auto& processor = *it->second->processor;
+
+  std::vector<v1::Command> commands;
+  commands.reserve(batch.size());
+  for (auto& consumed : batch) {
+    if (consumed.epoch != it->second->epoch) return;  // reassigned within this batch: read again
+    if (consumed.command) commands.push_back(*consumed.command);
+  }
+  // Aborted: nothing of it is visible. Start this partition over from its committed offset
+  // (this batch's first) with an empty store, so nothing uncommitted is remembered.
+  auto retry = [&](const std::string& why) {
+    logger()->warn("partition {}: batch of {} commands not committed, retrying from offset {}: {}", partition,
+                   batch.size(), batch.front().offset, why);
+    {
+      std::lock_guard lock(mutex_);
+      ++stats_.aborted;
+    }
+    it->second->processor = std::make_unique<PartitionProcessor>(partition, log_, lookups_, options_.processor);
+    seek(partition, batch.front().offset);
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  };
+
+  auto decision = processor.decide(commands);
+  std::uint64_t dropped = 0;
+  for (const auto& reply : decision.replies) {
+    dropped += reply.kind == CommandReply::Kind::timed_out;
+    // The store could not answer (the index is unreachable): committing the offsets would
+    // skip the command, so the whole batch waits for the store instead.
+    if (reply.kind == CommandReply::Kind::failed) return retry(reply.outcome.error_detail());
+  }
+
+  auto offsets = one_partition(commands_topic_, partition, batch.back().offset + 1);
+  rd_kafka_consumer_group_metadata_t* group = rd_kafka_consumer_group_metadata(consumer_);
+  eventstore::KafkaEventLog::TransactionExtras extras;
+  extras.offsets = offsets.get();
+  extras.group = group;
+  extras.records = [&](const eventstore::AppendResult& appended) {
+    // The events' delivery reports are in, so the replies carry real positions.
+    processor.settle_positions(decision, appended);
+    std::vector<eventstore::ExtraRecord> replies;
+    for (std::size_t i = 0; i < commands.size(); ++i) {
+      const auto& reply = decision.replies[i];
+      if (reply.kind != CommandReply::Kind::done) continue;  // dropped past its deadline, or failed
+      const auto reply_partition = commands[i].reply_partition();
+      if (reply_partition >= static_cast<std::uint32_t>(reply_partitions_)) {
+        logger()->error("command {} names reply partition {} of {} partitions: no reply", commands[i].command_id(),
+                        reply_partition, reply_partitions_);
+        continue;
+      }
+      replies.push_back({replies_topic_, static_cast<std::int32_t>(reply_partition), commands[i].command_id(),
+                         reply.outcome.SerializeAsString()});
+    }
+    return replies;
+  };
+  auto appended = log_.append_with(partition, decision.batch, extras);
+  rd_kafka_consumer_group_metadata_destroy(group);
+
+  if (appended) {
+    processor.committed(decision);
+    std::lock_guard lock(mutex_);
+    ++stats_.transactions;
+    stats_.commands += batch.size();
+    stats_.dropped_past_deadline += dropped;
+    return;
+  }
+  if (appended.error == eventstore::LogError::closed) {
+    // Fenced: another instance with our transactional.id, or our group generation is gone.
+    set_fatal("the transaction was fenced or the producer failed for good: " + appended.detail);
+    return;
+  }
+  retry(appended.detail);
+}
+
+}  // namespace orderline::commands

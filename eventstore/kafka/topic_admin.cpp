@@ -1,0 +1,140 @@
+#include "eventstore/kafka/topic_admin.h"
+
+#include <fmt/format.h>
+#include <librdkafka/rdkafka.h>
+
+#include <memory>
+#include <stdexcept>
+#include <thread>
+
+namespace orderline::eventstore {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct ClientDeleter {
+  void operator()(rd_kafka_t* rk) const { rd_kafka_destroy(rk); }
+};
+
+std::unique_ptr<rd_kafka_t, ClientDeleter> admin_client(const KafkaLogOptions& options) {
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  char errstr[512];
+  auto set = [&](const std::string& name, const std::string& value) {
+    if (rd_kafka_conf_set(conf, name.c_str(), value.c_str(), errstr, sizeof errstr) != RD_KAFKA_CONF_OK) {
+      rd_kafka_conf_destroy(conf);
+      throw std::runtime_error("kafka topics: bad client setting " + name + ": " + errstr);
+    }
+  };
+  set("bootstrap.servers", options.brokers);
+  set("client.id", "orderline-topic-admin");
+  set("log.connection.close", "false");
+  for (const auto& [name, value] : options.client_config) set(name, value);
+  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);
+  if (rk == nullptr) {
+    rd_kafka_conf_destroy(conf);
+    throw std::runtime_error(std::string("kafka topics: cannot create a client: ") + errstr);
+  }
+  return std::unique_ptr<rd_kafka_t, ClientDeleter>(rk);
+}
+
+// Partition count, or -1 when the topic does not exist; `ready` when every partition has a leader.
+int describe(rd_kafka_t* rk, const KafkaLogOptions& options, const std::string& topic, bool& ready) {
+  rd_kafka_topic_t* handle = rd_kafka_topic_new(rk, topic.c_str(), nullptr);
+  const rd_kafka_metadata_t* metadata = nullptr;
+  auto err = rd_kafka_metadata(rk, 0, handle, &metadata, static_cast<int>(options.connect_timeout.count()));
+  rd_kafka_topic_destroy(handle);
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    throw std::runtime_error(fmt::format("kafka topics: cannot reach Kafka at {} (metadata of {}): {}",
+                                         options.brokers, topic, rd_kafka_err2str(err)));
+  }
+  int count = -1;
+  ready = false;
+  if (metadata->topic_cnt == 1 && metadata->topics[0].err != RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) {
+    const auto& t = metadata->topics[0];
+    count = t.partition_cnt;
+    ready = t.err == RD_KAFKA_RESP_ERR_NO_ERROR && count > 0;
+    for (int i = 0; i < t.partition_cnt; ++i) ready = ready && t.partitions[i].leader >= 0;
+  }
+  rd_kafka_metadata_destroy(metadata);
+  return count;
+}
+
+void create(rd_kafka_t* rk, const KafkaLogOptions& options, const TopicSpec& spec) {
+  char errstr[512];
+  auto* topic = rd_kafka_NewTopic_new(spec.name.c_str(), spec.partitions, options.replication_factor, errstr,
+                                      sizeof errstr);
+  if (topic == nullptr) throw std::runtime_error("kafka topics: cannot describe topic " + spec.name + ": " + errstr);
+  for (const auto& [name, value] : spec.configs) rd_kafka_NewTopic_set_config(topic, name.c_str(), value.c_str());
+  const int timeout_ms = static_cast<int>(options.connect_timeout.count());
+  auto* admin_options = rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS);
+  rd_kafka_AdminOptions_set_request_timeout(admin_options, timeout_ms, errstr, sizeof errstr);
+  rd_kafka_AdminOptions_set_operation_timeout(admin_options, timeout_ms, errstr, sizeof errstr);
+  auto* queue = rd_kafka_queue_new(rk);
+  rd_kafka_CreateTopics(rk, &topic, 1, admin_options, queue);
+  rd_kafka_event_t* event = rd_kafka_queue_poll(queue, timeout_ms + 2000);
+  std::string failure;
+  if (event == nullptr) {
+    failure = "no answer";
+  } else if (rd_kafka_event_error(event) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    failure = rd_kafka_event_error_string(event);
+  } else {
+    std::size_t count = 0;
+    const auto** results = rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(event), &count);
+    for (std::size_t i = 0; i < count; ++i) {
+      const auto err = rd_kafka_topic_result_error(results[i]);
+      // Another process may have created it a moment ago: the caller checks the count.
+      if (err == RD_KAFKA_RESP_ERR_NO_ERROR || err == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) continue;
+      const char* detail = rd_kafka_topic_result_error_string(results[i]);
+      failure = detail != nullptr ? detail : rd_kafka_err2str(err);
+    }
+  }
+  if (event != nullptr) rd_kafka_event_destroy(event);
+  rd_kafka_queue_destroy(queue);
+  rd_kafka_AdminOptions_destroy(admin_options);
+  rd_kafka_NewTopic_destroy(topic);
+  if (!failure.empty()) {
+    throw std::runtime_error(fmt::format("kafka topics: cannot create {} at {}: {}", spec.name, options.brokers, failure));
+  }
+}
+
+}  // namespace
+
+std::string commands_topic(const std::string& prefix) { return prefix + ".commands"; }
+std::string replies_topic(const std::string& prefix) { return prefix + ".replies"; }
+
+int ensure_topic(const KafkaLogOptions& options, const TopicSpec& spec) {
+  auto rk = admin_client(options);
+  bool ready = false;
+  if (describe(rk.get(), options, spec.name, ready) < 0) create(rk.get(), options, spec);
+  const auto deadline = Clock::now() + options.connect_timeout;
+  for (;;) {
+    const int count = describe(rk.get(), options, spec.name, ready);
+    if (count >= 0 && ready) return count;
+    if (Clock::now() > deadline) {
+      throw std::runtime_error(fmt::format("kafka topics: {} at {} has no leader after {} ms", spec.name,
+                                           options.brokers, options.connect_timeout.count()));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+}
+
+std::string ensure_commands_topic(const KafkaLogOptions& options) {
+  const auto name = commands_topic(options.topic_prefix);
+  // Commands are work in flight, not history: a week covers any outage a processor group
+  // could catch up from; their effects live in the events topic.
+  const int count = ensure_topic(options, {name, static_cast<int>(options.partitions), {{"retention.ms", "604800000"}}});
+  if (count != static_cast<int>(options.partitions)) {
+    throw std::runtime_error(fmt::format(
+        "kafka topics: {} has {} partitions but the events and outcomes topics have {}; commands must be "
+        "co-partitioned with them (DESIGN rule 1)",
+        name, count, options.partitions));
+  }
+  return name;
+}
+
+int ensure_replies_topic(const KafkaLogOptions& options, int partitions) {
+  // A reply matters only until its gateway reads it (seconds); an hour is plenty.
+  return ensure_topic(options, {replies_topic(options.topic_prefix), partitions, {{"retention.ms", "3600000"}}});
+}
+
+}  // namespace orderline::eventstore

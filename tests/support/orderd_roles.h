@@ -1,0 +1,117 @@
+#pragma once
+// The distributed deployment's processes for tests: `orderd processor` and `orderd gateway`
+// on a Kafka prefix of the test's own, and a reader that counts what the events topic holds.
+#include <signal.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "eventstore/kafka/kafka_event_log.h"
+#include "tests/support/child_process.h"
+#include "tests/support/kafka.h"
+
+#ifndef ORDERD_PATH
+#define ORDERD_PATH "orderd"
+#endif
+
+namespace orderline::testing {
+
+// One Kafka deployment of a test: its URL and the flags every role takes.
+struct KafkaDeployment {
+  std::string prefix;
+  std::uint32_t partitions = 4;
+  std::string brokers_override{};  // a broker of the test's own; empty: ORDERLINE_KAFKA
+  std::string brokers() const { return brokers_override.empty() ? kafka_brokers() : brokers_override; }
+  std::string url() const { return "kafka://" + brokers() + "?prefix=" + prefix; }
+};
+
+// `orderd processor` with a stable instance id; pid() for kill -9 / SIGSTOP.
+inline std::unique_ptr<ChildProcess> start_processor(const KafkaDeployment& deployment, const std::string& dir,
+                                                     const std::string& instance_id,
+                                                     std::vector<std::string> extra = {}) {
+  std::vector<std::string> argv = {ORDERD_PATH,   "processor",  "--event-log", deployment.url(),
+                                   "--partitions", std::to_string(deployment.partitions),
+                                   "--data-dir",   dir + "/processor-" + instance_id,
+                                   "--instance-id", instance_id, "--log-level", "info"};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  return std::make_unique<ChildProcess>(argv, dir + "/processor-" + instance_id + ".log");
+}
+
+// `orderd gateway`; returns once it has written its port file (it is then serving).
+class GatewayProcess {
+ public:
+  GatewayProcess(const KafkaDeployment& deployment, const std::string& dir, std::uint32_t reply_partition,
+                 std::vector<std::string> extra = {}) {
+    const std::string name = dir + "/gateway-" + std::to_string(reply_partition);
+    const std::string port_file = name + ".port";
+    std::filesystem::remove(port_file);
+    std::vector<std::string> argv = {ORDERD_PATH, "gateway", "--event-log", deployment.url(), "--partitions",
+                                     std::to_string(deployment.partitions), "--data-dir", name, "--port", "0",
+                                     "--port-file", port_file, "--reply-partition", std::to_string(reply_partition),
+                                     "--admin-token", "test-admin-token", "--log-level", "info"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    process_ = std::make_unique<ChildProcess>(argv, name + ".log");
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+    while (!std::filesystem::exists(port_file)) {
+      if (!process_->running()) throw std::runtime_error("orderd gateway exited during start-up:\n" + output());
+      if (std::chrono::steady_clock::now() > deadline) throw std::runtime_error("orderd gateway did not start:\n" + output());
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    std::ifstream in(port_file);
+    int port = 0;
+    in >> port;
+    port_ = static_cast<std::uint16_t>(port);
+  }
+  std::uint16_t port() const { return port_; }
+  std::string output() const { return process_->output(); }
+  ChildProcess& process() { return *process_; }
+
+ private:
+  std::unique_ptr<ChildProcess> process_;
+  std::uint16_t port_ = 0;
+};
+
+// Every committed event of a deployment, read back through a read-only log on a fresh index.
+struct StoredEvent {
+  std::uint32_t partition = 0;
+  std::uint64_t offset = 0;
+  v1::EventEnvelope envelope;
+};
+
+inline std::vector<StoredEvent> read_all_events(const KafkaDeployment& deployment, const std::string& state_dir) {
+  eventstore::KafkaLogOptions options;
+  options.brokers = deployment.brokers();
+  options.topic_prefix = deployment.prefix;
+  options.partitions = deployment.partitions;
+  options.state_dir = state_dir;
+  options.read_only = true;
+  eventstore::KafkaEventLog log(options);
+  std::vector<StoredEvent> events;
+  for (std::uint32_t p = 0; p < deployment.partitions; ++p) {
+    std::uint64_t from = 0;
+    const std::uint64_t end = log.end_offset(p);
+    while (from < end) {
+      auto records = log.read(p, from, 10'000);
+      if (!records) throw std::runtime_error("reading the events topic: " + records.detail);
+      if (records.value->empty()) break;
+      for (const auto& record : *records.value) {
+        StoredEvent event;
+        event.partition = p;
+        event.offset = record.offset;
+        if (!event.envelope.ParseFromString(record.value)) throw std::runtime_error("undecodable event");
+        events.push_back(std::move(event));
+      }
+      from = records.value->back().offset + 1;
+    }
+  }
+  return events;
+}
+
+}  // namespace orderline::testing
