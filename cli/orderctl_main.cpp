@@ -1,8 +1,7 @@
-// orderctl: the operator's and analyst's tool. `events dump|tail` read the embedded log of
-// a data directory as a RocksDB secondary, so they work beside a running orderd; `top`
+// orderctl: the operator's and analyst's tool. `events dump|tail|export` read the embedded
+// log of a data directory as a RocksDB secondary, so they work beside a running orderd; `top`
 // watches a running orderd through its /metrics.
 #include <CLI/CLI.hpp>
-#include <google/protobuf/util/json_util.h>
 
 #include <chrono>
 #include <csignal>
@@ -10,10 +9,10 @@
 #include <iostream>
 #include <thread>
 
+#include "cli/event_export.h"
+#include "cli/export_command.h"
 #include "cli/top_command.h"
 #include "eventstore/embedded/log_reader.h"
-#include "orderline/v1/envelope.pb.h"
-#include "orderline/v1/events.pb.h"
 
 namespace {
 
@@ -23,23 +22,10 @@ volatile std::sig_atomic_t g_stop = 0;
 
 // One JSON line per event: where it is in the log, its envelope, and its payload.
 void print_record(const eventstore::LogRecord& record) {
-  v1::EventEnvelope envelope;
-  v1::EventPayload payload;
-  std::string data = "null";
-  if (envelope.ParseFromString(record.value) && payload.ParseFromString(envelope.payload())) {
-    google::protobuf::util::JsonPrintOptions options;
-    options.preserve_proto_field_names = true;
-    data.clear();
-    (void)google::protobuf::util::MessageToJsonString(payload, &data, options);
-  }
-  envelope.clear_payload();
-  std::string header;
-  google::protobuf::util::JsonPrintOptions options;
-  options.preserve_proto_field_names = true;
-  (void)google::protobuf::util::MessageToJsonString(envelope, &header, options);
-  std::cout << R"({"partition":)" << record.partition << R"(,"offset":)" << record.offset
-            << R"(,"log_time_us":)" << record.log_time_us << R"(,"envelope":)" << header
-            << R"(,"data":)" << data << "}\n";
+  std::string line;
+  cli::append_event_json(record, line);
+  line += '\n';
+  std::cout << line;
 }
 
 struct EventsArgs {
@@ -95,6 +81,10 @@ int main(int argc, char** argv) {
   auto* tail = events_command->add_subcommand("tail", "Print the log as JSON lines and follow it");
   add_common(dump);
   add_common(tail);
+  cli::ExportArgs export_args;
+  auto* export_command = events_command->add_subcommand(
+      "export", "Write a range of the log as JSON lines or CSV, for analysts (streamed; progress on stderr)");
+  cli::add_export_flags(*export_command, export_args);
   cli::TopArgs top_args;
   auto* top = app.add_subcommand("top", "Live view of a running orderd's throughput, latency, queues and lag (/metrics)");
   top->add_option("--url", top_args.url, "The server")->envname("ORDERLINE_URL")->capture_default_str();
@@ -104,6 +94,7 @@ int main(int argc, char** argv) {
   try {
     if (dump->parsed()) return events(args, false);
     if (tail->parsed()) return events(args, true);
+    if (export_command->parsed()) return cli::run_export(export_args);
     if (top->parsed()) return cli::run_top(top_args);
   } catch (const std::exception& e) {
     std::cerr << "orderctl: " << e.what() << std::endl;

@@ -1,0 +1,257 @@
+#include "cli/event_export.h"
+
+#include <google/protobuf/util/json_util.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <queue>
+#include <stdexcept>
+#include <unordered_set>
+
+#include "domain/restricted_streams.h"
+#include "eventstore/partitioning.h"
+#include "gateway/csv.h"
+#include "gateway/json_mapping.h"
+#include "gateway/order_search_params.h"
+#include "orderline/v1/envelope.pb.h"
+#include "orderline/v1/events.pb.h"
+
+namespace orderline::cli {
+namespace {
+
+using eventstore::LogRecord;
+
+// Decodes one record into the envelope (without its payload bytes) and the payload, both as
+// JSON through the Protobuf JSON mapping. Reused across records, so its buffers are too.
+struct Decoded {
+  v1::EventEnvelope envelope;
+  v1::EventPayload payload;
+  std::string envelope_json;
+  std::string data_json;  // "null" when the payload does not decode
+
+  bool parse_envelope(const LogRecord& record) { return envelope.ParseFromString(record.value); }
+
+  // After parse_envelope.
+  void to_json() {
+    google::protobuf::util::JsonPrintOptions options;
+    options.preserve_proto_field_names = true;
+    data_json.clear();
+    if (payload.ParseFromString(envelope.payload()) &&
+        google::protobuf::util::MessageToJsonString(payload, &data_json, options).ok()) {
+    } else {
+      data_json = "null";
+    }
+    envelope.clear_payload();
+    envelope_json.clear();
+    if (!google::protobuf::util::MessageToJsonString(envelope, &envelope_json, options).ok()) envelope_json = "{}";
+  }
+};
+
+void append_json_line(const LogRecord& record, const Decoded& decoded, std::string& out) {
+  out += R"({"partition":)";
+  out += std::to_string(record.partition);
+  out += R"(,"offset":)";
+  out += std::to_string(record.offset);
+  out += R"(,"log_time":")";
+  out += gateway::rfc3339_utc(record.log_time_us);
+  out += R"(","log_time_us":)";
+  out += std::to_string(record.log_time_us);
+  out += R"(,"envelope":)";
+  out += decoded.envelope_json;
+  out += R"(,"data":)";
+  out += decoded.data_json;
+  out += '}';
+}
+
+void append_csv_row(const LogRecord& record, const Decoded& decoded, std::string& out) {
+  const auto& e = decoded.envelope;
+  out += gateway::csv_row({std::to_string(record.partition), std::to_string(record.offset),
+                           gateway::rfc3339_utc(record.log_time_us), e.event_id(), e.stream_id(),
+                           std::to_string(e.stream_version()), e.type(), std::to_string(e.schema_version()),
+                           gateway::rfc3339_utc(e.occurred_at_us()), e.correlation_id(), e.causation_id(),
+                           e.command_id(), e.actor(), decoded.data_json});
+}
+
+// [from, to) of one partition: the bounds resolved against its offsets and log times, `to`
+// clamped to the end the reader saw when the export started.
+std::pair<std::uint64_t, std::uint64_t> partition_range(const eventstore::EmbeddedLogReader& reader,
+                                                        std::uint32_t partition, const ExportBound& from,
+                                                        const ExportBound& to) {
+  const std::uint64_t end = reader.end_offset(partition);
+  auto resolve = [&](const ExportBound& bound, std::uint64_t unbounded) -> std::uint64_t {
+    switch (bound.kind) {
+      case ExportBound::Kind::none: return unbounded;
+      case ExportBound::Kind::time: return reader.offset_for_time(partition, bound.time_us);
+      case ExportBound::Kind::position: {
+        auto it = bound.position.offsets.find(partition);
+        return it == bound.position.offsets.end() ? unbounded : it->second;
+      }
+    }
+    return unbounded;
+  };
+  const std::uint64_t first = std::min(resolve(from, 0), end);
+  const std::uint64_t last = std::min(resolve(to, end), end);
+  return {first, std::max(first, last)};
+}
+
+class Writer {
+ public:
+  explicit Writer(std::FILE* out) : out_(out) { buffer_.reserve(kFlushAt + 64 * 1024); }
+  std::string& buffer() { return buffer_; }
+  void maybe_flush() {
+    if (buffer_.size() >= kFlushAt) flush();
+  }
+  void flush() {
+    if (!buffer_.empty() && std::fwrite(buffer_.data(), 1, buffer_.size(), out_) != buffer_.size()) {
+      throw std::runtime_error("cannot write the export (disk full, or the reader went away)");
+    }
+    buffer_.clear();
+  }
+
+ private:
+  static constexpr std::size_t kFlushAt = 1 << 20;
+  std::FILE* out_;
+  std::string buffer_;
+};
+
+}  // namespace
+
+std::optional<ExportBound> parse_export_bound(std::string_view text) {
+  ExportBound bound;
+  if (auto time = gateway::parse_rfc3339_micros(text)) {
+    bound.kind = ExportBound::Kind::time;
+    bound.time_us = *time;
+    return bound;
+  }
+  if (auto position = eventstore::decode_position(text)) {
+    bound.kind = ExportBound::Kind::position;
+    bound.position = std::move(*position);
+    return bound;
+  }
+  return std::nullopt;
+}
+
+std::string progress_line(const ExportProgress& p) {
+  const double rate = p.elapsed_s > 0 ? static_cast<double>(p.scanned) / p.elapsed_s : 0;
+  const double percent = p.total ? 100.0 * static_cast<double>(p.scanned) / static_cast<double>(p.total) : 100.0;
+  char text[256];
+  if (p.done) {
+    std::snprintf(text, sizeof text, "exported %llu of %llu events in %.1f s (%.0f events/s)",
+                  static_cast<unsigned long long>(p.exported), static_cast<unsigned long long>(p.scanned),
+                  p.elapsed_s, rate);
+  } else {
+    const double eta = rate > 0 ? static_cast<double>(p.total - std::min(p.scanned, p.total)) / rate : 0;
+    std::snprintf(text, sizeof text, "export  %llu/%llu events  %.1f%%  %.0f events/s  ETA %.0f s  (written %llu)",
+                  static_cast<unsigned long long>(p.scanned), static_cast<unsigned long long>(p.total), percent,
+                  rate, std::ceil(eta), static_cast<unsigned long long>(p.exported));
+  }
+  return text;
+}
+
+void append_event_json(const LogRecord& record, std::string& out) {
+  Decoded decoded;
+  if (!decoded.parse_envelope(record)) decoded.envelope.Clear();
+  decoded.to_json();
+  append_json_line(record, decoded, out);
+}
+
+std::string event_csv_header() {
+  return gateway::csv_row({"partition", "offset", "log_time", "event_id", "stream_id", "stream_version", "type",
+                           "schema_version", "occurred_at", "correlation_id", "causation_id", "command_id", "actor",
+                           "data"});
+}
+
+void append_event_csv(const LogRecord& record, std::string& out) {
+  Decoded decoded;
+  if (!decoded.parse_envelope(record)) decoded.envelope.Clear();
+  decoded.to_json();
+  append_csv_row(record, decoded, out);
+}
+
+ExportProgress export_events(const eventstore::EmbeddedLogReader& reader, const ExportOptions& options,
+                             std::FILE* out) {
+  if (!options.stream.empty() && domain::is_restricted_stream(options.stream)) {
+    throw std::invalid_argument("stream " + options.stream + " is restricted (credentials are never exported)");
+  }
+  const std::uint32_t partitions = reader.partition_count();
+  // A stream lives in one partition: the others need not be read at all.
+  const bool one_stream = !options.stream.empty();
+  const std::uint32_t stream_partition = one_stream ? eventstore::partition_for(options.stream, partitions) : 0;
+  const std::unordered_set<std::string> types(options.types.begin(), options.types.end());
+
+  ExportProgress progress;
+  std::vector<eventstore::EmbeddedLogReader::Cursor> cursors;
+  std::vector<LogRecord> heads(partitions);
+  std::vector<std::uint32_t> live;  // partitions whose cursor holds a record in heads
+  for (std::uint32_t p = 0; p < partitions; ++p) {
+    if (one_stream && stream_partition != p) {
+      cursors.push_back(reader.open(p, 0, 0));
+      continue;
+    }
+    const auto [first, last] = partition_range(reader, p, options.from, options.to);
+    progress.total += last - first;
+    cursors.push_back(reader.open(p, first, last));
+    if (cursors.back().next(heads[p])) live.push_back(p);
+  }
+  // Earliest log time first; ties by partition, then offset (a partition's own order).
+  auto later = [&](std::uint32_t a, std::uint32_t b) {
+    const auto& x = heads[a];
+    const auto& y = heads[b];
+    if (x.log_time_us != y.log_time_us) return x.log_time_us > y.log_time_us;
+    return a > b;
+  };
+  std::priority_queue<std::uint32_t, std::vector<std::uint32_t>, decltype(later)> queue(later, std::move(live));
+
+  Writer writer(out);
+  if (options.format == ExportFormat::csv) writer.buffer() += event_csv_header();
+  Decoded decoded;
+  const auto started = std::chrono::steady_clock::now();
+  auto last_report = started;
+  auto elapsed = [&](std::chrono::steady_clock::time_point now) {
+    return std::chrono::duration<double>(now - started).count();
+  };
+  while (!queue.empty()) {
+    const std::uint32_t p = queue.top();
+    queue.pop();
+    const LogRecord& record = heads[p];
+    ++progress.scanned;
+    bool keep = (!one_stream || record.key == options.stream) && !domain::is_restricted_stream(record.key);
+    if (keep) {
+      // An envelope that does not decode is still exported (empty, data null) unless a type
+      // filter asks for types it cannot show: losing it silently would hide corruption.
+      const bool parsed = decoded.parse_envelope(record);
+      if (!parsed) decoded.envelope.Clear();
+      keep = !domain::is_restricted_stream(decoded.envelope.stream_id()) &&
+             (types.empty() || (parsed && types.count(decoded.envelope.type())));
+    }
+    if (keep) {
+      decoded.to_json();
+      if (options.format == ExportFormat::csv) {
+        append_csv_row(record, decoded, writer.buffer());
+      } else {
+        append_json_line(record, decoded, writer.buffer());
+        writer.buffer() += '\n';
+      }
+      ++progress.exported;
+      writer.maybe_flush();
+    }
+    if (cursors[p].next(heads[p])) queue.push(p);
+    if (options.on_progress && (progress.scanned & 1023) == 0) {
+      const auto now = std::chrono::steady_clock::now();
+      if (now - last_report >= std::chrono::milliseconds(250)) {
+        last_report = now;
+        progress.elapsed_s = elapsed(now);
+        options.on_progress(progress);
+      }
+    }
+  }
+  writer.flush();
+  if (std::fflush(out) != 0) throw std::runtime_error("cannot write the export (disk full, or the reader went away)");
+  progress.elapsed_s = elapsed(std::chrono::steady_clock::now());
+  progress.done = true;
+  if (options.on_progress) options.on_progress(progress);
+  return progress;
+}
+
+}  // namespace orderline::cli
