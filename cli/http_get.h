@@ -4,6 +4,8 @@
 // does not need keep-alive, and a restarted server is simply reached again.
 #include <chrono>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace orderline::cli {
 
@@ -16,5 +18,11 @@ struct HttpGetResult {
 
 // url: "http://host[:port][/path]" (https is not supported). Bounded by `timeout` as a whole.
 HttpGetResult http_get(const std::string& url, std::chrono::milliseconds timeout);
+
+// Any method, with a body (sent as application/json when not empty) and extra headers, e.g.
+// {"Authorization", "Bearer ..."} for staff routes (`orderctl backup`).
+HttpGetResult http_request(const std::string& method, const std::string& url, const std::string& body,
+                           const std::vector<std::pair<std::string, std::string>>& headers,
+                           std::chrono::milliseconds timeout);
 
 }  // namespace orderline::cli

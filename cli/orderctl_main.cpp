@@ -11,6 +11,7 @@
 
 #include "cli/event_export.h"
 #include "cli/export_command.h"
+#include "cli/orders_command.h"
 #include "cli/top_command.h"
 #include "eventstore/embedded/log_reader.h"
 
@@ -90,12 +91,18 @@ int main(int argc, char** argv) {
   top->add_option("--url", top_args.url, "The server")->envname("ORDERLINE_URL")->capture_default_str();
   top->add_option("--interval", top_args.interval_s, "Seconds between refreshes")->check(CLI::PositiveNumber)->capture_default_str();
   top->add_flag("--once", top_args.once, "Print one frame (two scrapes an interval apart) and exit");
+  auto* orders_command = app.add_subcommand("orders", "Read orders from a running orderd");
+  orders_command->require_subcommand(1);
+  cli::OrdersShowArgs show_args;
+  auto* show = orders_command->add_subcommand("show", "One order as JSON, now or --as-of a past time");
+  cli::add_orders_show_flags(*show, show_args);
   CLI11_PARSE(app, argc, argv);
   try {
     if (dump->parsed()) return events(args, false);
     if (tail->parsed()) return events(args, true);
     if (export_command->parsed()) return cli::run_export(export_args);
     if (top->parsed()) return cli::run_top(top_args);
+    if (show->parsed()) return cli::run_orders_show(show_args);
   } catch (const std::exception& e) {
     std::cerr << "orderctl: " << e.what() << std::endl;
     return 1;

@@ -21,6 +21,7 @@ void customer_orders(const ExchangePtr& ex);
 
 void place_order(const ExchangePtr& ex);
 void get_order(const ExchangePtr& ex);
+void order_as_of(const ExchangePtr& ex);  // get_order with ?as_of=TIME hands over to it
 void order_events(const ExchangePtr& ex);
 void cancel_order(const ExchangePtr& ex);
 void pay_order(const ExchangePtr& ex);
