@@ -5,11 +5,11 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <queue>
 #include <stdexcept>
 #include <unordered_set>
 
 #include "domain/restricted_streams.h"
+#include "eventstore/embedded/merged_cursor.h"
 #include "eventstore/partitioning.h"
 #include "gateway/csv.h"
 #include "gateway/json_mapping.h"
@@ -181,27 +181,14 @@ ExportProgress export_events(const eventstore::EmbeddedLogReader& reader, const 
   const std::unordered_set<std::string> types(options.types.begin(), options.types.end());
 
   ExportProgress progress;
-  std::vector<eventstore::EmbeddedLogReader::Cursor> cursors;
-  std::vector<LogRecord> heads(partitions);
-  std::vector<std::uint32_t> live;  // partitions whose cursor holds a record in heads
+  std::vector<eventstore::MergedCursor::Range> ranges;
   for (std::uint32_t p = 0; p < partitions; ++p) {
-    if (one_stream && stream_partition != p) {
-      cursors.push_back(reader.open(p, 0, 0));
-      continue;
-    }
+    if (one_stream && stream_partition != p) continue;
     const auto [first, last] = partition_range(reader, p, options.from, options.to);
     progress.total += last - first;
-    cursors.push_back(reader.open(p, first, last));
-    if (cursors.back().next(heads[p])) live.push_back(p);
+    ranges.push_back({p, first, last});
   }
-  // Earliest log time first; ties by partition, then offset (a partition's own order).
-  auto later = [&](std::uint32_t a, std::uint32_t b) {
-    const auto& x = heads[a];
-    const auto& y = heads[b];
-    if (x.log_time_us != y.log_time_us) return x.log_time_us > y.log_time_us;
-    return a > b;
-  };
-  std::priority_queue<std::uint32_t, std::vector<std::uint32_t>, decltype(later)> queue(later, std::move(live));
+  eventstore::MergedCursor merged(reader, ranges);
 
   Writer writer(out);
   if (options.format == ExportFormat::csv) writer.buffer() += event_csv_header();
@@ -211,10 +198,8 @@ ExportProgress export_events(const eventstore::EmbeddedLogReader& reader, const 
   auto elapsed = [&](std::chrono::steady_clock::time_point now) {
     return std::chrono::duration<double>(now - started).count();
   };
-  while (!queue.empty()) {
-    const std::uint32_t p = queue.top();
-    queue.pop();
-    const LogRecord& record = heads[p];
+  while (const LogRecord* next = merged.next()) {
+    const LogRecord& record = *next;
     ++progress.scanned;
     bool keep = (!one_stream || record.key == options.stream) && !domain::is_restricted_stream(record.key);
     if (keep) {
@@ -236,7 +221,6 @@ ExportProgress export_events(const eventstore::EmbeddedLogReader& reader, const 
       ++progress.exported;
       writer.maybe_flush();
     }
-    if (cursors[p].next(heads[p])) queue.push(p);
     if (options.on_progress && (progress.scanned & 1023) == 0) {
       const auto now = std::chrono::steady_clock::now();
       if (now - last_report >= std::chrono::milliseconds(250)) {

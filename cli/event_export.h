@@ -2,9 +2,9 @@
 // `orderctl events export`: the embedded log, read through a RocksDB secondary beside a running
 // orderd, written out as JSON lines or CSV for analysts.
 //
-// - Streamed: one record per partition is held at a time (a k-way merge of the partitions'
-//   cursors by log time, then partition and offset), so memory stays flat for any log size,
-//   and the output is a single timeline.
+// - Streamed: one record per partition is held at a time (eventstore::MergedCursor, a k-way
+//   merge of the partitions by log time, then partition and offset), so memory stays flat for
+//   any log size, and the output is a single timeline.
 // - Bounds are log time (RFC 3339, via offsets-for-time) or position tokens, as a half-open
 //   range [from, to) per partition: consecutive exports (--from T1 --to T2, --from T2 ...)
 //   neither overlap nor leave gaps. Without --to the export ends at the log's end when it

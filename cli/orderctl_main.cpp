@@ -9,6 +9,7 @@
 #include <iostream>
 #include <thread>
 
+#include "cli/backup_command.h"
 #include "cli/event_export.h"
 #include "cli/export_command.h"
 #include "cli/orders_command.h"
@@ -96,6 +97,12 @@ int main(int argc, char** argv) {
   cli::OrdersShowArgs show_args;
   auto* show = orders_command->add_subcommand("show", "One order as JSON, now or --as-of a past time");
   cli::add_orders_show_flags(*show, show_args);
+  cli::BackupArgs backup_args;
+  auto* backup = app.add_subcommand("backup", "Back up a running orderd (log and read models, consistent) into DIR");
+  cli::add_backup_flags(*backup, backup_args);
+  cli::RestoreArgs restore_args;
+  auto* restore = app.add_subcommand("restore", "Make a data directory a copy of a backup, for orderd serve");
+  cli::add_restore_flags(*restore, restore_args);
   CLI11_PARSE(app, argc, argv);
   try {
     if (dump->parsed()) return events(args, false);
@@ -103,6 +110,8 @@ int main(int argc, char** argv) {
     if (export_command->parsed()) return cli::run_export(export_args);
     if (top->parsed()) return cli::run_top(top_args);
     if (show->parsed()) return cli::run_orders_show(show_args);
+    if (backup->parsed()) return cli::run_backup(backup_args);
+    if (restore->parsed()) return cli::run_restore(restore_args);
   } catch (const std::exception& e) {
     std::cerr << "orderctl: " << e.what() << std::endl;
     return 1;

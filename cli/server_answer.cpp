@@ -21,13 +21,18 @@ bool answer_ok(const HttpGetResult& answer, const std::string& what) {
   };
   std::cerr << what << ": " << answer.status;
   if (object) {
-    std::cerr << " " << field("code") << ": " << field("detail");
-    if (const auto* errors = object->if_contains("errors"); errors && errors->is_array()) {
+    const auto detail = field("detail");
+    std::cerr << " " << field("code") << ": " << detail;
+    // Validation problems list their fields; the detail may already say it all.
+    const auto* errors = object->if_contains("errors");
+    if (errors && errors->is_array() && detail.empty()) {
       for (const auto& e : errors->as_array()) {
         if (!e.is_object()) continue;
         const auto* f = e.as_object().if_contains("field");
         const auto* m = e.as_object().if_contains("message");
-        if (f && m && f->is_string() && m->is_string()) std::cerr << "; " << f->as_string() << ": " << m->as_string();
+        if (f && m && f->is_string() && m->is_string()) {
+          std::cerr << "; " << std::string(f->as_string()) << ": " << std::string(m->as_string());
+        }
       }
     }
   } else {

@@ -33,4 +33,6 @@ void receive_return(const ExchangePtr& ex);
 void search_orders(const ExchangePtr& ex);  // staff, from PostgreSQL
 void export_orders(const ExchangePtr& ex);  // the same search as CSV
 
+void backup(const ExchangePtr& ex);  // staff: online backup of the embedded engine
+
 }  // namespace orderline::gateway::handlers
