@@ -1,13 +1,12 @@
 #include "cli/event_export.h"
 
-#include <google/protobuf/util/json_util.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <stdexcept>
 #include <unordered_set>
 
+#include "cli/proto_json.h"
 #include "domain/restricted_streams.h"
 #include "eventstore/embedded/merged_cursor.h"
 #include "eventstore/partitioning.h"
@@ -23,7 +22,7 @@ namespace {
 using eventstore::LogRecord;
 
 // Decodes one record into the envelope (without its payload bytes) and the payload, both as
-// JSON through the Protobuf JSON mapping. Reused across records, so its buffers are too.
+// JSON through the Protobuf JSON mapping (proto_json.h). Reused across records, so its buffers are too.
 struct Decoded {
   v1::EventEnvelope envelope;
   v1::EventPayload payload;
@@ -34,17 +33,12 @@ struct Decoded {
 
   // After parse_envelope.
   void to_json() {
-    google::protobuf::util::JsonPrintOptions options;
-    options.preserve_proto_field_names = true;
     data_json.clear();
-    if (payload.ParseFromString(envelope.payload()) &&
-        google::protobuf::util::MessageToJsonString(payload, &data_json, options).ok()) {
-    } else {
-      data_json = "null";
-    }
+    if (payload.ParseFromString(envelope.payload())) append_proto_json(payload, data_json);
+    else data_json = "null";
     envelope.clear_payload();
     envelope_json.clear();
-    if (!google::protobuf::util::MessageToJsonString(envelope, &envelope_json, options).ok()) envelope_json = "{}";
+    append_proto_json(envelope, envelope_json);
   }
 };
 
