@@ -134,6 +134,7 @@ std::string progress_line(const ExportProgress& p) {
     std::snprintf(text, sizeof text, "exported %llu of %llu events in %.1f s (%.0f events/s)",
                   static_cast<unsigned long long>(p.exported), static_cast<unsigned long long>(p.scanned),
                   p.elapsed_s, rate);
+    if (!p.end_position.empty()) return text + std::string("; next: --from ") + p.end_position;
   } else {
     const double eta = rate > 0 ? static_cast<double>(p.total - std::min(p.scanned, p.total)) / rate : 0;
     std::snprintf(text, sizeof text, "export  %llu/%llu events  %.1f%%  %.0f events/s  ETA %.0f s  (written %llu)",
@@ -182,6 +183,8 @@ ExportProgress export_events(const eventstore::EmbeddedLogReader& reader, const 
     progress.total += last - first;
     ranges.push_back({p, first, last});
   }
+  eventstore::PositionVector end;
+  for (const auto& range : ranges) end.offsets[range.partition] = range.to;
   eventstore::MergedCursor merged(reader, ranges);
 
   Writer writer(out);
@@ -228,6 +231,7 @@ ExportProgress export_events(const eventstore::EmbeddedLogReader& reader, const 
   if (std::fflush(out) != 0) throw std::runtime_error("cannot write the export (disk full, or the reader went away)");
   progress.elapsed_s = elapsed(std::chrono::steady_clock::now());
   progress.done = true;
+  progress.end_position = eventstore::encode_position(end);
   if (options.on_progress) options.on_progress(progress);
   return progress;
 }

@@ -45,9 +45,13 @@ struct ExportProgress {
   std::uint64_t exported = 0;  // records written
   double elapsed_s = 0;
   bool done = false;
+  // When done: the position token of the range's end on every partition read, so the next
+  // export can go on with --from it and neither miss nor repeat an event.
+  std::string end_position;
 };
 
-// "export  1234567/2000000 events  61.7%  312000 events/s  ETA 2s  (written 1234000)"
+// "export  1234567/2000000 events  61.7%  312000 events/s  ETA 2s  (written 1234000)"; when
+// done: "exported 80 of 83 events in 0.1 s (830 events/s); next: --from p1...."
 std::string progress_line(const ExportProgress& progress);
 
 struct ExportOptions {

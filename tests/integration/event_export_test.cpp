@@ -345,6 +345,17 @@ TEST_F(EventExport, ReportsProgressOnStderrOnlyWhenAsked) {
   EXPECT_NE(loud.out.find("exported " + std::to_string(total - 3) + " of " + std::to_string(total) + " events"),
             std::string::npos)
       << loud.out;
+  // The token it names goes on where it ended: nothing more now, everything new later.
+  const auto marker = loud.out.find("next: --from ");
+  ASSERT_NE(marker, std::string::npos) << loud.out;
+  auto token = loud.out.substr(marker + 13);
+  token = token.substr(0, token.find_first_of("\r\n"));
+  EXPECT_EQ(token, log_->position_now());
+  auto rest = orderctl(base({"--from", token}));
+  EXPECT_EQ(rest.status, 0);
+  EXPECT_TRUE(rest.out.empty()) << rest.out;
+  log_->order("late", false);
+  EXPECT_EQ(parse_lines(orderctl(base({"--from", token})).out).size(), 1u);
 }
 
 }  // namespace
