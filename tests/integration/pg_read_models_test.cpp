@@ -38,7 +38,7 @@ TEST_F(PostgresReadModelsTest, MigrationsApplyOnceAndAgainAsNoOp) {
   EXPECT_EQ(query_value(db_->dsn(), "SELECT count(*) FROM orderline.schema_migrations"),
             std::to_string(migrations().size()));
   EXPECT_EQ(query_value(db_->dsn(), "SELECT string_agg(name, ',' ORDER BY version) FROM orderline.schema_migrations"),
-            "001_checkpoints,002_orders_v1,003_stable_views");
+            "001_checkpoints,002_orders_v1,003_stable_views,004_order_search_indexes");
   // Every view answers (an empty read model is still a valid one).
   EXPECT_EQ(testing::dump_read_models(db_->dsn()).size(), 6u);
 }
