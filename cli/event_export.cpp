@@ -1,5 +1,7 @@
 #include "cli/event_export.h"
 
+#include <google/protobuf/arena.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -25,7 +27,6 @@ using eventstore::LogRecord;
 // JSON through the Protobuf JSON mapping (proto_json.h). Reused across records, so its buffers are too.
 struct Decoded {
   v1::EventEnvelope envelope;
-  v1::EventPayload payload;
   std::string envelope_json;
   std::string data_json;  // "null" when the payload does not decode
 
@@ -34,12 +35,27 @@ struct Decoded {
   // After parse_envelope.
   void to_json() {
     data_json.clear();
-    if (payload.ParseFromString(envelope.payload())) append_proto_json(payload, data_json);
+    if (fresh_payload().ParseFromString(envelope.payload())) append_proto_json(*payload_, data_json);
     else data_json = "null";
     envelope.clear_payload();
     envelope_json.clear();
     append_proto_json(envelope, envelope_json);
   }
+
+ private:
+  // Payloads change their oneof case from event to event, which frees and allocates the
+  // sub-message each time; on an arena that is a pointer bump, and the arena is emptied every
+  // few thousand events so that memory stays flat.
+  v1::EventPayload& fresh_payload() {
+    if (payload_ == nullptr || ++parsed_ % 4096 == 0) {
+      arena_.Reset();
+      payload_ = google::protobuf::Arena::CreateMessage<v1::EventPayload>(&arena_);
+    }
+    return *payload_;
+  }
+  google::protobuf::Arena arena_;
+  v1::EventPayload* payload_ = nullptr;
+  std::size_t parsed_ = 0;
 };
 
 void append_json_line(const LogRecord& record, const Decoded& decoded, std::string& out) {
@@ -60,11 +76,28 @@ void append_json_line(const LogRecord& record, const Decoded& decoded, std::stri
 
 void append_csv_row(const LogRecord& record, const Decoded& decoded, std::string& out) {
   const auto& e = decoded.envelope;
-  out += gateway::csv_row({std::to_string(record.partition), std::to_string(record.offset),
-                           gateway::rfc3339_utc(record.log_time_us), e.event_id(), e.stream_id(),
-                           std::to_string(e.stream_version()), e.type(), std::to_string(e.schema_version()),
-                           gateway::rfc3339_utc(e.occurred_at_us()), e.correlation_id(), e.causation_id(),
-                           e.command_id(), e.actor(), decoded.data_json});
+  // csv_row's fields, appended one by one: no vector of copies per event.
+  bool first = true;
+  auto field = [&](std::string_view value) {
+    if (!first) out += ',';
+    first = false;
+    out += gateway::csv_field(value);
+  };
+  field(std::to_string(record.partition));
+  field(std::to_string(record.offset));
+  field(gateway::rfc3339_utc(record.log_time_us));
+  field(e.event_id());
+  field(e.stream_id());
+  field(std::to_string(e.stream_version()));
+  field(e.type());
+  field(std::to_string(e.schema_version()));
+  field(gateway::rfc3339_utc(e.occurred_at_us()));
+  field(e.correlation_id());
+  field(e.causation_id());
+  field(e.command_id());
+  field(e.actor());
+  field(decoded.data_json);
+  out += "\r\n";
 }
 
 // [from, to) of one partition: the bounds resolved against its offsets and log times, `to`
