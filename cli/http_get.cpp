@@ -14,10 +14,11 @@ namespace http = beast::http;
 namespace net = boost::asio;
 
 HttpGetResult http_get(const std::string& url, std::chrono::milliseconds timeout) {
-  return http_request("GET", url, {}, timeout);
+  return http_request("GET", url, "", {}, timeout);
 }
 
-HttpGetResult http_request(const std::string& method, const std::string& url, const std::string& bearer_token,
+HttpGetResult http_request(const std::string& method, const std::string& url, const std::string& body,
+                           const std::vector<std::pair<std::string, std::string>>& headers,
                            std::chrono::milliseconds timeout) {
   HttpGetResult result;
   auto parsed = boost::urls::parse_uri(url);
@@ -41,15 +42,16 @@ HttpGetResult http_request(const std::string& method, const std::string& url, co
     result.error = "cannot resolve " + host + ": " + ec.message();
     return result;
   }
-  http::request<http::empty_body> request{http::string_to_verb(method), target, 11};
-  if (request.method() == http::verb::unknown) {
-    result.error = "unknown HTTP method " + method;
-    return result;
-  }
-  if (!bearer_token.empty()) request.set(http::field::authorization, "Bearer " + bearer_token);
+  http::request<http::string_body> request{http::string_to_verb(method), target, 11};
   request.set(http::field::host, host + ":" + port);
   request.set(http::field::user_agent, "orderctl");
   request.set(http::field::connection, "close");
+  for (const auto& [name, value] : headers) request.set(name, value);
+  if (!body.empty()) {
+    request.set(http::field::content_type, "application/json");
+    request.body() = body;
+  }
+  request.prepare_payload();
   beast::flat_buffer buffer;
   http::response<http::string_body> response;
 

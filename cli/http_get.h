@@ -4,6 +4,8 @@
 // does not need keep-alive, and a restarted server is simply reached again.
 #include <chrono>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace orderline::cli {
 
@@ -19,6 +21,12 @@ HttpGetResult http_get(const std::string& url, std::chrono::milliseconds timeout
 // Any method without a body (GET, POST of an operation), with "Authorization: Bearer" when
 // bearer_token is not empty.
 HttpGetResult http_request(const std::string& method, const std::string& url, const std::string& bearer_token,
+                           std::chrono::milliseconds timeout);
+
+// Any method, with a body (sent as application/json when not empty) and extra headers, e.g.
+// {"Authorization", "Bearer ..."} for staff routes (`orderctl backup`).
+HttpGetResult http_request(const std::string& method, const std::string& url, const std::string& body,
+                           const std::vector<std::pair<std::string, std::string>>& headers,
                            std::chrono::milliseconds timeout);
 
 }  // namespace orderline::cli

@@ -1,8 +1,7 @@
-// orderctl: the operator's and analyst's tool. `events dump|tail` read the embedded log of
-// a data directory as a RocksDB secondary, so they work beside a running orderd; `top`
+// orderctl: the operator's and analyst's tool. `events dump|tail|export` read the embedded
+// log of a data directory as a RocksDB secondary, so they work beside a running orderd; `top`
 // watches a running orderd through its /metrics.
 #include <CLI/CLI.hpp>
-#include <google/protobuf/util/json_util.h>
 
 #include <chrono>
 #include <csignal>
@@ -13,10 +12,12 @@
 
 #include "cli/projections_command.h"
 #include "cli/migrate_command.h"
+#include "cli/backup_command.h"
+#include "cli/event_export.h"
+#include "cli/export_command.h"
+#include "cli/orders_command.h"
 #include "cli/top_command.h"
 #include "eventstore/embedded/log_reader.h"
-#include "orderline/v1/envelope.pb.h"
-#include "orderline/v1/events.pb.h"
 
 namespace {
 
@@ -26,23 +27,10 @@ volatile std::sig_atomic_t g_stop = 0;
 
 // One JSON line per event: where it is in the log, its envelope, and its payload.
 void print_record(const eventstore::LogRecord& record) {
-  v1::EventEnvelope envelope;
-  v1::EventPayload payload;
-  std::string data = "null";
-  if (envelope.ParseFromString(record.value) && payload.ParseFromString(envelope.payload())) {
-    google::protobuf::util::JsonPrintOptions options;
-    options.preserve_proto_field_names = true;
-    data.clear();
-    (void)google::protobuf::util::MessageToJsonString(payload, &data, options);
-  }
-  envelope.clear_payload();
-  std::string header;
-  google::protobuf::util::JsonPrintOptions options;
-  options.preserve_proto_field_names = true;
-  (void)google::protobuf::util::MessageToJsonString(envelope, &header, options);
-  std::cout << R"({"partition":)" << record.partition << R"(,"offset":)" << record.offset
-            << R"(,"log_time_us":)" << record.log_time_us << R"(,"envelope":)" << header
-            << R"(,"data":)" << data << "}\n";
+  std::string line;
+  cli::append_event_json(record, line);
+  line += '\n';
+  std::cout << line;
 }
 
 struct EventsArgs {
@@ -98,6 +86,10 @@ int main(int argc, char** argv) {
   auto* tail = events_command->add_subcommand("tail", "Print the log as JSON lines and follow it");
   add_common(dump);
   add_common(tail);
+  cli::ExportArgs export_args;
+  auto* export_command = events_command->add_subcommand(
+      "export", "Write a range of the log as JSON lines or CSV, for analysts (streamed; progress on stderr)");
+  cli::add_export_flags(*export_command, export_args);
   cli::TopArgs top_args;
   auto* top = app.add_subcommand("top", "Live view of a running orderd's throughput, latency, queues and lag (/metrics)");
   top->add_option("--url", top_args.url, "The server")->envname("ORDERLINE_URL")->capture_default_str();
@@ -147,11 +139,23 @@ int main(int argc, char** argv) {
   migrate->add_option("--state-dir", migrate_args.state_dir, "Directory of the Kafka log's local index (default: temporary)");
   migrate->add_option("--chunk", migrate_args.chunk, "Records per transaction")->check(CLI::Range(1, 100000))->capture_default_str();
   migrate->add_option("--limit", migrate_args.limit, "Records per partition in this run (0: all)")->capture_default_str();
+  auto* orders_command = app.add_subcommand("orders", "Read orders from a running orderd");
+  orders_command->require_subcommand(1);
+  cli::OrdersShowArgs show_args;
+  auto* show = orders_command->add_subcommand("show", "One order as JSON, now or --as-of a past time");
+  cli::add_orders_show_flags(*show, show_args);
+  cli::BackupArgs backup_args;
+  auto* backup = app.add_subcommand("backup", "Back up a running orderd (log and read models, consistent) into DIR");
+  cli::add_backup_flags(*backup, backup_args);
+  cli::RestoreArgs restore_args;
+  auto* restore = app.add_subcommand("restore", "Make a data directory a copy of a backup, for orderd serve");
+  cli::add_restore_flags(*restore, restore_args);
   CLI11_PARSE(app, argc, argv);
   try {
     if (migrate->parsed()) return cli::run_migrate(migrate_args);
     if (dump->parsed()) return events(args, false);
     if (tail->parsed()) return events(args, true);
+    if (export_command->parsed()) return cli::run_export(export_args);
     if (top->parsed()) return cli::run_top(top_args);
     if (projections_list->parsed()) return cli::projections_list(projection_args);
     if (projections_status->parsed()) return cli::projections_status(projection_args);
@@ -162,6 +166,9 @@ int main(int argc, char** argv) {
     for (const auto& [op, command] : projection_operations) {
       if (command->parsed()) return cli::projections_operation(projection_args, op);
     }
+    if (show->parsed()) return cli::run_orders_show(show_args);
+    if (backup->parsed()) return cli::run_backup(backup_args);
+    if (restore->parsed()) return cli::run_restore(restore_args);
   } catch (const std::exception& e) {
     std::cerr << "orderctl: " << e.what() << std::endl;
     return 1;

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "cli/backup_service.h"
 #include "cli/demo_catalogue.h"
 #include "cli/embedded_engine.h"
 #include "cli/kafka_config.h"
@@ -103,6 +104,10 @@ int serve(const cli::ServeConfig& config) {
     auto health = engine.readiness();
     return gateway::Readiness{health.ready, std::move(health.reason), std::move(health.checks)};
   };
+  cli::BackupService backups(engine, config.data_dir);
+  services.backup = [&backups](const std::string& dir, std::function<void(gateway::BackupReport)> done) {
+    return backups.start(dir, std::move(done));
+  };
   if (config.metrics) {
     services.metrics = [&metrics] { return metrics.render(); };
     services.http_observer = metrics.http();
@@ -122,6 +127,7 @@ int serve(const cli::ServeConfig& config) {
   int signal_number = 0;
   sigwait(&signals, &signal_number);
   spdlog::info("signal {}: draining", signal_number);
+  backups.wait();  // a running backup finishes and answers first
   server.stop();   // no new requests; in-flight ones get their answers
   engine.stop();   // queued commands are committed before the workers exit
   spdlog::info("stopped cleanly");

@@ -23,7 +23,9 @@ struct Answer {
 
 // One request; prints why on failure.
 Answer call(const ProjectionsArgs& args, const std::string& method, const std::string& path) {
-  const auto result = http_request(method, args.url + path, args.token, kRequestTimeout);
+  std::vector<std::pair<std::string, std::string>> headers;
+  if (!args.token.empty()) headers.emplace_back("Authorization", "Bearer " + args.token);
+  const auto result = http_request(method, args.url + path, "", headers, kRequestTimeout);
   if (!result.ok) {
     std::cerr << "orderctl: cannot reach " << args.url << ": " << result.error << "\n";
     return {2, {}};

@@ -21,6 +21,7 @@ void customer_orders(const ExchangePtr& ex);
 
 void place_order(const ExchangePtr& ex);
 void get_order(const ExchangePtr& ex);
+void order_as_of(const ExchangePtr& ex);  // get_order with ?as_of=TIME hands over to it
 void order_events(const ExchangePtr& ex);
 void cancel_order(const ExchangePtr& ex);
 void pay_order(const ExchangePtr& ex);
@@ -41,5 +42,6 @@ void reset_projection(const ExchangePtr& ex);
 void list_dead_letters(const ExchangePtr& ex);
 void retry_dead_letter(const ExchangePtr& ex);
 void skip_dead_letter(const ExchangePtr& ex);
+void backup(const ExchangePtr& ex);  // staff: online backup of the embedded engine
 
 }  // namespace orderline::gateway::handlers

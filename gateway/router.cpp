@@ -47,6 +47,7 @@ const std::vector<Route>& routes() {
       {{"POST", "/api/v1/admin/products/{sku}/restock"}, h::restock},
       {{"POST", "/api/v1/admin/products/{sku}/discontinue"}, h::discontinue},
       {{"PUT", "/api/v1/admin/log-level"}, h::set_log_level},
+      {{"POST", "/api/v1/admin/backup"}, h::backup},
   };
   return kRoutes;
 }

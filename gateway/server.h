@@ -45,6 +45,17 @@ struct Readiness {
   std::vector<std::pair<std::string, std::string>> checks;
 };
 
+// What POST /api/v1/admin/backup reports (the engine takes the backup; see cli/backup_service.h).
+struct BackupReport {
+  enum class Status { ok, invalid_dir, failed };
+  Status status = Status::failed;
+  std::string detail;         // why not, when not ok
+  std::string dir;            // where the backup is
+  std::string log_end;        // position token: the log's end in the backup
+  std::uint64_t events = 0;   // events in the backup's log
+  std::uint64_t duration_ms = 0;  // how long it took
+};
+
 struct Services {
   commands::CommandBus* bus = nullptr;
   const projections::ReadModels* read_models = nullptr;
@@ -58,6 +69,10 @@ struct Services {
   projections::OrderSearch* order_search = nullptr;
   // The projection registry and its operations. Optional; without it those routes answer 503.
   projections::ProjectionOperations* projections = nullptr;
+  // Online backup into a directory of the server's machine. Starts it and returns true, then
+  // calls `done` from another thread; false (and no call) when a backup is already running.
+  // Optional; without it POST /api/v1/admin/backup answers 503.
+  std::function<bool(const std::string& dir, std::function<void(BackupReport)> done)> backup;
 };
 
 class Server {

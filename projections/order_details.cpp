@@ -1,5 +1,6 @@
 // Order details by id: header, lines, the three status machines and their history.
 #include "projections/keys.h"
+#include "projections/order_view_fold.h"
 #include "projections/standard_projections.h"
 #include "orderline/v1/views.pb.h"
 
@@ -50,33 +51,45 @@ class OrderDetails final : public Projection {
   std::vector<std::string> key_prefixes() const override { return {"o/"}; }
 
   void apply(const EventContext& ctx, BatchWriter& writer) override {
+    if (!changes_order_view(ctx.event)) return;
     const auto key = keys::order(order_id_of(ctx.envelope.stream_id()));
     v1::OrderView view;
-    if (ctx.event.event_case() == v1::EventPayload::kOrderPlaced) {
-      const auto& placed = ctx.event.order_placed();
-      view.set_order_id(std::string(order_id_of(ctx.envelope.stream_id())));
-      view.set_customer_id(placed.customer_id());
-      *view.mutable_lines() = placed.lines();
-      *view.mutable_total() = placed.total();
-      view.set_created_at_us(ctx.envelope.occurred_at_us());
-      view.set_saga(placed.saga());
-      apply_transitions(view, placed.transitions(), ctx.envelope.occurred_at_us(), "placed");
-    } else if (const auto* move = moved(ctx.event)) {
+    if (ctx.event.event_case() != v1::EventPayload::kOrderPlaced) {
       auto stored = writer.get(key);
       if (!stored || !view.ParseFromString(*stored)) return;  // no placement seen: nothing to move
-      apply_transitions(view, move->transitions(), ctx.envelope.occurred_at_us(), move->reason());
-    } else {
-      return;
     }
-    view.set_version(ctx.envelope.stream_version());
-    view.set_updated_at_us(ctx.envelope.occurred_at_us());
-    view.set_partition(ctx.record.partition);
-    view.set_offset(ctx.record.offset);
-    writer.put(key, view.SerializeAsString());
+    if (fold_order_view(view, ctx)) writer.put(key, view.SerializeAsString());
   }
 };
 
 }  // namespace
+
+bool changes_order_view(const v1::EventPayload& event) {
+  return event.event_case() == v1::EventPayload::kOrderPlaced || moved(event) != nullptr;
+}
+
+bool fold_order_view(v1::OrderView& view, const EventContext& ctx) {
+  if (ctx.event.event_case() == v1::EventPayload::kOrderPlaced) {
+    const auto& placed = ctx.event.order_placed();
+    view.Clear();
+    view.set_order_id(std::string(order_id_of(ctx.envelope.stream_id())));
+    view.set_customer_id(placed.customer_id());
+    *view.mutable_lines() = placed.lines();
+    *view.mutable_total() = placed.total();
+    view.set_created_at_us(ctx.envelope.occurred_at_us());
+    view.set_saga(placed.saga());
+    apply_transitions(view, placed.transitions(), ctx.envelope.occurred_at_us(), "placed");
+  } else if (const auto* move = moved(ctx.event); move != nullptr && !view.order_id().empty()) {
+    apply_transitions(view, move->transitions(), ctx.envelope.occurred_at_us(), move->reason());
+  } else {
+    return false;
+  }
+  view.set_version(ctx.envelope.stream_version());
+  view.set_updated_at_us(ctx.envelope.occurred_at_us());
+  view.set_partition(ctx.record.partition);
+  view.set_offset(ctx.record.offset);
+  return true;
+}
 
 std::unique_ptr<Projection> make_order_details_projection() { return std::make_unique<OrderDetails>(); }
 

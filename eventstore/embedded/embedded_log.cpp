@@ -4,6 +4,7 @@
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/options.h>
 #include <rocksdb/table.h>
+#include <rocksdb/utilities/checkpoint.h>
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
@@ -12,6 +13,7 @@
 #include <stdexcept>
 
 #include "eventstore/embedded/key_codec.h"
+#include "eventstore/offset_for_time.h"
 
 namespace orderline::eventstore {
 namespace {
@@ -143,6 +145,17 @@ void EmbeddedLog::recover_ends() {
   }
 }
 
+LogResult<bool> EmbeddedLog::checkpoint(const std::string& dir) const {
+  using R = LogResult<bool>;
+  if (!db_) return R::fail(LogError::closed, "event log is closed");
+  rocksdb::Checkpoint* raw = nullptr;
+  auto status = rocksdb::Checkpoint::Create(db_.get(), &raw);
+  std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw);
+  if (status.ok()) status = checkpoint->CreateCheckpoint(dir);
+  if (!status.ok()) return R::fail(LogError::io_error, status.ToString());
+  return R::ok(true);
+}
+
 LogResult<AppendResult> EmbeddedLog::append(std::uint32_t partition, const AppendBatch& batch) {
   using R = LogResult<AppendResult>;
   if (!db_) return R::fail(LogError::closed, "event log is closed");
@@ -254,22 +267,22 @@ LogResult<LogRecord> EmbeddedLog::get_record(std::uint32_t partition, std::uint6
   return R::ok(std::move(record));
 }
 
-// Log times never decrease within a partition, so a binary search over offsets finds the
-// first record at or after the time in O(log n) point reads.
 LogResult<std::uint64_t> EmbeddedLog::offset_for_time(std::uint32_t partition,
                                                       std::int64_t time_us) const {
   using R = LogResult<std::uint64_t>;
   if (!db_) return R::fail(LogError::closed, "event log is closed");
   if (partition >= partitions_) return R::fail(LogError::bad_partition, "no such partition");
-  std::uint64_t lo = 0, hi = end_offset(partition);
-  while (lo < hi) {
-    const std::uint64_t mid = lo + (hi - lo) / 2;
-    auto record = get_record(partition, mid);
-    if (!record) return R::fail(record.error, record.detail);
-    if (record.value->log_time_us < time_us) lo = mid + 1;
-    else hi = mid;
-  }
-  return R::ok(lo);
+  LogResult<LogRecord> failure = LogResult<LogRecord>::fail(LogError::io_error, "");
+  auto found = first_offset_at_or_after(end_offset(partition), time_us, [&](std::uint64_t offset) {
+    auto record = get_record(partition, offset);
+    if (!record) {
+      failure = std::move(record);
+      return std::optional<std::int64_t>();
+    }
+    return std::optional<std::int64_t>(record.value->log_time_us);
+  });
+  if (!found) return R::fail(failure.error, failure.detail);
+  return R::ok(*found);
 }
 
 std::uint64_t EmbeddedLog::wait_beyond(std::uint32_t partition, std::uint64_t offset,

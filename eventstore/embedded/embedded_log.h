@@ -59,6 +59,12 @@ class EmbeddedLog final : public EventLog {
   // Closes the database; later calls answer LogError::closed.
   void close();
 
+  // An openable copy of the whole log (events, stream index, outcomes) in `dir`, an absolute
+  // path that must not exist yet: a RocksDB checkpoint (SST files hard-linked on the same file
+  // system, copied otherwise; memtables flushed first), consistent across the column families
+  // and holding at least every append that returned before the call. For online backups.
+  LogResult<bool> checkpoint(const std::string& dir) const;
+
  private:
   struct PartitionState {
     mutable std::mutex mutex;

@@ -6,6 +6,7 @@
 
 #include "eventstore/embedded/embedded_log.h"
 #include "eventstore/embedded/key_codec.h"
+#include "eventstore/offset_for_time.h"
 
 namespace orderline::eventstore {
 
@@ -32,20 +33,10 @@ void EmbeddedLogReader::catch_up() { db_->TryCatchUpWithPrimary(); }
 
 std::uint64_t EmbeddedLogReader::scan(std::uint32_t partition, std::uint64_t from,
                                       const std::function<void(const LogRecord&)>& visit) const {
-  const std::string upper = event_key(partition + 1, 0);
-  rocksdb::Slice upper_slice(upper);
-  rocksdb::ReadOptions read_options;
-  read_options.iterate_upper_bound = &upper_slice;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read_options, handles_[1]));
+  auto cursor = open(partition, from, UINT64_MAX);
+  LogRecord record;
   std::uint64_t next = from;
-  for (it->Seek(event_key(partition, from)); it->Valid(); it->Next()) {
-    LogRecord record;
-    record.partition = partition;
-    record.offset = codec::get_u64(it->key().ToStringView().substr(4, 8));
-    if (!decode_event_value(it->value().ToStringView(), record)) {
-      throw std::runtime_error("undecodable record at " + std::to_string(partition) + "/" +
-                               std::to_string(record.offset));
-    }
+  while (cursor.next(record)) {
     visit(record);
     next = record.offset + 1;
   }
@@ -62,6 +53,73 @@ void EmbeddedLogReader::scan_outcomes(const std::function<void(const v1::Command
     visit(outcome);
   }
   if (!it->status().ok()) throw std::runtime_error("reading outcomes: " + it->status().ToString());
+}
+
+std::uint64_t EmbeddedLogReader::end_offset(std::uint32_t partition) const {
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), handles_[1]));
+  it->SeekForPrev(event_key(partition, UINT64_MAX));
+  if (it->Valid() && it->key().size() == 12 && codec::get_u32(it->key().ToStringView().substr(0, 4)) == partition) {
+    return codec::get_u64(it->key().ToStringView().substr(4, 8)) + 1;
+  }
+  if (!it->status().ok()) throw std::runtime_error("cannot read the event log: " + it->status().ToString());
+  return 0;
+}
+
+std::uint64_t EmbeddedLogReader::offset_for_time(std::uint32_t partition, std::int64_t time_us) const {
+  std::string value;
+  LogRecord record;
+  auto found = first_offset_at_or_after(end_offset(partition), time_us, [&](std::uint64_t offset) {
+    auto status = db_->Get(rocksdb::ReadOptions(), handles_[1], event_key(partition, offset), &value);
+    if (!status.ok() || !decode_event_value(value, record)) return std::optional<std::int64_t>();
+    return std::optional<std::int64_t>(record.log_time_us);
+  });
+  if (!found) {
+    throw std::runtime_error("cannot read the event log of partition " + std::to_string(partition));
+  }
+  return *found;
+}
+
+struct EmbeddedLogReader::Cursor::Bound {
+  std::string key;
+  rocksdb::Slice slice;
+};
+
+EmbeddedLogReader::Cursor::Cursor(std::unique_ptr<Bound> bound, std::unique_ptr<rocksdb::Iterator> it,
+                                  std::uint32_t partition)
+    : bound_(std::move(bound)), it_(std::move(it)), partition_(partition) {}
+EmbeddedLogReader::Cursor::Cursor(Cursor&&) noexcept = default;
+EmbeddedLogReader::Cursor::~Cursor() = default;
+
+bool EmbeddedLogReader::Cursor::next(LogRecord& record) {
+  if (started_) it_->Next();
+  started_ = true;
+  if (!it_->Valid()) {
+    if (!it_->status().ok()) throw std::runtime_error("cannot read the event log: " + it_->status().ToString());
+    return false;
+  }
+  record.partition = partition_;
+  record.offset = codec::get_u64(it_->key().ToStringView().substr(4, 8));
+  if (!decode_event_value(it_->value().ToStringView(), record)) {
+    throw std::runtime_error("undecodable record at " + std::to_string(partition_) + "/" +
+                             std::to_string(record.offset));
+  }
+  return true;
+}
+
+EmbeddedLogReader::Cursor EmbeddedLogReader::open(std::uint32_t partition, std::uint64_t from,
+                                                  std::uint64_t to) const {
+  auto bound = std::make_unique<Cursor::Bound>();
+  // An open end stops at the partition's last key (the next partition's first key is above it).
+  bound->key = to == UINT64_MAX ? event_key(partition + 1, 0) : event_key(partition, to);
+  bound->slice = rocksdb::Slice(bound->key);
+  rocksdb::ReadOptions read_options;
+  read_options.iterate_upper_bound = &bound->slice;
+  // An export reads every block once: keep them out of the block cache.
+  read_options.fill_cache = false;
+  read_options.readahead_size = 2 << 20;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read_options, handles_[1]));
+  it->Seek(event_key(partition, from));
+  return Cursor(std::move(bound), std::move(it), partition);
 }
 
 }  // namespace orderline::eventstore

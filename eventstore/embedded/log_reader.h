@@ -11,6 +11,7 @@
 namespace rocksdb {
 class DB;
 class ColumnFamilyHandle;
+class Iterator;
 }  // namespace rocksdb
 
 namespace orderline::eventstore {
@@ -29,6 +30,35 @@ class EmbeddedLogReader {
                      const std::function<void(const LogRecord&)>& visit) const;
   // Calls visit for every recorded command outcome (in command-id order).
   void scan_outcomes(const std::function<void(const v1::CommandOutcome&)>& visit) const;
+
+  // Next offset to be written in a partition, as far as this reader has caught up.
+  std::uint64_t end_offset(std::uint32_t partition) const;
+  // First offset whose log time is >= time_us (end_offset if none). Throws on read errors.
+  std::uint64_t offset_for_time(std::uint32_t partition, std::int64_t time_us) const;
+
+  // The records of one partition in [from, to), one at a time: memory stays constant however
+  // long the range (exports stream whole logs through this).
+  //   auto cursor = reader.open(p, 0, reader.end_offset(p));
+  //   LogRecord record;
+  //   while (cursor.next(record)) ...
+  class Cursor {
+   public:
+    Cursor(Cursor&&) noexcept;
+    ~Cursor();
+    // Fills `record` with the next one (reusing its buffers); false at the end. Throws on an
+    // undecodable record or a read error.
+    bool next(LogRecord& record);
+
+   private:
+    friend class EmbeddedLogReader;
+    struct Bound;  // the iterator's upper bound (a key and the slice RocksDB points at)
+    Cursor(std::unique_ptr<Bound> bound, std::unique_ptr<rocksdb::Iterator> it, std::uint32_t partition);
+    std::unique_ptr<Bound> bound_;  // declared first: destroyed after the iterator
+    std::unique_ptr<rocksdb::Iterator> it_;
+    std::uint32_t partition_;
+    bool started_ = false;
+  };
+  Cursor open(std::uint32_t partition, std::uint64_t from, std::uint64_t to) const;
 
  private:
   std::uint32_t partitions_ = 0;
