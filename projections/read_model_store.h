@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "projections/position_waiters.h"
 #include "projections/read_models.h"
 
 namespace rocksdb {
@@ -36,6 +37,9 @@ class ReadModelStore final : public ReadModels {
   bool customer_exists(std::string_view customer_id) const override;
   eventstore::PositionVector checkpoints() const override;
   bool reached(const eventstore::PositionVector& position) const override;
+  std::uint64_t when_reached(const eventstore::PositionVector& position,
+                             std::function<void()> ready) const override;
+  void cancel_wait(std::uint64_t ticket) const override;
 
   // For the projector runtime.
   rocksdb::DB& db() { return *db_; }
@@ -54,6 +58,7 @@ class ReadModelStore final : public ReadModels {
   std::unique_ptr<std::atomic<std::uint64_t>[]> applied_;
   mutable std::mutex mutex_;
   mutable std::condition_variable advanced_;
+  mutable PositionWaiters waiters_;
 };
 
 }  // namespace orderline::projections
