@@ -12,6 +12,7 @@
 #include "cli/logging.h"
 #include "cli/serve_config.h"
 #include "gateway/server.h"
+#include "gateway/stream_hub.h"
 #include "observability/metrics.h"
 
 namespace {
@@ -33,7 +34,10 @@ int serve(const cli::ServeConfig& config) {
   const sigset_t signals = shutdown_signals();
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
+  // Fed by the projector, so it is built before the engine; WebSocket connections follow it.
+  gateway::StreamHub stream_hub;
   cli::EngineOptions options;
+  options.order_feed = &stream_hub;
   options.data_dir = config.data_dir;
   options.partitions = config.partitions;
   options.bus.queue_capacity = config.queue_capacity;
@@ -75,12 +79,18 @@ int serve(const cli::ServeConfig& config) {
   gateway_config.command_timeout = std::chrono::milliseconds(config.command_timeout_ms);
   gateway_config.read_wait = std::chrono::milliseconds(config.read_wait_ms);
   gateway_config.admin_token = config.admin_token;
+  gateway_config.allowed_origins = config.ws_allowed_origins;
+  gateway_config.max_streams = config.ws_max_connections;
+  gateway_config.stream_queue_limit = config.ws_queue_limit;
+  gateway_config.stream_idle_timeout = std::chrono::seconds(config.ws_idle_timeout_s);
+  gateway_config.stream_replay_limit = config.ws_replay_limit;
   if (config.admin_token.empty()) spdlog::warn("no --admin-token: staff routes will refuse every request");
 
   gateway::Services services;
   services.bus = &engine.bus();
   services.read_models = &engine.read_models();
   services.log = &engine.log();
+  services.stream_hub = &stream_hub;
   services.readiness = [&engine] {
     auto health = engine.readiness();
     return gateway::Readiness{health.ready, std::move(health.reason), std::move(health.checks)};
@@ -88,6 +98,7 @@ int serve(const cli::ServeConfig& config) {
   if (config.metrics) {
     services.metrics = [&metrics] { return metrics.render(); };
     services.http_observer = metrics.http();
+    services.stream_observer = metrics.streams();
   }
   gateway::Server server(gateway_config, services);
   server.start();

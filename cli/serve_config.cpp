@@ -32,6 +32,24 @@ void add_serve_flags(CLI::App& command, ServeConfig& config) {
                      "PostgreSQL for the SQL read models, e.g. postgresql://postgres@127.0.0.1:5432/orderline "
                      "(empty: none)")
       ->envname("ORDERLINE_PG");
+  command.add_option("--ws-allowed-origin", config.ws_allowed_origins,
+                     "Origin allowed to open WebSocket streams besides the server's own (repeatable; * for any)")
+      ->envname("ORDERLINE_WS_ALLOWED_ORIGINS")
+      ->delimiter(',');
+  command.add_option("--ws-max-connections", config.ws_max_connections, "Open WebSocket connections at most")
+      ->check(CLI::Range(1, 1 << 20))
+      ->capture_default_str();
+  command.add_option("--ws-queue-limit", config.ws_queue_limit,
+                     "Frames waiting per WebSocket connection before a slow consumer is cut off")
+      ->check(CLI::Range(1, 1 << 20))
+      ->capture_default_str();
+  command.add_option("--ws-idle-timeout", config.ws_idle_timeout_s,
+                     "Seconds without traffic before a WebSocket is closed (a ping goes out at half of it)")
+      ->check(CLI::Range(2, 3600))
+      ->capture_default_str();
+  command.add_option("--ws-replay-limit", config.ws_replay_limit, "Events one WebSocket resume may replay")
+      ->check(CLI::Range(1, 10'000'000))
+      ->capture_default_str();
   command.add_flag("--metrics,!--no-metrics", config.metrics,
                    "Export GET /metrics (off: no metric is recorded; for measuring their cost)")
       ->capture_default_str();

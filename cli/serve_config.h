@@ -3,6 +3,7 @@
 // environment variables (ORDERLINE_*), which override the defaults.
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace CLI {
 class App;
@@ -27,6 +28,12 @@ struct ServeConfig {
   std::string log_level = "info";     // trace, debug, info, warn, error
   bool metrics = true;                // GET /metrics; off only to measure what metrics cost
   std::string postgres_dsn;           // --pg / ORDERLINE_PG: PostgreSQL read models; empty: none
+  // WebSocket live updates (/api/v1/stream)
+  std::vector<std::string> ws_allowed_origins;  // Origins allowed besides same-origin; "*": any
+  std::size_t ws_max_connections = 10000;       // open WebSocket connections
+  std::size_t ws_queue_limit = 1024;            // frames waiting per connection before it is cut off
+  int ws_idle_timeout_s = 60;                   // ping after half of it without traffic; close after it
+  std::size_t ws_replay_limit = 10000;          // events one resume ("from") may read
 };
 
 // Registers the flags of `serve` on a CLI11 subcommand, with environment fallbacks.

@@ -29,4 +29,6 @@ void deliver_order(const ExchangePtr& ex);
 void request_return(const ExchangePtr& ex);
 void receive_return(const ExchangePtr& ex);
 
+void stream_without_upgrade(const ExchangePtr& ex);
+
 }  // namespace orderline::gateway::handlers

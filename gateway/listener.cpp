@@ -72,7 +72,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
     } else if (state_->stopping.load()) {
       error_code ignored;
       socket.close(ignored);
-    } else if (state_->connection_count() >= state_->config.max_connections) {
+    } else if (state_->http_connection_count() >= state_->config.max_connections) {
       reject_connection(std::move(socket));
     } else {
       error_code ignored;

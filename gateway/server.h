@@ -13,9 +13,12 @@
 #include "commands/command_bus.h"
 #include "eventstore/event_log.h"
 #include "gateway/http_observer.h"
+#include "gateway/stream_observer.h"
 #include "projections/read_models.h"
 
 namespace orderline::gateway {
+
+class StreamHub;
 
 struct GatewayConfig {
   std::string address = "127.0.0.1";  // listen address
@@ -27,6 +30,13 @@ struct GatewayConfig {
   std::chrono::milliseconds read_wait{2000};  // how long a query with after=TOKEN may wait
   std::size_t max_connections = 4096;         // beyond: 503 and close
   std::string admin_token;  // required as "Authorization: Bearer ..." on /api/v1/admin/...
+
+  // WebSocket live updates (/api/v1/stream, docs/streaming.md).
+  std::vector<std::string> allowed_origins;  // Origins allowed besides same-origin; "*": any
+  std::size_t max_streams = 10000;           // open WebSocket connections (beside max_connections)
+  std::size_t stream_queue_limit = 1024;     // frames waiting per connection; beyond: cut off
+  std::chrono::seconds stream_idle_timeout{60};  // ping after half of it idle; close after all of it
+  std::size_t stream_replay_limit = 10000;       // events one resume (`from`) may read
 };
 
 // Readiness of the engine's parts, for /readyz.
@@ -52,6 +62,9 @@ struct Services {
   // it /metrics answers 404 not_found.
   std::function<std::string()> metrics;
   HttpObserver* http_observer = nullptr;  // optional; told of every answered request
+  // Live order updates over WebSocket; without it /api/v1/stream answers 503.
+  StreamHub* stream_hub = nullptr;
+  StreamObserver* stream_observer = nullptr;  // optional
 };
 
 class Server {

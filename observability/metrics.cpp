@@ -10,6 +10,7 @@
 #include "observability/http_metrics.h"
 #include "observability/process_metrics.h"
 #include "observability/projection_metrics.h"
+#include "observability/stream_metrics.h"
 
 namespace orderline::observability {
 
@@ -19,6 +20,7 @@ struct Metrics::Impl {
   CommandMetrics commands{registry};
   ProjectionMetrics projector{registry};
   AppendMetrics appends{registry};
+  StreamMetrics streams{registry};
   EngineGauges engine;
   ProcessMetrics process;
 };
@@ -30,6 +32,7 @@ gateway::HttpObserver* Metrics::http() { return &impl_->http; }
 commands::CommandObserver* Metrics::commands() { return &impl_->commands; }
 projections::ProjectorObserver* Metrics::projector() { return &impl_->projector; }
 eventstore::AppendObserver* Metrics::appends() { return &impl_->appends; }
+gateway::StreamObserver* Metrics::streams() { return &impl_->streams; }
 
 void Metrics::set_sources(EngineSources sources) { impl_->engine.set_sources(std::move(sources)); }
 

@@ -18,6 +18,7 @@
 #include "commands/command_observer.h"
 #include "eventstore/append_observer.h"
 #include "gateway/http_observer.h"
+#include "gateway/stream_observer.h"
 #include "observability/engine_gauges.h"
 #include "projections/projector.h"
 
@@ -35,6 +36,7 @@ class Metrics {
   commands::CommandObserver* commands();
   projections::ProjectorObserver* projector();
   eventstore::AppendObserver* appends();
+  gateway::StreamObserver* streams();  // WebSocket connections, pushes, slow consumers
 
   // What the scrape-time gauges read; may be set after construction (and before or while the
   // gateway serves: it is guarded).

@@ -56,6 +56,7 @@ Projector::Projector(const eventstore::EventLog& log, ReadModelStore& store,
     for (const auto& per_partition : checkpoints_) lowest = std::min(lowest, per_partition[p]);
     store_.publish(p, projections_.empty() ? log_.end_offset(p) : lowest);
   }
+  if (options_.order_feed) options_.order_feed->on_start(store_.checkpoints());
 }
 
 Projector::~Projector() { stop(); }
@@ -116,6 +117,7 @@ std::size_t Projector::step(std::uint32_t partition) {
   v1::EventEnvelope envelope;
   v1::EventPayload event;
   const bool debug = observability::should_log(spdlog::level::debug);
+  std::vector<OrderUpdate> updates;
   for (const auto& record : *records.value) {
     const bool envelope_ok = envelope.ParseFromString(record.value);
     // Lines about this event carry the ids of the request and command that wrote it.
@@ -133,6 +135,9 @@ std::size_t Projector::step(std::uint32_t partition) {
     for (std::size_t i = 0; i < projections_.size(); ++i) {
       // A projection added later starts from its own checkpoint.
       if (record.offset >= checkpoints_[i][partition]) projections_[i]->apply(context, writer);
+    }
+    if (options_.order_feed) {
+      if (auto update = order_update(context, writer)) updates.push_back(std::move(*update));
     }
   }
   // A projection ahead of this batch (added earlier than another) keeps its own checkpoint.
@@ -166,6 +171,8 @@ std::size_t Projector::step(std::uint32_t partition) {
     options_.observer->on_batch(partition, records.value->size(), std::chrono::steady_clock::now() - started);
   }
   store_.publish(partition, lowest);
+  // After publishing: a client told of an update can query with its position at once.
+  if (options_.order_feed) options_.order_feed->on_batch(partition, next, std::move(updates));
   return records.value->size();
 }
 

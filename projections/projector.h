@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "eventstore/event_log.h"
+#include "projections/order_feed.h"
 #include "projections/projection.h"
 #include "projections/read_model_store.h"
 
@@ -30,6 +31,7 @@ class ProjectorObserver {
 struct ProjectorOptions {
   std::size_t batch_size = 2048;         // events per partition per WriteBatch
   ProjectorObserver* observer = nullptr;  // metrics; must outlive the projector. None: not observed
+  OrderFeed* order_feed = nullptr;        // live order updates (WebSocket); must outlive the projector
 };
 
 // How far each projection has folded each partition, for lag metrics (the observer's side
