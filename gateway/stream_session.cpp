@@ -122,7 +122,13 @@ class StreamSession : public Connection, public StreamSubscriber, public std::en
     if (!ws_.got_text()) {
       send_error("malformed_frame", "frames must be text (JSON)");
     } else {
-      handle_frame(beast::buffers_to_string(buffer_.data()));
+      try {
+        handle_frame(beast::buffers_to_string(buffer_.data()));
+      } catch (const std::exception& e) {
+        // A bug or an exhausted resource: this frame fails, the connection and the I/O thread go on.
+        observability::log("gateway")->error("stream frame failed: {}", e.what());
+        send_error("internal_error", "the server could not handle this frame");
+      }
     }
     buffer_.consume(buffer_.size());
     do_read();

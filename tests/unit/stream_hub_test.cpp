@@ -230,6 +230,10 @@ TEST(StreamProtocol, ParsesTheFramesOfTheProtocol) {
   ASSERT_TRUE(frame.from);
   EXPECT_EQ(frame.from->offsets.at(3), 17u);
 
+  // The empty position (docs/streaming.md: replays a topic's whole history).
+  EXPECT_EQ(eventstore::encode_position({}), "p1.AA");
+  ASSERT_TRUE(std::holds_alternative<ClientFrame>(parse_client_frame(R"({"op":"subscribe","order_id":"o","from":"p1.AA"})")));
+
   auto off = parse_client_frame(R"({"op":"unsubscribe","customer_id":"c"})");
   ASSERT_TRUE(std::holds_alternative<ClientFrame>(off));
   EXPECT_EQ(std::get<ClientFrame>(off).op, ClientFrame::Op::unsubscribe);
