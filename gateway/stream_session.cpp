@@ -95,6 +95,7 @@ class StreamSession : public Connection, public StreamSubscriber, public std::en
   struct Outgoing {
     std::shared_ptr<const std::string> text;
     bool update = false;  // an order update (counted as pushed), not an ack or an error
+    bool replayed = false;  // part of a resume's replay (bounded by the replay limit instead)
   };
 
   StreamHub& hub() { return *state_->services.stream_hub; }
@@ -201,8 +202,10 @@ class StreamSession : public Connection, public StreamSubscriber, public std::en
     enqueue({std::make_shared<const std::string>(
                  ack_frame("subscribed", topic, eventstore::encode_position(frame.from ? *frame.from : upto))),
              false});
+    // A resume may queue up to the replay limit at once; only what comes on top of it counts
+    // against the queue limit, so a fast client resuming from far back is not taken for slow.
     for (const auto& message : replay.messages) {
-      enqueue({std::shared_ptr<const std::string>(message, &message->text), true});
+      enqueue({std::shared_ptr<const std::string>(message, &message->text), true, true});
     }
   }
 
@@ -231,8 +234,9 @@ class StreamSession : public Connection, public StreamSubscriber, public std::en
 
   void enqueue(Outgoing outgoing) {
     if (closing_) return;
+    if (outgoing.replayed) ++replayed_waiting_;
     queue_.push_back(std::move(outgoing));
-    if (queue_.size() > state_->config.stream_queue_limit) return cut_off();
+    if (queue_.size() - replayed_waiting_ > state_->config.stream_queue_limit) return cut_off();
     if (!writing_ && accepted_) do_write();
   }
 
@@ -248,6 +252,7 @@ class StreamSession : public Connection, public StreamSubscriber, public std::en
     if (queue_.front().update) {
       if (auto* observer = state_->services.stream_observer) observer->on_pushed(1);
     }
+    if (queue_.front().replayed) --replayed_waiting_;
     queue_.pop_front();
     if (close_after_write_) return do_close();
     if (!queue_.empty() && !closing_) do_write();
@@ -261,6 +266,7 @@ class StreamSession : public Connection, public StreamSubscriber, public std::en
                                         state_->config.stream_queue_limit);
     // The frame being written stays: its buffer is in use until the write completes.
     queue_.erase(queue_.begin() + (writing_ ? 1 : 0), queue_.end());
+    replayed_waiting_ = !queue_.empty() && queue_.front().replayed ? 1 : 0;
     begin_close(websocket::close_code::policy_error,
                 "slow consumer: more than " + std::to_string(state_->config.stream_queue_limit) + " messages waiting");
   }
@@ -303,6 +309,7 @@ class StreamSession : public Connection, public StreamSubscriber, public std::en
   std::vector<Subscription> subscriptions_;
   std::optional<std::string> authorization_;  // of the upgrade request
   websocket::close_reason close_reason_;
+  std::size_t replayed_waiting_ = 0;  // replayed frames in queue_
   std::uint64_t live_id_ = 0;
   std::uint64_t subscriber_id_ = 0;
   bool accepted_ = false;

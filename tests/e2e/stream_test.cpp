@@ -457,3 +457,47 @@ TEST(StreamHeartbeat, PingsKeepAnAnsweringClientConnected) {
 
 }  // namespace
 }  // namespace orderline
+
+namespace orderline {
+namespace {
+
+// A resume may replay more than the queue limit at once: that is not a slow consumer.
+TEST(StreamSlowConsumer, AResumeLargerThanTheQueueIsNotCutOff) {
+  testing::TempDir dir;
+  testing::OrderdProcess server(dir.path() + "/data", {"--ws-queue-limit", "4"});
+  Orders orders(server.port());
+  const auto customer = orders.new_customer();
+  for (int i = 0; i < 30; ++i) orders.place(customer);
+  WsClient ws(server.port());
+  ws.send(subscribe_frame("customer_id", customer, eventstore::encode_position({})));
+  ASSERT_EQ(str(ws.read_json(), "type"), "subscribed");
+  for (int i = 0; i < 30; ++i) {
+    auto frame = ws.read_json();
+    ASSERT_TRUE(frame.is_object()) << "after " << i << " replayed frames; closed " << ws.closed() << " "
+                                   << ws.close_reason();
+    EXPECT_EQ(str(frame, "type"), "OrderPlaced");
+  }
+  orders.place(customer);
+  EXPECT_EQ(str(ws.read_json(), "type"), "OrderPlaced");
+  EXPECT_FALSE(ws.closed());
+  EXPECT_EQ(metric(orders.http(), "orderline_ws_slow_consumers_total"), 0);
+}
+
+// SIGTERM: open streams are closed with 1001 (going away) and orderd exits cleanly.
+TEST(StreamShutdown, ClosesStreamsAndExitsCleanly) {
+  testing::TempDir dir;
+  testing::OrderdProcess server(dir.path() + "/data");
+  Orders orders(server.port());
+  const auto customer = orders.new_customer();
+  WsClient ws(server.port());
+  ws.send(subscribe_frame("customer_id", customer));
+  ASSERT_EQ(str(ws.read_json(), "type"), "subscribed");
+  server.terminate();
+  EXPECT_FALSE(ws.read(std::chrono::seconds(30)));
+  EXPECT_TRUE(ws.closed());
+  EXPECT_EQ(ws.close_code(), 1001);
+  EXPECT_EQ(server.wait(), 0) << server.output();
+}
+
+}  // namespace
+}  // namespace orderline
