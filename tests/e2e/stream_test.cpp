@@ -483,6 +483,34 @@ TEST(StreamSlowConsumer, AResumeLargerThanTheQueueIsNotCutOff) {
   EXPECT_EQ(metric(orders.http(), "orderline_ws_slow_consumers_total"), 0);
 }
 
+// --ws-max-connections bounds the streams apart from HTTP connections: beyond it an upgrade
+// gets 503, HTTP requests still pass, and a closed stream frees its place.
+TEST(StreamLimits, TooManyStreamsAreRefusedUntilOneCloses) {
+  testing::TempDir dir;
+  testing::OrderdProcess server(dir.path() + "/data", {"--ws-max-connections", "2"});
+  auto first = std::make_unique<WsClient>(server.port());
+  WsClient second(server.port());
+  const std::string upgrade = "GET /api/v1/stream HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\n"
+                              "Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\n"
+                              "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n";
+  auto refused = testing::send_raw(server.port(), upgrade);
+  EXPECT_EQ(refused.status, 503u) << refused.body;
+  EXPECT_EQ(refused.code(), "too_many_connections");
+  EXPECT_TRUE(refused.has_header("retry-after"));
+  HttpClient http(server.port());
+  EXPECT_EQ(http.get("/healthz").status, 200u);
+
+  first->close();
+  first.reset();
+  // The server notices the close asynchronously: retry (bounded) until the place is free.
+  unsigned status = 0;
+  for (int i = 0; i < 100 && status != 101; ++i) {
+    status = testing::send_raw(server.port(), upgrade).status;
+    if (status != 101) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(status, 101u);
+}
+
 // SIGTERM: open streams are closed with 1001 (going away) and orderd exits cleanly.
 TEST(StreamShutdown, ClosesStreamsAndExitsCleanly) {
   testing::TempDir dir;
