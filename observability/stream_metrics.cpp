@@ -26,7 +26,15 @@ StreamMetrics::StreamMetrics(prometheus::Registry& registry)
       errors_(prometheus::BuildCounter()
                   .Name("orderline_ws_error_frames_total")
                   .Help("Error frames sent to WebSocket clients, by code")
-                  .Register(registry)) {}
+                  .Register(registry)) {
+  // The codes of docs/streaming.md, present from the start at 0 so rate() and alerts see them
+  // before the first error (and the family is exported at all).
+  for (std::string_view code : {"malformed_frame", "validation_failed", "unknown_subscription", "not_found",
+                                "unauthorized", "forbidden", "already_subscribed", "too_many_subscriptions",
+                                "resume_too_far", "log_unavailable", "internal_error"}) {
+    error_series_.get({code}, [&] { return &errors_.Add({{"code", std::string(code)}}); });
+  }
+}
 
 void StreamMetrics::on_open() {
   connections_.Increment();
