@@ -4,6 +4,10 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <atomic>
+#include <map>
+#include <mutex>
+#include <thread>
 
 #include "commands/command_processor.h"
 #include "eventstore/partitioning.h"
@@ -22,8 +26,12 @@ namespace json = boost::json;
 constexpr std::uint32_t kPartitions = 4;
 
 struct Collecting : StreamSubscriber {
+  std::mutex mutex;  // deliver() runs on the projector's thread when it is started
   std::vector<MessagePtr> got;
-  void deliver(std::vector<MessagePtr> messages) override { got.insert(got.end(), messages.begin(), messages.end()); }
+  void deliver(std::vector<MessagePtr> messages) override {
+    std::lock_guard lock(mutex);
+    got.insert(got.end(), messages.begin(), messages.end());
+  }
 
   std::vector<std::string> orders() const {
     std::vector<std::string> out;
@@ -212,6 +220,52 @@ TEST_F(StreamHubTest, AResumeFromTooFarBackIsRefused) {
   auto enough = replay_topic(*log_, *store_, {Topic::Kind::all, ""}, {}, hub_.published(), 100);
   EXPECT_FALSE(enough.error_code);
   EXPECT_EQ(enough.messages.size(), 30u);
+}
+
+// Subscriptions taken while the projector folds live writes: for each, replay below the
+// boundary plus live from it is every update exactly once, each order in version order.
+TEST_F(StreamHubTest, ReplayPlusLiveHasNoGapAndNoDuplicateUnderConcurrentWrites) {
+  constexpr int kOrders = 150;
+  projector_->start();
+  std::atomic<bool> written{false};
+  std::thread writer([&] {
+    for (int i = 0; i < kOrders; ++i) run(testing::place_order("o" + std::to_string(i), "c"));
+    for (int i = 0; i < kOrders; ++i) run(testing::order_action("o" + std::to_string(i), "pay"));
+    written.store(true);
+  });
+  struct Taken {
+    std::shared_ptr<Collecting> live;
+    std::vector<MessagePtr> replayed;
+  };
+  std::vector<Taken> taken;
+  const Topic topic{Topic::Kind::customer, "c"};
+  while (!written.load()) {
+    Taken t{std::make_shared<Collecting>(), {}};
+    const auto upto = hub_.subscribe(hub_.new_subscriber_id(), t.live, topic);
+    auto replay = replay_topic(*log_, *store_, topic, {}, upto, 100000);
+    ASSERT_FALSE(replay.error_code) << replay.detail;
+    t.replayed = std::move(replay.messages);
+    taken.push_back(std::move(t));
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  writer.join();
+  eventstore::PositionVector end;
+  for (std::uint32_t p = 0; p < kPartitions; ++p) end.offsets[p] = log_->end_offset(p);
+  ASSERT_TRUE(store_->wait_for(end, std::chrono::seconds(60)));
+  // The hub is told after the store publishes: wait for it too.
+  for (int i = 0; i < 6000 && !hub_.published().covers(end); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  projector_->stop();
+  ASSERT_GE(taken.size(), 2u);
+
+  for (const auto& t : taken) {
+    std::map<std::string, std::vector<std::uint64_t>> versions;
+    std::lock_guard lock(t.live->mutex);
+    for (const std::vector<MessagePtr>* list : {&t.replayed, static_cast<const std::vector<MessagePtr>*>(&t.live->got)}) {
+      for (const auto& m : *list) versions[m->update.order_id].push_back(m->update.version);
+    }
+    ASSERT_EQ(versions.size(), static_cast<std::size_t>(kOrders));
+    for (const auto& [order, seen] : versions) EXPECT_EQ(seen, (std::vector<std::uint64_t>{1, 2})) << order;
+  }
 }
 
 TEST(StreamProtocol, ParsesTheFramesOfTheProtocol) {
