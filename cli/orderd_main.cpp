@@ -82,6 +82,7 @@ int serve(const cli::ServeConfig& config) {
   gateway_config.allowed_origins = config.ws_allowed_origins;
   gateway_config.max_streams = config.ws_max_connections;
   gateway_config.stream_queue_limit = config.ws_queue_limit;
+  gateway_config.stream_send_buffer = config.ws_send_buffer;
   gateway_config.stream_idle_timeout = std::chrono::seconds(config.ws_idle_timeout_s);
   gateway_config.stream_replay_limit = config.ws_replay_limit;
   if (config.admin_token.empty()) spdlog::warn("no --admin-token: staff routes will refuse every request");

@@ -43,6 +43,10 @@ void add_serve_flags(CLI::App& command, ServeConfig& config) {
                      "Frames waiting per WebSocket connection before a slow consumer is cut off")
       ->check(CLI::Range(1, 1 << 20))
       ->capture_default_str();
+  command.add_option("--ws-send-buffer", config.ws_send_buffer,
+                     "Socket send buffer of a WebSocket connection in bytes (0: the kernel's autotuning)")
+      ->check(CLI::Range(0, 64 << 20))
+      ->capture_default_str();
   command.add_option("--ws-idle-timeout", config.ws_idle_timeout_s,
                      "Seconds without traffic before a WebSocket is closed (a ping goes out at half of it)")
       ->check(CLI::Range(2, 3600))

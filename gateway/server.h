@@ -35,6 +35,10 @@ struct GatewayConfig {
   std::vector<std::string> allowed_origins;  // Origins allowed besides same-origin; "*": any
   std::size_t max_streams = 10000;           // open WebSocket connections (beside max_connections)
   std::size_t stream_queue_limit = 1024;     // frames waiting per connection; beyond: cut off
+  // SO_SNDBUF of a stream's socket (0: the kernel's autotuning, up to tcp_wmem's max, 4 MiB on
+  // Linux): bounds what a client that stops reading pins in the kernel and lets the queue limit
+  // notice it sooner.
+  int stream_send_buffer = 256 * 1024;
   std::chrono::seconds stream_idle_timeout{60};  // ping after half of it idle; close after all of it
   std::size_t stream_replay_limit = 10000;       // events one resume (`from`) may read
 };

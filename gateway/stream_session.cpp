@@ -29,6 +29,8 @@ constexpr std::size_t kMaxFrameBytes = 4096;     // client frames are small JSON
 constexpr std::size_t kMaxSubscriptions = 100;   // per connection
 constexpr std::chrono::seconds kHandshakeTimeout{10};
 constexpr std::chrono::seconds kCloseTimeout{5};  // then the TCP connection is dropped
+constexpr std::chrono::seconds kStalled{1};       // a write pending this long: the client is not reading
+constexpr std::size_t kHardFactor = 8;            // queue_limit x this: cut off whatever the socket does
 
 std::uint64_t entry(const eventstore::PositionVector& position, std::uint32_t partition) {
   auto it = position.offsets.find(partition);
@@ -60,6 +62,11 @@ class StreamSession : public Connection, public StreamSubscriber, public std::en
     if (auto* observer = state_->services.stream_observer) observer->on_open();
     if (auto it = request.find(http::field::authorization); it != request.end()) authorization_ = std::string(it->value());
 
+    if (state_->config.stream_send_buffer > 0) {
+      error_code ignored;
+      beast::get_lowest_layer(ws_).socket().set_option(
+          net::socket_base::send_buffer_size(state_->config.stream_send_buffer), ignored);
+    }
     beast::get_lowest_layer(ws_).expires_never();  // the websocket's own timeouts from here on
     websocket::stream_base::timeout timeout;
     timeout.handshake_timeout = kHandshakeTimeout;
@@ -81,9 +88,11 @@ class StreamSession : public Connection, public StreamSubscriber, public std::en
   // Projector thread, hub lock held: only hop onto the strand.
   void deliver(std::vector<MessagePtr> messages) override {
     net::post(ws_.get_executor(), [self = shared_from_this(), messages = std::move(messages)] {
+      if (!self->admit()) return;
       for (const auto& message : messages) {
-        if (self->wants(message->update)) self->enqueue({std::shared_ptr<const std::string>(message, &message->text), true});
+        if (self->wants(message->update)) self->push({std::shared_ptr<const std::string>(message, &message->text), true});
       }
+      self->kick();
     });
   }
 
@@ -204,9 +213,11 @@ class StreamSession : public Connection, public StreamSubscriber, public std::en
              false});
     // A resume may queue up to the replay limit at once; only what comes on top of it counts
     // against the queue limit, so a fast client resuming from far back is not taken for slow.
+    if (closing_) return;  // the acknowledgement found the connection too slow
     for (const auto& message : replay.messages) {
-      enqueue({std::shared_ptr<const std::string>(message, &message->text), true, true});
+      push({std::shared_ptr<const std::string>(message, &message->text), true, true});
     }
+    kick();
   }
 
   void unsubscribe(const Topic& topic) {
@@ -232,16 +243,41 @@ class StreamSession : public Connection, public StreamSubscriber, public std::en
     enqueue({std::make_shared<const std::string>(error_frame(code, detail, topic)), false});
   }
 
-  void enqueue(Outgoing outgoing) {
-    if (closing_) return;
+  // Frames arrive in bursts (a projector batch is handed over whole, and several may reach
+  // the strand before a write completes), so a count alone would cut off fast clients. A
+  // connection is slow when more than the limit wait and its socket has not taken the frame
+  // being written for kStalled; whatever the socket does, more than kHardFactor times the limit
+  // is too many (the memory bound). Checked as frames arrive, before they are queued.
+  bool admit() {
+    if (closing_) return false;
+    const auto waiting = queue_.size() - replayed_waiting_;
+    const auto limit = state_->config.stream_queue_limit;
+    const bool stalled = writing_ && std::chrono::steady_clock::now() - write_started_ >= kStalled;
+    if (waiting > kHardFactor * limit || (waiting > limit && stalled)) {
+      cut_off();
+      return false;
+    }
+    return true;
+  }
+
+  void push(Outgoing outgoing) {
     if (outgoing.replayed) ++replayed_waiting_;
     queue_.push_back(std::move(outgoing));
-    if (queue_.size() - replayed_waiting_ > state_->config.stream_queue_limit) return cut_off();
-    if (!writing_ && accepted_) do_write();
+  }
+
+  void kick() {
+    if (!writing_ && accepted_ && !closing_ && !queue_.empty()) do_write();
+  }
+
+  void enqueue(Outgoing outgoing) {
+    if (!admit()) return;
+    push(std::move(outgoing));
+    kick();
   }
 
   void do_write() {
     writing_ = true;
+    write_started_ = std::chrono::steady_clock::now();
     ws_.text(true);
     ws_.async_write(net::buffer(*queue_.front().text), beast::bind_front_handler(&StreamSession::on_write, shared_from_this()));
   }
@@ -262,8 +298,8 @@ class StreamSession : public Connection, public StreamSubscriber, public std::en
   // instead of holding an ever longer queue.
   void cut_off() {
     if (auto* observer = state_->services.stream_observer) observer->on_slow_consumer();
-    observability::log("gateway")->warn("stream connection cut off: more than {} frames waiting",
-                                        state_->config.stream_queue_limit);
+    observability::log("gateway")->warn("stream connection cut off: {} frames waiting (limit {})",
+                                        queue_.size() - replayed_waiting_, state_->config.stream_queue_limit);
     // The frame being written stays: its buffer is in use until the write completes.
     queue_.erase(queue_.begin() + (writing_ ? 1 : 0), queue_.end());
     replayed_waiting_ = !queue_.empty() && queue_.front().replayed ? 1 : 0;
@@ -310,6 +346,7 @@ class StreamSession : public Connection, public StreamSubscriber, public std::en
   std::optional<std::string> authorization_;  // of the upgrade request
   websocket::close_reason close_reason_;
   std::size_t replayed_waiting_ = 0;  // replayed frames in queue_
+  std::chrono::steady_clock::time_point write_started_;
   std::uint64_t live_id_ = 0;
   std::uint64_t subscriber_id_ = 0;
   bool accepted_ = false;

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <iostream>
 #include <map>
 #include <memory>
 #include <set>
@@ -410,10 +411,11 @@ TEST_F(StreamTest, MetricsCountConnectionsAndPushes) {
   EXPECT_NE(metrics.find("orderline_ws_error_frames_total"), std::string::npos);
 }
 
-// A server of its own: a tiny outbound queue, so a client that stops reading is cut off.
+// A server of its own: a small outbound queue, so a client that stops reading is cut off
+// soon, while one that reads (in bursts of 50) is not.
 TEST(StreamSlowConsumer, IsCutOffWithAReasonAndOthersCarryOn) {
   testing::TempDir dir;
-  testing::OrderdProcess server(dir.path() + "/data", {"--ws-queue-limit", "8"});
+  testing::OrderdProcess server(dir.path() + "/data", {"--ws-queue-limit", "16", "--ws-send-buffer", "8192"});
   Orders orders(server.port());
   const auto customer = orders.new_customer();
 
@@ -429,7 +431,10 @@ TEST(StreamSlowConsumer, IsCutOffWithAReasonAndOthersCarryOn) {
   while (metric(orders.http(), "orderline_ws_slow_consumers_total") < 1 && placed < 20000) {
     for (int i = 0; i < 50; ++i, ++placed) orders.place(customer);
     // The healthy client keeps up.
-    for (int i = 0; i < 50; ++i) ASSERT_TRUE(healthy.read_json().is_object());
+    for (int i = 0; i < 50; ++i) {
+      ASSERT_TRUE(healthy.read_json().is_object()) << "frame " << i << " after " << placed << " orders; closed " << healthy.closed()
+                                                   << " " << healthy.close_code() << " " << healthy.close_reason();
+    }
   }
   ASSERT_GE(metric(orders.http(), "orderline_ws_slow_consumers_total"), 1) << "after " << placed << " orders";
 
@@ -440,6 +445,7 @@ TEST(StreamSlowConsumer, IsCutOffWithAReasonAndOthersCarryOn) {
   EXPECT_EQ(slow.close_code(), 1008);
   EXPECT_NE(slow.close_reason().find("slow consumer"), std::string::npos) << slow.close_reason();
   EXPECT_LT(received, placed);
+  std::cerr << "slow consumer cut off after " << placed << " orders; it had received " << received << " frames\n";
 
   orders.place(customer);
   EXPECT_TRUE(healthy.read_json().is_object());
