@@ -3,6 +3,8 @@
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
+#include <sys/resource.h>
+
 #include <csignal>
 #include <fstream>
 #include <iostream>
@@ -29,8 +31,21 @@ sigset_t shutdown_signals() {
   return set;
 }
 
+// Every WebSocket is a file descriptor: 10,000 streams need more than the usual soft limit of
+// 1,024, so the soft limit is raised to the hard one (as Go's runtime and nginx do).
+void raise_open_file_limit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max) return;
+  const auto before = limit.rlim_cur;
+  limit.rlim_cur = limit.rlim_max;
+  if (setrlimit(RLIMIT_NOFILE, &limit) == 0) {
+    spdlog::info("open file limit raised from {} to {}", before, limit.rlim_cur);
+  }
+}
+
 int serve(const cli::ServeConfig& config) {
   cli::setup_logging(config.log_level, "orderd");
+  raise_open_file_limit();
   const sigset_t signals = shutdown_signals();
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
