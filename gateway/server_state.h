@@ -5,6 +5,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -30,6 +31,8 @@ struct ServerState {
   std::map<std::uint64_t, std::weak_ptr<Connection>> live;
   std::uint64_t next_id = 1;
   std::size_t streams = 0;  // how many of `live` are WebSocket connections (under mutex)
+  // Runs a job off the I/O threads (WebSocket resumes read the log); set by Server.
+  std::function<void(std::function<void()>)> offload;
 
   std::size_t connection_count() {
     std::lock_guard lock(mutex);

@@ -88,6 +88,7 @@ class StreamSession : public Connection, public StreamSubscriber, public std::en
   // Projector thread, hub lock held: only hop onto the strand.
   void deliver(std::vector<MessagePtr> messages) override {
     net::post(ws_.get_executor(), [self = shared_from_this(), messages = std::move(messages)] {
+      if (self->replaying_) return self->hold(messages);
       if (!self->admit()) return;
       for (const auto& message : messages) {
         if (self->wants(message->update)) self->push({std::shared_ptr<const std::string>(message, &message->text), true});
@@ -141,7 +142,8 @@ class StreamSession : public Connection, public StreamSubscriber, public std::en
       }
     }
     buffer_.consume(buffer_.size());
-    do_read();
+    // During a resume the next frame waits: its subscription would race the replay.
+    if (!replaying_) do_read();
   }
 
   void handle_frame(const std::string& text) {
@@ -196,28 +198,68 @@ class StreamSession : public Connection, public StreamSubscriber, public std::en
     // Registered first: every update from `upto` on arrives live, everything before it is
     // replayed from the log, so the two meet without a gap or an overlap.
     const auto upto = hub().subscribe(subscriber_id_, weak_from_this(), topic);
-    Replay replay;
-    if (frame.from) {
-      replay = replay_topic(*state_->services.log, *state_->services.read_models, topic, *frame.from, upto,
-                            state_->config.stream_replay_limit);
-      if (replay.error_code) {
-        hub().unsubscribe(subscriber_id_, topic);
-        return send_error(*replay.error_code, replay.detail, &topic);
+    if (!frame.from) {
+      subscriptions_.push_back({topic, {}});
+      // The client has seen nothing yet: live updates start at `upto`.
+      enqueue({std::make_shared<const std::string>(ack_frame("subscribed", topic, eventstore::encode_position(upto))),
+               false});
+      return;
+    }
+    // The replay reads the log off the I/O threads; live updates that arrive meanwhile are
+    // held and follow it.
+    replaying_ = true;
+    auto self = shared_from_this();
+    state_->offload([self, topic, from = *frame.from, upto] {
+      Replay replay;
+      try {
+        replay = replay_topic(*self->state_->services.log, *self->state_->services.read_models, topic, from, upto,
+                              self->state_->config.stream_replay_limit);
+      } catch (const std::exception& e) {
+        observability::log("gateway")->error("stream replay failed: {}", e.what());
+        replay.error_code = "internal_error";
+        replay.detail = "the server could not replay the missed updates";
+      }
+      net::post(self->ws_.get_executor(), [self, topic, from, replay = std::move(replay)]() mutable {
+        self->on_replayed(topic, from, std::move(replay));
+      });
+    });
+  }
+
+  void on_replayed(const Topic& topic, const eventstore::PositionVector& from, Replay replay) {
+    replaying_ = false;
+    auto held = std::move(held_);
+    held_.clear();
+    if (closing_) return;
+    if (replay.error_code) {
+      hub().unsubscribe(subscriber_id_, topic);
+      send_error(*replay.error_code, replay.detail, &topic);
+    } else {
+      subscriptions_.push_back({topic, from});
+      // What follows the acknowledgement (replay, then live) starts at `from`.
+      enqueue({std::make_shared<const std::string>(ack_frame("subscribed", topic, eventstore::encode_position(from))),
+               false});
+      if (closing_) return;  // the acknowledgement found the connection too slow
+      // A resume may queue up to the replay limit at once; only what comes on top of it counts
+      // against the queue limit, so a fast client resuming from far back is not taken for slow.
+      for (const auto& message : replay.messages) {
+        push({std::shared_ptr<const std::string>(message, &message->text), true, true});
       }
     }
-    subscriptions_.push_back({topic, frame.from.value_or(eventstore::PositionVector{})});
-    // Without `from` the client has seen nothing yet and live updates start at `upto`; with
-    // it, what follows the acknowledgement (replay, then live) starts at `from`.
-    enqueue({std::make_shared<const std::string>(
-                 ack_frame("subscribed", topic, eventstore::encode_position(frame.from ? *frame.from : upto))),
-             false});
-    // A resume may queue up to the replay limit at once; only what comes on top of it counts
-    // against the queue limit, so a fast client resuming from far back is not taken for slow.
-    if (closing_) return;  // the acknowledgement found the connection too slow
-    for (const auto& message : replay.messages) {
-      push({std::shared_ptr<const std::string>(message, &message->text), true, true});
+    for (const auto& message : held) {
+      if (wants(message->update)) push({std::shared_ptr<const std::string>(message, &message->text), true});
     }
     kick();
+    do_read();
+  }
+
+  // Live updates during a replay, bounded like the queue.
+  void hold(const std::vector<MessagePtr>& messages) {
+    if (closing_) return;
+    if (held_.size() + messages.size() > kHardFactor * state_->config.stream_queue_limit) {
+      held_.clear();
+      return cut_off();
+    }
+    held_.insert(held_.end(), messages.begin(), messages.end());
   }
 
   void unsubscribe(const Topic& topic) {
@@ -346,6 +388,8 @@ class StreamSession : public Connection, public StreamSubscriber, public std::en
   std::optional<std::string> authorization_;  // of the upgrade request
   websocket::close_reason close_reason_;
   std::size_t replayed_waiting_ = 0;  // replayed frames in queue_
+  bool replaying_ = false;             // a resume's replay is running off the I/O thread
+  std::vector<MessagePtr> held_;       // live updates that arrived during it
   std::chrono::steady_clock::time_point write_started_;
   std::uint64_t live_id_ = 0;
   std::uint64_t subscriber_id_ = 0;
