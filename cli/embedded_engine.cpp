@@ -71,6 +71,7 @@ EmbeddedEngine::EmbeddedEngine(EngineOptions options) : options_(std::move(optio
   projections::ProjectorOptions projector_options;
   projector_options.observer = options_.projector_observer;
   projector_options.on_poison = options_.on_poison;
+  projector_options.order_feed = options_.order_feed;
   projector_ = std::make_unique<projections::Projector>(*log_, *read_models_, projections::standard_projections(),
                                                         projector_options);
   if (!options_.postgres_dsn.empty()) {

@@ -49,6 +49,8 @@ struct EngineOptions {
   // Told of every synced write of the event log (metrics); must outlive the engine.
   eventstore::AppendObserver* append_observer = nullptr;
   SagaConfig saga;
+  // Told of the order updates of every read-model batch (WebSocket pushes); must outlive it.
+  projections::OrderFeed* order_feed = nullptr;
 };
 
 class EmbeddedEngine {

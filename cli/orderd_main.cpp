@@ -3,6 +3,8 @@
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
+#include <sys/resource.h>
+
 #include <csignal>
 #include <fstream>
 #include <iostream>
@@ -15,6 +17,7 @@
 #include "cli/roles.h"
 #include "cli/serve_config.h"
 #include "gateway/server.h"
+#include "gateway/stream_hub.h"
 #include "observability/metrics.h"
 
 namespace {
@@ -31,12 +34,28 @@ sigset_t shutdown_signals() {
   return set;
 }
 
+// Every WebSocket is a file descriptor: 10,000 streams need more than the usual soft limit of
+// 1,024, so the soft limit is raised to the hard one (as Go's runtime and nginx do).
+void raise_open_file_limit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max) return;
+  const auto before = limit.rlim_cur;
+  limit.rlim_cur = limit.rlim_max;
+  if (setrlimit(RLIMIT_NOFILE, &limit) == 0) {
+    spdlog::info("open file limit raised from {} to {}", before, limit.rlim_cur);
+  }
+}
+
 int serve(const cli::ServeConfig& config) {
   cli::setup_logging(config.log_level, "orderd");
+  raise_open_file_limit();
   const sigset_t signals = shutdown_signals();
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
+  // Fed by the projector, so it is built before the engine; WebSocket connections follow it.
+  gateway::StreamHub stream_hub;
   cli::EngineOptions options;
+  options.order_feed = &stream_hub;
   options.data_dir = config.data_dir;
   options.partitions = config.partitions;
   options.bus.queue_capacity = config.queue_capacity;
@@ -92,6 +111,12 @@ int serve(const cli::ServeConfig& config) {
   gateway_config.command_timeout = std::chrono::milliseconds(config.command_timeout_ms);
   gateway_config.read_wait = std::chrono::milliseconds(config.read_wait_ms);
   gateway_config.admin_token = config.admin_token;
+  gateway_config.allowed_origins = config.ws_allowed_origins;
+  gateway_config.max_streams = config.ws_max_connections;
+  gateway_config.stream_queue_limit = config.ws_queue_limit;
+  gateway_config.stream_send_buffer = config.ws_send_buffer;
+  gateway_config.stream_idle_timeout = std::chrono::seconds(config.ws_idle_timeout_s);
+  gateway_config.stream_replay_limit = config.ws_replay_limit;
   if (config.admin_token.empty()) spdlog::warn("no --admin-token: staff routes will refuse every request");
 
   gateway::Services services;
@@ -100,6 +125,7 @@ int serve(const cli::ServeConfig& config) {
   services.log = &engine.log();
   services.order_search = engine.order_search();
   services.projections = &engine.projection_operations();
+  services.stream_hub = &stream_hub;
   services.readiness = [&engine] {
     auto health = engine.readiness();
     return gateway::Readiness{health.ready, std::move(health.reason), std::move(health.checks)};
@@ -111,6 +137,7 @@ int serve(const cli::ServeConfig& config) {
   if (config.metrics) {
     services.metrics = [&metrics] { return metrics.render(); };
     services.http_observer = metrics.http();
+    services.stream_observer = metrics.streams();
   }
   gateway::Server server(gateway_config, services);
   server.start();

@@ -60,6 +60,28 @@ void add_serve_flags(CLI::App& command, ServeConfig& config) {
   command.add_option("--kafka-option", config.kafka_options,
                      "librdkafka client setting NAME=VALUE for Kafka mode, e.g. security.protocol=SASL_SSL, "
                      "sasl.mechanisms=SCRAM-SHA-512 (repeatable)");
+  command.add_option("--ws-allowed-origin", config.ws_allowed_origins,
+                     "Origin allowed to open WebSocket streams besides the server's own (repeatable; * for any)")
+      ->envname("ORDERLINE_WS_ALLOWED_ORIGINS")
+      ->delimiter(',');
+  command.add_option("--ws-max-connections", config.ws_max_connections, "Open WebSocket connections at most")
+      ->check(CLI::Range(1, 1 << 20))
+      ->capture_default_str();
+  command.add_option("--ws-queue-limit", config.ws_queue_limit,
+                     "Frames waiting per WebSocket connection before a slow consumer is cut off")
+      ->check(CLI::Range(1, 1 << 20))
+      ->capture_default_str();
+  command.add_option("--ws-send-buffer", config.ws_send_buffer,
+                     "Socket send buffer of a WebSocket connection in bytes (0: the kernel's autotuning)")
+      ->check(CLI::Range(0, 64 << 20))
+      ->capture_default_str();
+  command.add_option("--ws-idle-timeout", config.ws_idle_timeout_s,
+                     "Seconds without traffic before a WebSocket is closed (a ping goes out at half of it)")
+      ->check(CLI::Range(2, 3600))
+      ->capture_default_str();
+  command.add_option("--ws-replay-limit", config.ws_replay_limit, "Events one WebSocket resume may replay")
+      ->check(CLI::Range(1, 10'000'000))
+      ->capture_default_str();
   command.add_flag("--metrics,!--no-metrics", config.metrics,
                    "Export GET /metrics (off: no metric is recorded; for measuring their cost)")
       ->capture_default_str();

@@ -40,6 +40,13 @@ struct ServeConfig {
   std::string event_log;
   // --kafka-option NAME=VALUE (repeatable): librdkafka settings for every Kafka client (TLS, SASL).
   std::vector<std::string> kafka_options;
+  // WebSocket live updates (/api/v1/stream)
+  std::vector<std::string> ws_allowed_origins;  // Origins allowed besides same-origin; "*": any
+  std::size_t ws_max_connections = 10000;       // open WebSocket connections
+  std::size_t ws_queue_limit = 1024;            // frames waiting per connection before it is cut off
+  int ws_send_buffer = 256 * 1024;              // SO_SNDBUF of WebSocket sockets; 0: kernel autotuning
+  int ws_idle_timeout_s = 60;                   // ping after half of it without traffic; close after it
+  std::size_t ws_replay_limit = 10000;          // events one resume ("from") may read
 };
 
 // Registers the flags of `serve` on a CLI11 subcommand, with environment fallbacks.

@@ -43,5 +43,6 @@ void list_dead_letters(const ExchangePtr& ex);
 void retry_dead_letter(const ExchangePtr& ex);
 void skip_dead_letter(const ExchangePtr& ex);
 void backup(const ExchangePtr& ex);  // staff: online backup of the embedded engine
+void stream_without_upgrade(const ExchangePtr& ex);
 
 }  // namespace orderline::gateway::handlers

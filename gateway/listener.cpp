@@ -6,6 +6,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <stdexcept>
 #include <thread>
 #include <vector>
@@ -72,7 +73,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
     } else if (state_->stopping.load()) {
       error_code ignored;
       socket.close(ignored);
-    } else if (state_->connection_count() >= state_->config.max_connections) {
+    } else if (state_->http_connection_count() >= state_->config.max_connections) {
       reject_connection(std::move(socket));
     } else {
       error_code ignored;
@@ -97,6 +98,9 @@ struct Server::Impl {
   std::shared_ptr<ServerState> state = std::make_shared<ServerState>();
   std::shared_ptr<Listener> listener;
   std::vector<std::thread> threads;
+  // WebSocket resumes read the log here, so an I/O thread never does (one thread: resumes
+  // are rare, and each is bounded by the replay limit).
+  net::thread_pool replay_pool{1};
   std::uint16_t port = 0;
   bool started = false;
   bool stopped = false;
@@ -105,6 +109,7 @@ struct Server::Impl {
 Server::Server(GatewayConfig config, Services services) : impl_(std::make_unique<Impl>(config.threads)) {
   impl_->state->config = std::move(config);
   impl_->state->services = std::move(services);
+  impl_->state->offload = [this](std::function<void()> job) { net::post(impl_->replay_pool, std::move(job)); };
 }
 
 Server::~Server() { stop(); }
@@ -158,6 +163,7 @@ void Server::stop() {
   impl_->ioc.stop();
   for (auto& t : impl_->threads) t.join();
   impl_->threads.clear();
+  impl_->replay_pool.join();  // a resume still running posts to the stopped I/O context: dropped
 }
 
 std::uint16_t Server::port() const { return impl_->port; }

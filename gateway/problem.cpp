@@ -35,6 +35,9 @@ std::string problem_title(std::string_view code, unsigned status) {
       {"not_ready", "Not ready"},
       {"too_many_connections", "Too many connections"},
       {"internal_error", "Internal error"},
+      {"upgrade_required", "Upgrade required"},
+      {"origin_not_allowed", "Origin not allowed"},
+      {"unavailable", "Service unavailable"},
   };
   for (const auto& t : kTitles) {
     if (t.code == code) return std::string(t.title);

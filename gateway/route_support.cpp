@@ -179,21 +179,27 @@ void submit_command(const ExchangePtr& ex, v1::Command command,
 
 namespace {
 
-void poll_caught_up(const ExchangePtr& ex, std::shared_ptr<eventstore::PositionVector> position,
-                    std::chrono::steady_clock::time_point deadline, std::function<void()> then) {
-  if (ex->services->read_models->reached(*position)) return then();
-  if (std::chrono::steady_clock::now() >= deadline) {
-    auto r = problem(503, "not_caught_up",
-                     "the read models have not reached the requested position yet; retry shortly");
-    auto body = json::parse(r.body).as_object();
-    body["position"] = eventstore::encode_position(ex->services->read_models->checkpoints());
-    r.body = json::serialize(body);
-    r.headers.emplace_back("Retry-After", "1");
-    return ex->respond(std::move(r));
+// One after= wait. The read models' waiter holds only a weak pointer, and the timeout timer
+// (kept by the connection) owns this: when the connection goes away, the timer and this go
+// with it and the destructor withdraws the waiter, so an unreachable token leaks nothing.
+struct CatchUpWait {
+  ExchangePtr exchange;
+  std::function<void()> then;
+  std::uint64_t ticket = 0;
+  bool done = false;  // touched on the connection's strand only
+
+  ~CatchUpWait() {
+    if (ticket != 0) exchange->services->read_models->cancel_wait(ticket);
   }
-  ex->after(std::chrono::milliseconds(2), [ex, position, deadline, then = std::move(then)]() mutable {
-    poll_caught_up(ex, position, deadline, std::move(then));
-  });
+};
+
+void answer_not_caught_up(const ExchangePtr& ex) {
+  auto r = problem(503, "not_caught_up", "the read models have not reached the requested position yet; retry shortly");
+  auto body = json::parse(r.body).as_object();
+  body["position"] = eventstore::encode_position(ex->services->read_models->checkpoints());
+  r.body = json::serialize(body);
+  r.headers.emplace_back("Retry-After", "1");
+  ex->respond(std::move(r));
 }
 
 }  // namespace
@@ -206,9 +212,31 @@ void when_caught_up(const ExchangePtr& ex, std::function<void()> then) {
     ex->respond(validation_problem({{"after", "is not a position token"}}));
     return;
   }
-  const auto deadline = std::chrono::steady_clock::now() + ex->config->read_wait;
-  poll_caught_up(ex, std::make_shared<eventstore::PositionVector>(std::move(*position)), deadline,
-                 std::move(then));
+  const auto* read_models = ex->services->read_models;
+  if (read_models->reached(*position)) return then();
+
+  // Woken by the projector's publish (no polling, no blocked thread); the answer is built on
+  // the connection's strand.
+  auto wait = std::make_shared<CatchUpWait>();
+  wait->exchange = ex;
+  wait->then = std::move(then);
+  std::weak_ptr<CatchUpWait> weak = wait;
+  const auto ticket = read_models->when_reached(*position, [weak] {
+    auto alive = weak.lock();
+    if (!alive) return;
+    alive->exchange->post([alive] {
+      if (alive->done) return;
+      alive->done = true;
+      alive->ticket = 0;
+      alive->then();
+    });
+  });
+  wait->ticket = ticket;
+  ex->after(ex->config->read_wait, [wait] {
+    if (wait->done) return;
+    wait->done = true;
+    answer_not_caught_up(wait->exchange);
+  });
 }
 
 std::optional<std::size_t> page_limit(const ExchangePtr& ex) {

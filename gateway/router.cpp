@@ -48,6 +48,8 @@ const std::vector<Route>& routes() {
       {{"POST", "/api/v1/admin/products/{sku}/discontinue"}, h::discontinue},
       {{"PUT", "/api/v1/admin/log-level"}, h::set_log_level},
       {{"POST", "/api/v1/admin/backup"}, h::backup},
+      // The WebSocket upgrade is taken by the session before routing; this answers plain GETs.
+      {{"GET", "/api/v1/stream"}, h::stream_without_upgrade},
   };
   return kRoutes;
 }

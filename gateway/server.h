@@ -15,9 +15,12 @@
 #include "gateway/http_observer.h"
 #include "projections/order_search.h"
 #include "projections/projection_operations.h"
+#include "gateway/stream_observer.h"
 #include "projections/read_models.h"
 
 namespace orderline::gateway {
+
+class StreamHub;
 
 struct GatewayConfig {
   std::string address = "127.0.0.1";  // listen address
@@ -29,6 +32,17 @@ struct GatewayConfig {
   std::chrono::milliseconds read_wait{2000};  // how long a query with after=TOKEN may wait
   std::size_t max_connections = 4096;         // beyond: 503 and close
   std::string admin_token;  // required as "Authorization: Bearer ..." on /api/v1/admin/...
+
+  // WebSocket live updates (/api/v1/stream, docs/streaming.md).
+  std::vector<std::string> allowed_origins;  // Origins allowed besides same-origin; "*": any
+  std::size_t max_streams = 10000;           // open WebSocket connections (beside max_connections)
+  std::size_t stream_queue_limit = 1024;     // frames waiting per connection; beyond: cut off
+  // SO_SNDBUF of a stream's socket (0: the kernel's autotuning, up to tcp_wmem's max, 4 MiB on
+  // Linux): bounds what a client that stops reading pins in the kernel and lets the queue limit
+  // notice it sooner.
+  int stream_send_buffer = 256 * 1024;
+  std::chrono::seconds stream_idle_timeout{60};  // ping after half of it idle; close after all of it
+  std::size_t stream_replay_limit = 10000;       // events one resume (`from`) may read
 };
 
 // Readiness of the engine's parts, for /readyz.
@@ -73,6 +87,9 @@ struct Services {
   // calls `done` from another thread; false (and no call) when a backup is already running.
   // Optional; without it POST /api/v1/admin/backup answers 503.
   std::function<bool(const std::string& dir, std::function<void(BackupReport)> done)> backup;
+  // Live order updates over WebSocket; without it /api/v1/stream answers 503.
+  StreamHub* stream_hub = nullptr;
+  StreamObserver* stream_observer = nullptr;  // optional
 };
 
 class Server {

@@ -1,9 +1,11 @@
 #pragma once
 // What the listener, the sessions and Server share: configuration, services, and the live
 // connections (so stop() can close idle ones and wait for busy ones).
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -28,10 +30,22 @@ struct ServerState {
   std::condition_variable all_closed;  // notified when a connection ends
   std::map<std::uint64_t, std::weak_ptr<Connection>> live;
   std::uint64_t next_id = 1;
+  std::size_t streams = 0;  // how many of `live` are WebSocket connections (under mutex)
+  // Runs a job off the I/O threads (WebSocket resumes read the log); set by Server.
+  std::function<void(std::function<void()>)> offload;
 
   std::size_t connection_count() {
     std::lock_guard lock(mutex);
     return live.size();
+  }
+  // HTTP connections only: WebSocket ones have their own limit (config.max_streams).
+  std::size_t http_connection_count() {
+    std::lock_guard lock(mutex);
+    return live.size() - std::min(streams, live.size());
+  }
+  std::size_t stream_count() {
+    std::lock_guard lock(mutex);
+    return streams;
   }
 };
 

@@ -8,6 +8,7 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
 #include <boost/url/parse.hpp>
 #include <chrono>
 #include <optional>
@@ -16,6 +17,8 @@
 #include "gateway/problem.h"
 #include "gateway/request_ids.h"
 #include "gateway/routes.h"
+#include "gateway/stream_access.h"
+#include "gateway/stream_session.h"
 #include "observability/log.h"
 #include "observability/log_context.h"
 
@@ -151,6 +154,10 @@ class Session : public Connection, public std::enable_shared_from_this<Session> 
     keep_alive_ = req.keep_alive();
     method_ = std::string(req.method_string());
     target_ = std::string(req.target());
+    if (beast::websocket::is_upgrade(req)) {
+      auto url = boost::urls::parse_origin_form(target_);
+      if (url && url->encoded_path() == kStreamPath) return upgrade(std::move(req));
+    }
 
     auto ex = std::make_shared<Exchange>();
     ex->config = &state_->config;
@@ -211,6 +218,27 @@ class Session : public Connection, public std::enable_shared_from_this<Session> 
       observability::log("gateway")->error("request {} {} failed: {}", method_, target_, e.what());
       ex->respond(problem(500, "internal_error", "the server could not answer this request"));
     }
+  }
+
+  // GET /api/v1/stream with Upgrade: websocket. Refused here (problem+json, then close), or
+  // the socket goes to a stream session and this HTTP session ends.
+  void upgrade(http::request<http::string_body>&& req) {
+    const auto id = req["X-Request-Id"];
+    request_id_ = acceptable_request_id(id) ? std::string(id) : new_request_id();
+    correlation_id_ = request_id_;
+    auto field = [&](http::field name) -> std::optional<std::string_view> {
+      auto it = req.find(name);
+      if (it == req.end()) return std::nullopt;
+      return std::string_view(it->value().data(), it->value().size());
+    };
+    auto refusal = stream_upgrade_refusal(state_->config, state_->services, state_->stream_count(),
+                                          state_->stopping.load(), field(http::field::origin), field(http::field::host));
+    if (refusal) return send(sequence_, std::move(*refusal), kStreamPath);
+    responded_ = true;
+    if (auto* observer = state_->services.http_observer) {
+      observer->on_response(method_, kStreamPath, 101, std::chrono::steady_clock::now() - started_);
+    }
+    start_stream_session(stream_.release_socket(), std::move(req), state_);
   }
 
   void send(std::uint64_t sequence, Response r, std::string_view route = kUnmatchedRoute) {

@@ -11,6 +11,7 @@
 #include "observability/process_metrics.h"
 #include "observability/projection_metrics.h"
 #include "observability/saga_metrics.h"
+#include "observability/stream_metrics.h"
 
 namespace orderline::observability {
 
@@ -21,6 +22,7 @@ struct Metrics::Impl {
   ProjectionMetrics projector{registry};
   AppendMetrics appends{registry};
   SagaMetrics saga{registry};
+  StreamMetrics streams{registry};
   EngineGauges engine;
   ProcessMetrics process;
 };
@@ -36,6 +38,7 @@ commands::saga::SagaObserver* Metrics::saga() { return &impl_->saga; }
 void Metrics::set_saga_source(std::function<commands::saga::SagaStats()> stats) {
   impl_->saga.set_source(std::move(stats));
 }
+gateway::StreamObserver* Metrics::streams() { return &impl_->streams; }
 
 void Metrics::set_sources(EngineSources sources) { impl_->engine.set_sources(std::move(sources)); }
 

@@ -20,6 +20,7 @@
 #include "commands/saga/saga_runner.h"
 #include "eventstore/append_observer.h"
 #include "gateway/http_observer.h"
+#include "gateway/stream_observer.h"
 #include "observability/engine_gauges.h"
 #include "projections/projector.h"
 
@@ -40,6 +41,7 @@ class Metrics {
   commands::saga::SagaObserver* saga();
   // The order saga's in-flight gauges (unset, e.g. with --no-saga: left out).
   void set_saga_source(std::function<commands::saga::SagaStats()> stats);
+  gateway::StreamObserver* streams();  // WebSocket connections, pushes, slow consumers
 
   // What the scrape-time gauges read; may be set after construction (and before or while the
   // gateway serves: it is guarded).

@@ -88,6 +88,7 @@ Projector::Projector(const eventstore::EventLog& log, ReadModelStore& store,
   if (options_.publish) {
     for (std::uint32_t p = 0; p < log_.partition_count(); ++p) publish_lowest(p);
   }
+  if (options_.order_feed) options_.order_feed->on_start(store_.checkpoints());
 }
 
 Projector::~Projector() { stop(); }
@@ -288,9 +289,14 @@ std::size_t Projector::step_locked(std::uint32_t partition) {
   std::vector<PrefixedWriter> writers;
   writers.reserve(instances_.size());
   for (const auto& instance : instances_) writers.emplace_back(batch, instance.prefix);
+  PrefixedWriter* order_details = nullptr;  // the order feed reads its documents
+  for (std::size_t i = 0; i < instances_.size(); ++i) {
+    if (instances_[i].projection->name() == "order_details" && !instances_[i].paused) order_details = &writers[i];
+  }
   v1::EventEnvelope envelope;
   v1::EventPayload event;
   const bool debug = observability::should_log(spdlog::level::debug);
+  std::vector<OrderUpdate> updates;
   for (const auto& record : *records.value) {
     const bool envelope_ok = envelope.ParseFromString(record.value);
     // Lines about this event carry the ids of the request and command that wrote it.
@@ -322,6 +328,10 @@ std::size_t Projector::step_locked(std::uint32_t partition) {
         }
       }
       if (!error.empty()) poison(instance, record, decoded ? &envelope : nullptr, error, attempts, batch, stopped_at);
+    }
+    // The order's update as order_details now shows it (through its live version's keys).
+    if (options_.order_feed && decoded && order_details) {
+      if (auto update = order_update(context, *order_details)) updates.push_back(std::move(*update));
     }
   }
   const std::uint64_t next = records.value->back().offset + 1;
@@ -355,6 +365,8 @@ std::size_t Projector::step_locked(std::uint32_t partition) {
     options_.observer->on_batch(partition, records.value->size(), std::chrono::steady_clock::now() - started);
   }
   if (options_.publish) publish_lowest(partition);
+  // After publishing: a client told of an update can query with its position at once.
+  if (options_.order_feed) options_.order_feed->on_batch(partition, next, std::move(updates));
   return records.value->size();
 }
 

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "eventstore/event_log.h"
+#include "projections/order_feed.h"
 #include "projections/projection.h"
 #include "projections/read_model_store.h"
 
@@ -50,6 +51,7 @@ struct ProjectorOptions {
   int max_attempts = 3;
   std::chrono::milliseconds retry_backoff{20};
   PoisonPolicy on_poison = PoisonPolicy::park;
+  OrderFeed* order_feed = nullptr;        // live order updates (WebSocket); must outlive the projector
 };
 
 // How far each projection has folded each partition, for lag metrics (the observer's side

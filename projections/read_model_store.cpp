@@ -13,7 +13,8 @@ namespace orderline::projections {
 
 ReadModelStore::ReadModelStore(ReadModelStoreOptions options)
     : partitions_(options.partitions),
-      applied_(std::make_unique<std::atomic<std::uint64_t>[]>(options.partitions)) {
+      applied_(std::make_unique<std::atomic<std::uint64_t>[]>(options.partitions)),
+      waiters_(options.partitions) {
   rocksdb::Options db_options;
   db_options.create_if_missing = true;
   db_options.IncreaseParallelism(2);
@@ -177,7 +178,15 @@ void ReadModelStore::publish(std::uint32_t partition, std::uint64_t next_offset)
     applied_[partition].store(next_offset);
   }
   advanced_.notify_all();
+  waiters_.advance(partition, next_offset);
 }
+
+std::uint64_t ReadModelStore::when_reached(const eventstore::PositionVector& position,
+                                           std::function<void()> ready) const {
+  return waiters_.add(position, std::move(ready));
+}
+
+void ReadModelStore::cancel_wait(std::uint64_t ticket) const { waiters_.cancel(ticket); }
 
 eventstore::PositionVector ReadModelStore::checkpoints() const {
   eventstore::PositionVector position;

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "projections/position_waiters.h"
 #include "projections/read_models.h"
 
 namespace rocksdb {
@@ -36,6 +37,9 @@ class ReadModelStore final : public ReadModels {
   bool customer_exists(std::string_view customer_id) const override;
   eventstore::PositionVector checkpoints() const override;
   bool reached(const eventstore::PositionVector& position) const override;
+  std::uint64_t when_reached(const eventstore::PositionVector& position,
+                             std::function<void()> ready) const override;
+  void cancel_wait(std::uint64_t ticket) const override;
 
   // For the projector runtime.
   rocksdb::DB& db() { return *db_; }
@@ -68,6 +72,7 @@ class ReadModelStore final : public ReadModels {
   // Live versions of the projections the queries read (read on every query: atomics, no lock).
   mutable std::atomic<int> order_details_version_{1}, customer_orders_version_{1}, catalogue_version_{1},
       customers_version_{1};
+  mutable PositionWaiters waiters_;
 };
 
 }  // namespace orderline::projections

@@ -2,6 +2,8 @@
 // Queries the gateway asks of the read models. Implemented by the RocksDB projections;
 // answers are as fresh as the projector's checkpoints (see reached()).
 #include <cstddef>
+#include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -37,6 +39,14 @@ class ReadModels {
   virtual eventstore::PositionVector checkpoints() const = 0;
   // True when every projection has folded every partition of `position` up to its entry.
   virtual bool reached(const eventstore::PositionVector& position) const = 0;
+
+  // Runs `ready` once reached(position) holds: at once on the caller's thread when it already
+  // does, else on the projector's thread when it gets there, so `ready` must only post work
+  // (e.g. to a connection's strand). Returns a ticket for cancel_wait (0: already ran). Lets
+  // the gateway wait for after=TOKEN without blocking or polling.
+  virtual std::uint64_t when_reached(const eventstore::PositionVector& position,
+                                     std::function<void()> ready) const = 0;
+  virtual void cancel_wait(std::uint64_t ticket) const = 0;
 };
 
 }  // namespace orderline::projections

@@ -11,6 +11,7 @@
 
 #include "eventstore/position.h"
 #include "gateway/server.h"
+#include "projections/position_waiters.h"
 #include "tests/support/http_client.h"
 
 namespace orderline::gateway {
@@ -146,6 +147,10 @@ class FakeReadModels : public projections::ReadModels {
     std::lock_guard lock(mutex_);
     return checkpoints_.covers(p);
   }
+  std::uint64_t when_reached(const eventstore::PositionVector& p, std::function<void()> ready) const override {
+    return waiters_.add(p, std::move(ready));
+  }
+  void cancel_wait(std::uint64_t ticket) const override { waiters_.cancel(ticket); }
 
   void put_order(v1::OrderView v) {
     std::lock_guard lock(mutex_);
@@ -158,6 +163,7 @@ class FakeReadModels : public projections::ReadModels {
   void set_checkpoint(std::uint32_t partition, std::uint64_t offset) {
     std::lock_guard lock(mutex_);
     checkpoints_.offsets[partition] = offset;
+    waiters_.advance(partition, offset);
   }
 
  private:
@@ -165,6 +171,7 @@ class FakeReadModels : public projections::ReadModels {
   std::map<std::string, v1::OrderView> orders_;
   std::map<std::string, v1::ProductView> products_;
   eventstore::PositionVector checkpoints_;
+  mutable projections::PositionWaiters waiters_{8};
 };
 
 class FakeLog : public eventstore::EventLog {

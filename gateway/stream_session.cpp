@@ -1,0 +1,409 @@
+#include "gateway/stream_session.h"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/websocket.hpp>
+#include <deque>
+#include <optional>
+
+#include "domain/aggregate.h"
+#include "gateway/stream_access.h"
+#include "gateway/stream_hub.h"
+#include "gateway/stream_protocol.h"
+#include "gateway/stream_replay.h"
+#include "observability/log.h"
+
+namespace orderline::gateway {
+namespace {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+using error_code = boost::system::error_code;
+
+constexpr std::size_t kMaxFrameBytes = 4096;     // client frames are small JSON objects
+constexpr std::size_t kMaxSubscriptions = 100;   // per connection
+constexpr std::chrono::seconds kHandshakeTimeout{10};
+constexpr std::chrono::seconds kCloseTimeout{5};  // then the TCP connection is dropped
+constexpr std::chrono::seconds kStalled{1};       // a write pending this long: the client is not reading
+constexpr std::size_t kHardFactor = 8;            // queue_limit x this: cut off whatever the socket does
+
+std::uint64_t entry(const eventstore::PositionVector& position, std::uint32_t partition) {
+  auto it = position.offsets.find(partition);
+  return it == position.offsets.end() ? 0 : it->second;
+}
+
+class StreamSession : public Connection, public StreamSubscriber, public std::enable_shared_from_this<StreamSession> {
+ public:
+  StreamSession(tcp::socket&& socket, std::shared_ptr<ServerState> state)
+      : ws_(std::move(socket)), state_(std::move(state)), close_timer_(ws_.get_executor()) {}
+
+  ~StreamSession() override {
+    hub().remove(subscriber_id_);
+    if (auto* observer = state_->services.stream_observer) observer->on_close();
+    std::lock_guard lock(state_->mutex);
+    state_->live.erase(live_id_);
+    --state_->streams;
+    state_->all_closed.notify_all();
+  }
+
+  void run(http::request<http::string_body> request) {
+    {
+      std::lock_guard lock(state_->mutex);
+      live_id_ = state_->next_id++;
+      state_->live.emplace(live_id_, weak_from_this());
+      ++state_->streams;
+    }
+    subscriber_id_ = hub().new_subscriber_id();
+    if (auto* observer = state_->services.stream_observer) observer->on_open();
+    if (auto it = request.find(http::field::authorization); it != request.end()) authorization_ = std::string(it->value());
+
+    if (state_->config.stream_send_buffer > 0) {
+      error_code ignored;
+      beast::get_lowest_layer(ws_).socket().set_option(
+          net::socket_base::send_buffer_size(state_->config.stream_send_buffer), ignored);
+    }
+    beast::get_lowest_layer(ws_).expires_never();  // the websocket's own timeouts from here on
+    websocket::stream_base::timeout timeout;
+    timeout.handshake_timeout = kHandshakeTimeout;
+    timeout.idle_timeout = state_->config.stream_idle_timeout;
+    timeout.keep_alive_pings = true;
+    ws_.set_option(timeout);
+    ws_.set_option(websocket::stream_base::decorator(
+        [](websocket::response_type& res) { res.set(http::field::server, "orderline"); }));
+    ws_.read_message_max(kMaxFrameBytes);
+    ws_.async_accept(request, beast::bind_front_handler(&StreamSession::on_accept, shared_from_this()));
+  }
+
+  void shutdown() override {
+    net::post(ws_.get_executor(), [self = shared_from_this()] {
+      self->begin_close(websocket::close_code::going_away, "server shutting down");
+    });
+  }
+
+  // Projector thread, hub lock held: only hop onto the strand.
+  void deliver(std::vector<MessagePtr> messages) override {
+    net::post(ws_.get_executor(), [self = shared_from_this(), messages = std::move(messages)] {
+      if (self->replaying_) return self->hold(messages);
+      if (!self->admit()) return;
+      for (const auto& message : messages) {
+        if (self->wants(message->update)) self->push({std::shared_ptr<const std::string>(message, &message->text), true});
+      }
+      self->kick();
+    });
+  }
+
+ private:
+  struct Subscription {
+    Topic topic;
+    eventstore::PositionVector from;  // updates before it were seen by the client
+  };
+  struct Outgoing {
+    std::shared_ptr<const std::string> text;
+    bool update = false;  // an order update (counted as pushed), not an ack or an error
+    bool replayed = false;  // part of a resume's replay (bounded by the replay limit instead)
+  };
+
+  StreamHub& hub() { return *state_->services.stream_hub; }
+
+  void on_accept(error_code ec) {
+    if (ec) return close_socket();
+    accepted_ = true;
+    if (closing_) return do_close();
+    do_read();
+  }
+
+  void do_read() {
+    ws_.async_read(buffer_, beast::bind_front_handler(&StreamSession::on_read, shared_from_this()));
+  }
+
+  void on_read(error_code ec, std::size_t) {
+    if (ec) {
+      // closed: the client's close handshake; anything else (too big, timeout, reset) ends
+      // the connection too.
+      if (ec != websocket::error::closed && ec != net::error::operation_aborted) {
+        observability::log("gateway")->debug("stream connection ended: {}", ec.message());
+      }
+      return close_socket();
+    }
+    if (!ws_.got_text()) {
+      send_error("malformed_frame", "frames must be text (JSON)");
+    } else {
+      try {
+        handle_frame(beast::buffers_to_string(buffer_.data()));
+      } catch (const std::exception& e) {
+        // A bug or an exhausted resource: this frame fails, the connection and the I/O thread go on.
+        observability::log("gateway")->error("stream frame failed: {}", e.what());
+        send_error("internal_error", "the server could not handle this frame");
+      }
+    }
+    buffer_.consume(buffer_.size());
+    // During a resume the next frame waits: its subscription would race the replay.
+    if (!replaying_) do_read();
+  }
+
+  void handle_frame(const std::string& text) {
+    if (closing_) return;
+    auto parsed = parse_client_frame(text);
+    if (auto* error = std::get_if<FrameError>(&parsed)) return send_error(error->code, error->detail);
+    auto& frame = std::get<ClientFrame>(parsed);
+    if (frame.op == ClientFrame::Op::subscribe) return subscribe(frame);
+    unsubscribe(frame.topic);
+  }
+
+  bool exists(const Topic& topic) {
+    const auto& services = state_->services;
+    switch (topic.kind) {
+      case Topic::Kind::order: {
+        if (services.read_models->order(topic.key)) return true;
+        auto records = services.log->read_stream(domain::order_stream(topic.key));
+        return records && !records.value->empty();
+      }
+      case Topic::Kind::customer: {
+        if (services.read_models->customer_exists(topic.key)) return true;
+        auto records = services.log->read_stream(domain::customer_stream(topic.key));
+        return records && !records.value->empty();
+      }
+      case Topic::Kind::all: return true;
+    }
+    return false;
+  }
+
+  void subscribe(const ClientFrame& frame) {
+    const auto& topic = frame.topic;
+    for (const auto& s : subscriptions_) {
+      if (s.topic == topic) return send_error("already_subscribed", "this connection already follows it", &topic);
+    }
+    if (subscriptions_.size() >= kMaxSubscriptions) {
+      return send_error("too_many_subscriptions", "at most 100 subscriptions per connection", &topic);
+    }
+    if (topic.kind == Topic::Kind::all &&
+        !stream_staff(state_->config, authorization_ ? std::optional<std::string_view>(*authorization_) : std::nullopt,
+                      frame.token ? std::optional<std::string_view>(*frame.token) : std::nullopt)) {
+      const bool anonymous = !authorization_ && !frame.token;
+      return send_error(anonymous ? "unauthorized" : "forbidden",
+                        anonymous ? "every order is for staff: send the staff token (Authorization: Bearer, or \"token\")"
+                                  : "the token does not grant staff access",
+                        &topic);
+    }
+    if (!exists(topic)) {
+      return send_error("not_found",
+                        std::string(topic.kind == Topic::Kind::order ? "no order " : "no customer ") + topic.key, &topic);
+    }
+
+    // Registered first: every update from `upto` on arrives live, everything before it is
+    // replayed from the log, so the two meet without a gap or an overlap.
+    const auto upto = hub().subscribe(subscriber_id_, weak_from_this(), topic);
+    if (!frame.from) {
+      subscriptions_.push_back({topic, {}});
+      // The client has seen nothing yet: live updates start at `upto`.
+      enqueue({std::make_shared<const std::string>(ack_frame("subscribed", topic, eventstore::encode_position(upto))),
+               false});
+      return;
+    }
+    // The replay reads the log off the I/O threads; live updates that arrive meanwhile are
+    // held and follow it.
+    replaying_ = true;
+    auto self = shared_from_this();
+    state_->offload([self, topic, from = *frame.from, upto] {
+      Replay replay;
+      try {
+        replay = replay_topic(*self->state_->services.log, *self->state_->services.read_models, topic, from, upto,
+                              self->state_->config.stream_replay_limit);
+      } catch (const std::exception& e) {
+        observability::log("gateway")->error("stream replay failed: {}", e.what());
+        replay.error_code = "internal_error";
+        replay.detail = "the server could not replay the missed updates";
+      }
+      net::post(self->ws_.get_executor(), [self, topic, from, replay = std::move(replay)]() mutable {
+        self->on_replayed(topic, from, std::move(replay));
+      });
+    });
+  }
+
+  void on_replayed(const Topic& topic, const eventstore::PositionVector& from, Replay replay) {
+    replaying_ = false;
+    auto held = std::move(held_);
+    held_.clear();
+    if (closing_) return;
+    if (replay.error_code) {
+      hub().unsubscribe(subscriber_id_, topic);
+      send_error(*replay.error_code, replay.detail, &topic);
+    } else {
+      subscriptions_.push_back({topic, from});
+      // What follows the acknowledgement (replay, then live) starts at `from`.
+      enqueue({std::make_shared<const std::string>(ack_frame("subscribed", topic, eventstore::encode_position(from))),
+               false});
+      if (closing_) return;  // the acknowledgement found the connection too slow
+      // A resume may queue up to the replay limit at once; only what comes on top of it counts
+      // against the queue limit, so a fast client resuming from far back is not taken for slow.
+      for (const auto& message : replay.messages) {
+        push({std::shared_ptr<const std::string>(message, &message->text), true, true});
+      }
+    }
+    for (const auto& message : held) {
+      if (wants(message->update)) push({std::shared_ptr<const std::string>(message, &message->text), true});
+    }
+    kick();
+    do_read();
+  }
+
+  // Live updates during a replay, bounded like the queue.
+  void hold(const std::vector<MessagePtr>& messages) {
+    if (closing_) return;
+    if (held_.size() + messages.size() > kHardFactor * state_->config.stream_queue_limit) {
+      held_.clear();
+      return cut_off();
+    }
+    held_.insert(held_.end(), messages.begin(), messages.end());
+  }
+
+  void unsubscribe(const Topic& topic) {
+    auto it = std::find_if(subscriptions_.begin(), subscriptions_.end(), [&](const auto& s) { return s.topic == topic; });
+    if (it == subscriptions_.end()) return send_error("unknown_subscription", "this connection does not follow it", &topic);
+    subscriptions_.erase(it);
+    hub().unsubscribe(subscriber_id_, topic);
+    enqueue({std::make_shared<const std::string>(
+                 ack_frame("unsubscribed", topic, eventstore::encode_position(hub().published()))),
+             false});
+  }
+
+  // A live update is for this connection while one of its subscriptions matches it and the
+  // client had not seen it before subscribing (`from`).
+  bool wants(const projections::OrderUpdate& update) const {
+    return std::any_of(subscriptions_.begin(), subscriptions_.end(), [&](const auto& s) {
+      return s.topic.matches(update) && update.offset >= entry(s.from, update.partition);
+    });
+  }
+
+  void send_error(std::string_view code, std::string_view detail, const Topic* topic = nullptr) {
+    if (auto* observer = state_->services.stream_observer) observer->on_error_frame(code);
+    enqueue({std::make_shared<const std::string>(error_frame(code, detail, topic)), false});
+  }
+
+  // Frames arrive in bursts (a projector batch is handed over whole, and several may reach
+  // the strand before a write completes), so a count alone would cut off fast clients. A
+  // connection is slow when more than the limit wait and its socket has not taken the frame
+  // being written for kStalled; whatever the socket does, more than kHardFactor times the limit
+  // is too many (the memory bound). Checked as frames arrive, before they are queued.
+  bool admit() {
+    if (closing_) return false;
+    const auto waiting = queue_.size() - replayed_waiting_;
+    const auto limit = state_->config.stream_queue_limit;
+    const bool stalled = writing_ && std::chrono::steady_clock::now() - write_started_ >= kStalled;
+    if (waiting > kHardFactor * limit || (waiting > limit && stalled)) {
+      cut_off();
+      return false;
+    }
+    return true;
+  }
+
+  void push(Outgoing outgoing) {
+    if (outgoing.replayed) ++replayed_waiting_;
+    queue_.push_back(std::move(outgoing));
+  }
+
+  void kick() {
+    if (!writing_ && accepted_ && !closing_ && !queue_.empty()) do_write();
+  }
+
+  void enqueue(Outgoing outgoing) {
+    if (!admit()) return;
+    push(std::move(outgoing));
+    kick();
+  }
+
+  void do_write() {
+    writing_ = true;
+    write_started_ = std::chrono::steady_clock::now();
+    ws_.text(true);
+    ws_.async_write(net::buffer(*queue_.front().text), beast::bind_front_handler(&StreamSession::on_write, shared_from_this()));
+  }
+
+  void on_write(error_code ec, std::size_t) {
+    writing_ = false;
+    if (ec) return close_socket();
+    if (queue_.front().update) {
+      if (auto* observer = state_->services.stream_observer) observer->on_pushed(1);
+    }
+    if (queue_.front().replayed) --replayed_waiting_;
+    queue_.pop_front();
+    if (close_after_write_) return do_close();
+    if (!queue_.empty() && !closing_) do_write();
+  }
+
+  // The client reads slower than updates arrive: drop what waits and close with a reason,
+  // instead of holding an ever longer queue.
+  void cut_off() {
+    if (auto* observer = state_->services.stream_observer) observer->on_slow_consumer();
+    observability::log("gateway")->warn("stream connection cut off: {} frames waiting (limit {})",
+                                        queue_.size() - replayed_waiting_, state_->config.stream_queue_limit);
+    // The frame being written stays: its buffer is in use until the write completes.
+    queue_.erase(queue_.begin() + (writing_ ? 1 : 0), queue_.end());
+    replayed_waiting_ = !queue_.empty() && queue_.front().replayed ? 1 : 0;
+    begin_close(websocket::close_code::policy_error,
+                "slow consumer: more than " + std::to_string(state_->config.stream_queue_limit) + " messages waiting");
+  }
+
+  void begin_close(websocket::close_code code, std::string reason) {
+    if (closing_) return;
+    closing_ = true;
+    close_reason_ = websocket::close_reason(code, reason);
+    // A client that reads nothing never lets the close frame out: drop the connection then.
+    close_timer_.expires_after(kCloseTimeout);
+    close_timer_.async_wait([self = shared_from_this()](error_code ec) {
+      if (!ec) self->close_socket();
+    });
+    if (!accepted_) return;  // on_accept closes
+    if (writing_) {
+      close_after_write_ = true;
+      return;
+    }
+    do_close();
+  }
+
+  void do_close() {
+    close_after_write_ = false;
+    writing_ = true;  // the close frame is the last write
+    ws_.async_close(close_reason_, [self = shared_from_this()](error_code) { self->close_socket(); });
+  }
+
+  void close_socket() {
+    closing_ = true;
+    close_timer_.cancel();
+    error_code ignored;
+    beast::get_lowest_layer(ws_).socket().close(ignored);
+  }
+
+  websocket::stream<beast::tcp_stream> ws_;
+  std::shared_ptr<ServerState> state_;
+  net::steady_timer close_timer_;
+  beast::flat_buffer buffer_;
+  std::deque<Outgoing> queue_;
+  std::vector<Subscription> subscriptions_;
+  std::optional<std::string> authorization_;  // of the upgrade request
+  websocket::close_reason close_reason_;
+  std::size_t replayed_waiting_ = 0;  // replayed frames in queue_
+  bool replaying_ = false;             // a resume's replay is running off the I/O thread
+  std::vector<MessagePtr> held_;       // live updates that arrived during it
+  std::chrono::steady_clock::time_point write_started_;
+  std::uint64_t live_id_ = 0;
+  std::uint64_t subscriber_id_ = 0;
+  bool accepted_ = false;
+  bool writing_ = false;
+  bool closing_ = false;
+  bool close_after_write_ = false;
+};
+
+}  // namespace
+
+void start_stream_session(tcp::socket socket, http::request<http::string_body> request,
+                          std::shared_ptr<ServerState> state) {
+  std::make_shared<StreamSession>(std::move(socket), std::move(state))->run(std::move(request));
+}
+
+}  // namespace orderline::gateway
