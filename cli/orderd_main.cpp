@@ -6,7 +6,9 @@
 #include <csignal>
 #include <fstream>
 #include <iostream>
+#include <sstream>
 
+#include "cli/auth_setup.h"
 #include "cli/demo_catalogue.h"
 #include "cli/embedded_engine.h"
 #include "cli/logging.h"
@@ -62,6 +64,15 @@ int serve(const cli::ServeConfig& config) {
     cli::seed_demo_catalogue(engine.bus());
     spdlog::info("seeded the demo catalogue");
   }
+  if (!config.staff_account.empty()) {
+    if (config.staff_password_file.empty()) throw std::runtime_error("--staff-account needs --staff-password-file");
+    std::vector<std::string> roles;
+    std::stringstream list(config.staff_roles);
+    for (std::string role; std::getline(list, role, ',');) roles.push_back(role);
+    cli::ensure_account(engine.bus(), config.staff_account, cli::read_first_line(config.staff_password_file), roles,
+                        config.password_cost);
+    spdlog::info("staff account {} is registered", config.staff_account);
+  }
   if (!engine.wait_for_read_models(std::chrono::minutes(30))) {
     spdlog::error("read models did not catch up with the log");
     return 1;
@@ -75,7 +86,32 @@ int serve(const cli::ServeConfig& config) {
   gateway_config.command_timeout = std::chrono::milliseconds(config.command_timeout_ms);
   gateway_config.read_wait = std::chrono::milliseconds(config.read_wait_ms);
   gateway_config.admin_token = config.admin_token;
-  if (config.admin_token.empty()) spdlog::warn("no --admin-token: staff routes will refuse every request");
+  gateway_config.access_tokens.secret = cli::load_or_create_secret(
+      config.token_secret_file.empty() ? config.data_dir + "/auth/token-secret" : config.token_secret_file);
+  gateway_config.access_tokens.ttl_s = config.access_token_ttl_s;
+  gateway_config.refresh_ttl_s = config.refresh_token_ttl_s;
+  gateway_config.password_cost = config.password_cost;
+  gateway_config.login_limits.per_address_per_minute = config.login_per_address;
+  gateway_config.login_limits.per_account_per_minute = config.login_per_account;
+  gateway_config.login_limits.lockout_failures = config.lockout_failures;
+  gateway_config.login_limits.lockout_s = config.lockout_seconds;
+  gateway_config.cors_origins = config.cors_origins;
+  gateway_config.customer_keys_path = config.data_dir + "/keys";
+  if (!config.oidc_issuer.empty()) {
+    if (config.oidc_jwks.empty()) throw std::runtime_error("--oidc-issuer needs --oidc-jwks");
+    gateway_config.oidc.issuer = config.oidc_issuer;
+    gateway_config.oidc.audience = config.oidc_audience;
+    gateway_config.oidc.jwks = config.oidc_jwks;
+    gateway_config.oidc.customer_claim = config.oidc_customer_claim;
+    for (const auto& entry : config.oidc_roles) {
+      const auto eq = entry.find('=');
+      if (eq == std::string::npos || !auth::role_from_name(entry.substr(eq + 1))) {
+        throw std::runtime_error("--oidc-role wants provider-role=customer|staff|ops|analyst|admin, not " + entry);
+      }
+      gateway_config.oidc.role_map.emplace_back(entry.substr(0, eq), entry.substr(eq + 1));
+    }
+  }
+  if (config.admin_token.empty()) spdlog::info("no --admin-token: no admin service token");
 
   gateway::Services services;
   services.bus = &engine.bus();
@@ -88,6 +124,7 @@ int serve(const cli::ServeConfig& config) {
   if (config.metrics) {
     services.metrics = [&metrics] { return metrics.render(); };
     services.http_observer = metrics.http();
+    services.auth_observer = metrics.auth();
   }
   gateway::Server server(gateway_config, services);
   server.start();

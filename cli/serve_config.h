@@ -3,6 +3,7 @@
 // environment variables (ORDERLINE_*), which override the defaults.
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace CLI {
 class App;
@@ -27,6 +28,25 @@ struct ServeConfig {
   std::string log_level = "info";     // trace, debug, info, warn, error
   bool metrics = true;                // GET /metrics; off only to measure what metrics cost
   std::string postgres_dsn;           // --pg / ORDERLINE_PG: PostgreSQL read models; empty: none
+
+  // Authentication (issue 6; docs/security.md).
+  std::string token_secret_file;      // HMAC key of access tokens; empty: <data-dir>/auth/token-secret (made once)
+  std::int64_t access_token_ttl_s = 900;
+  std::int64_t refresh_token_ttl_s = 30 * 24 * 3600;
+  std::string password_cost = "interactive";  // argon2id preset: interactive, moderate, min (tests only)
+  int login_per_address = 30;         // login attempts per address per minute
+  int login_per_account = 10;         // login attempts per account per minute
+  int lockout_failures = 5;           // failed logins in a row that lock an account
+  int lockout_seconds = 900;
+  std::vector<std::string> cors_origins;  // allowed Origins ("*": any); none: no CORS headers
+  std::string oidc_issuer;            // accept this OpenID Connect provider's tokens; empty: off
+  std::string oidc_audience;          // required "aud" of its tokens
+  std::string oidc_jwks;              // its JWKS: a file or an http:// URL
+  std::vector<std::string> oidc_roles;  // "provider-role=our-role", e.g. "shop-staff=staff"
+  std::string oidc_customer_claim = "customer_id";
+  std::string staff_account;          // ensure this staff account exists at start (e-mail) ...
+  std::string staff_password_file;    // ... with the password in this file
+  std::string staff_roles = "staff,ops";  // ... and these roles
 };
 
 // Registers the flags of `serve` on a CLI11 subcommand, with environment fallbacks.

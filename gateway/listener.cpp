@@ -105,6 +105,7 @@ struct Server::Impl {
 Server::Server(GatewayConfig config, Services services) : impl_(std::make_unique<Impl>(config.threads)) {
   impl_->state->config = std::move(config);
   impl_->state->services = std::move(services);
+  impl_->state->auth = std::make_unique<AuthRuntime>(impl_->state->config, impl_->state->services);
 }
 
 Server::~Server() { stop(); }

@@ -35,6 +35,14 @@ std::string problem_title(std::string_view code, unsigned status) {
       {"not_ready", "Not ready"},
       {"too_many_connections", "Too many connections"},
       {"internal_error", "Internal error"},
+      {"weak_password", "Password too weak"},
+      {"invalid_credentials", "Invalid credentials"},
+      {"account_locked", "Account locked"},
+      {"invalid_refresh_token", "Invalid refresh token"},
+      {"refresh_token_reused", "Refresh token reused"},
+      {"overloaded", "Overloaded"},
+      {"not_configured", "Not configured"},
+      {"key_store_unavailable", "Key store unavailable"},
   };
   for (const auto& t : kTitles) {
     if (t.code == code) return std::string(t.title);
