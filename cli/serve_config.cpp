@@ -29,19 +29,24 @@ void add_serve_flags(CLI::App& command, ServeConfig& config) {
       ->capture_default_str();
   command.add_option("--password-cost", config.password_cost, "argon2id cost: interactive, moderate, min (tests only)")
       ->check(CLI::IsMember({"interactive", "moderate", "min"}))
-      ->capture_default_str();
+      ->capture_default_str()
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   command.add_option("--login-per-address", config.login_per_address, "Login attempts per client address per minute")
       ->check(CLI::Range(1, 1000000))
-      ->capture_default_str();
+      ->capture_default_str()
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   command.add_option("--login-per-account", config.login_per_account, "Login attempts per account per minute")
       ->check(CLI::Range(1, 1000000))
-      ->capture_default_str();
+      ->capture_default_str()
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   command.add_option("--lockout-failures", config.lockout_failures, "Failed logins in a row that lock an account")
       ->check(CLI::Range(1, 1000))
-      ->capture_default_str();
+      ->capture_default_str()
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   command.add_option("--lockout-seconds", config.lockout_seconds, "How long a locked account stays locked")
       ->check(CLI::Range(1, 86400 * 7))
-      ->capture_default_str();
+      ->capture_default_str()
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   command.add_option("--cors-origin", config.cors_origins, "An Origin allowed by CORS (repeatable; '*' for any)")
       ->envname("ORDERLINE_CORS_ORIGINS")
       ->delimiter(',');

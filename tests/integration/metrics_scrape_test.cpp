@@ -10,6 +10,7 @@
 
 #include "eventstore/position.h"
 #include "observability/metrics_text.h"
+#include "tests/support/auth.h"
 #include "tests/support/http_client.h"
 #include "tests/support/process.h"
 
@@ -30,7 +31,9 @@ constexpr int kOrders = 5;
 
 class MetricsScrape : public ::testing::Test {
  protected:
-  MetricsScrape() : server_(dir_.path() + "/data"), http_(server_.port()) {}
+  MetricsScrape() : server_(dir_.path() + "/data"), http_(server_.port()) {
+    http_.set_default_headers(testing::admin_bearer());
+  }
 
   std::string scrape_text() {
     auto r = http_.get("/metrics");

@@ -58,6 +58,7 @@ OrderdProcess::OrderdProcess(std::string data_dir, std::vector<std::string> extr
                                    // Weak, fast argon2id: tests register and log in many times.
                                    "--password-cost", "min",
                                    // Tests log in and register from one address, many times.
+                                   // (These flags take their last value: extra_args may override.)
                                    "--login-per-address", "100000"};
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
   pid_ = ::fork();
