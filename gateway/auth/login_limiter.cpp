@@ -22,6 +22,10 @@ bool LoginLimiter::over(std::unordered_map<std::string, Window>& windows, std::s
 LoginLimiter::Decision LoginLimiter::attempt(std::string_view address, std::string_view account, std::int64_t now_s) {
   std::lock_guard lock(mutex_);
   Decision d;
+  // Every attempt counts for its address, even one at a locked account: guessing across
+  // many accounts from one place is what the address limit is for.
+  std::int64_t address_retry = 0;
+  const bool address_over = over(addresses_, address, config_.per_address_per_minute, now_s, address_retry);
   if (!account.empty()) {
     auto it = failures_.find(std::string(account));
     if (it != failures_.end() && it->second.locked_until > now_s) {
@@ -31,8 +35,10 @@ LoginLimiter::Decision LoginLimiter::attempt(std::string_view address, std::stri
     }
   }
   std::int64_t retry = 0;
-  if (over(addresses_, address, config_.per_address_per_minute, now_s, retry) ||
-      (!account.empty() && over(accounts_, account, config_.per_account_per_minute, now_s, retry))) {
+  if (address_over) {
+    d.verdict = Verdict::rate_limited;
+    d.retry_after_s = address_retry;
+  } else if (!account.empty() && over(accounts_, account, config_.per_account_per_minute, now_s, retry)) {
     d.verdict = Verdict::rate_limited;
     d.retry_after_s = retry;
   }
