@@ -13,7 +13,7 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 namespace net = boost::asio;
 
-HttpGetResult http_get(const std::string& url, std::chrono::milliseconds timeout) {
+HttpGetResult http_get(const std::string& url, std::chrono::milliseconds timeout, const std::string& bearer_token) {
   HttpGetResult result;
   auto parsed = boost::urls::parse_uri(url);
   if (!parsed || parsed->scheme() != "http" || parsed->host().empty()) {
@@ -40,6 +40,7 @@ HttpGetResult http_get(const std::string& url, std::chrono::milliseconds timeout
   request.set(http::field::host, host + ":" + port);
   request.set(http::field::user_agent, "orderctl");
   request.set(http::field::connection, "close");
+  if (!bearer_token.empty()) request.set(http::field::authorization, "Bearer " + bearer_token);
   beast::flat_buffer buffer;
   http::response<http::string_body> response;
 

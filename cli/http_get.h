@@ -15,6 +15,7 @@ struct HttpGetResult {
 };
 
 // url: "http://host[:port][/path]" (https is not supported). Bounded by `timeout` as a whole.
-HttpGetResult http_get(const std::string& url, std::chrono::milliseconds timeout);
+// A non-empty bearer_token is sent as "Authorization: Bearer <token>".
+HttpGetResult http_get(const std::string& url, std::chrono::milliseconds timeout, const std::string& bearer_token = {});
 
 }  // namespace orderline::cli

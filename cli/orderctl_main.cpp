@@ -10,7 +10,9 @@
 #include <iostream>
 #include <thread>
 
+#include "cli/http_get.h"
 #include "cli/top_command.h"
+#include "domain/aggregate.h"
 #include "eventstore/embedded/log_reader.h"
 #include "orderline/v1/envelope.pb.h"
 #include "orderline/v1/events.pb.h"
@@ -21,12 +23,15 @@ using namespace orderline;
 
 volatile std::sig_atomic_t g_stop = 0;
 
-// One JSON line per event: where it is in the log, its envelope, and its payload.
-void print_record(const eventstore::LogRecord& record) {
+// One JSON line per event: where it is in the log, its envelope, and its payload. Events of
+// restricted streams (credentials, refresh tokens) are never printed: false for those.
+bool print_record(const eventstore::LogRecord& record) {
   v1::EventEnvelope envelope;
   v1::EventPayload payload;
   std::string data = "null";
-  if (envelope.ParseFromString(record.value) && payload.ParseFromString(envelope.payload())) {
+  const bool parsed = envelope.ParseFromString(record.value);
+  if (parsed && domain::is_restricted_stream(envelope.stream_id())) return false;
+  if (parsed && payload.ParseFromString(envelope.payload())) {
     google::protobuf::util::JsonPrintOptions options;
     options.preserve_proto_field_names = true;
     data.clear();
@@ -40,6 +45,18 @@ void print_record(const eventstore::LogRecord& record) {
   std::cout << R"({"partition":)" << record.partition << R"(,"offset":)" << record.offset
             << R"(,"log_time_us":)" << record.log_time_us << R"(,"envelope":)" << header
             << R"(,"data":)" << data << "}\n";
+  return true;
+}
+
+// `orderctl whoami`: who the server takes the token for (GET /api/v1/auth/me).
+int whoami(const std::string& url, const std::string& token) {
+  auto response = cli::http_get(url + "/api/v1/auth/me", std::chrono::seconds(5), token);
+  if (!response.ok) {
+    std::cerr << "orderctl: " << response.error << std::endl;
+    return 1;
+  }
+  std::cout << response.body << std::endl;
+  return response.status == 200 ? 0 : 1;
 }
 
 struct EventsArgs {
@@ -62,10 +79,7 @@ int events(const EventsArgs& args, bool follow) {
     for (std::uint32_t p = 0; p < reader.partition_count(); ++p) {
       if (args.partition >= 0 && static_cast<std::uint32_t>(args.partition) != p) continue;
       next[p] = reader.scan(p, next[p], [&](const eventstore::LogRecord& record) {
-        if (args.limit == 0 || printed < args.limit) {
-          print_record(record);
-          ++printed;
-        }
+        if ((args.limit == 0 || printed < args.limit) && print_record(record)) ++printed;
       });
     }
     std::cout.flush();
@@ -100,8 +114,22 @@ int main(int argc, char** argv) {
   top->add_option("--url", top_args.url, "The server")->envname("ORDERLINE_URL")->capture_default_str();
   top->add_option("--interval", top_args.interval_s, "Seconds between refreshes")->check(CLI::PositiveNumber)->capture_default_str();
   top->add_flag("--once", top_args.once, "Print one frame (two scrapes an interval apart) and exit");
+  auto* whoami_command = app.add_subcommand("whoami", "Who a running orderd takes the token for (/api/v1/auth/me)");
+  std::string whoami_url = "http://127.0.0.1:8080";
+  whoami_command->add_option("--url", whoami_url, "The server")->envname("ORDERLINE_URL")->capture_default_str();
+  // The commands that talk to a server authenticate with a bearer token.
+  std::string token;
+  std::string token_file;
+  for (auto* command : {top, whoami_command}) {
+    command->add_option("--token", token, "Bearer token (an access token, or the admin service token)")
+        ->envname("ORDERLINE_TOKEN");
+    command->add_option("--token-file", token_file, "File whose first line is the bearer token")
+        ->envname("ORDERLINE_TOKEN_FILE");
+  }
   CLI11_PARSE(app, argc, argv);
   try {
+    top_args.token = cli::resolve_token(token, token_file);
+    if (whoami_command->parsed()) return whoami(whoami_url, top_args.token);
     if (dump->parsed()) return events(args, false);
     if (tail->parsed()) return events(args, true);
     if (top->parsed()) return cli::run_top(top_args);
