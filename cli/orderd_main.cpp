@@ -91,6 +91,7 @@ int serve(const cli::ServeConfig& config) {
   gateway_config.access_tokens.ttl_s = config.access_token_ttl_s;
   gateway_config.refresh_ttl_s = config.refresh_token_ttl_s;
   gateway_config.password_cost = config.password_cost;
+  gateway_config.password_threads = config.password_threads;
   gateway_config.login_limits.per_address_per_minute = config.login_per_address;
   gateway_config.login_limits.per_account_per_minute = config.login_per_account;
   gateway_config.login_limits.lockout_failures = config.lockout_failures;

@@ -31,6 +31,9 @@ void add_serve_flags(CLI::App& command, ServeConfig& config) {
       ->check(CLI::IsMember({"interactive", "moderate", "min"}))
       ->capture_default_str()
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  command.add_option("--password-threads", config.password_threads, "argon2id worker threads (off the I/O threads)")
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
   command.add_option("--login-per-address", config.login_per_address, "Login attempts per client address per minute")
       ->check(CLI::Range(1, 1000000))
       ->capture_default_str()

@@ -34,6 +34,7 @@ struct ServeConfig {
   std::int64_t access_token_ttl_s = 900;
   std::int64_t refresh_token_ttl_s = 30 * 24 * 3600;
   std::string password_cost = "interactive";  // argon2id preset: interactive, moderate, min (tests only)
+  int password_threads = 1;           // argon2id workers, off the gateway's I/O threads
   int login_per_address = 30;         // login attempts per address per minute
   int login_per_account = 10;         // login attempts per account per minute
   int lockout_failures = 5;           // failed logins in a row that lock an account
