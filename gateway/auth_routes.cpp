@@ -4,6 +4,7 @@
 // any other, to the restricted "account-" stream.
 #include <boost/json.hpp>
 
+#include "eventstore/position.h"
 #include "gateway/access.h"
 #include "gateway/account_support.h"
 #include "gateway/auth_runtime.h"
@@ -122,32 +123,70 @@ std::optional<NewAccount> read_new_account(const ExchangePtr& ex, const json::va
   return account;
 }
 
-// Step 3 of registration: the customer, its personal data sealed with its own key.
+// Registration is two commands on two streams (the customer, then the account), so it is
+// made safe to retry instead of atomic: the customer's id and command id derive from the
+// account key, so an attempt cut short after the customer step registers the same customer
+// again (the first outcome comes back) and then the account. The account step decides who
+// wins a race for one address; the loser gets 409 and leaves no second customer.
+std::string customer_id_for(const std::string& account_key) {
+  return uuid_v5(kIdNamespace, "customer\n" + account_key);
+}
+
+// The customer, its personal data sealed with its own key; then `then` on the strand.
 void register_customer_of(const ExchangePtr& ex, const NewAccount& account, const std::string& account_key,
-                          const std::string& customer_id, std::string command_id) {
+                          const std::string& customer_id, std::function<void(const v1::CommandOutcome&)> then) {
   auto key = ex->auth->keys->get_or_create(customer_id);
   if (!key) return ex->respond(problem(503, "key_store_unavailable", "cannot store the customer's key"));
   v1::PersonalData data;
   data.set_email(account.email);
   data.set_name(account.name);
   data.set_address(account.address);
-  v1::Command command = new_command(ex, std::move(command_id), domain::customer_stream(customer_id), -1,
-                                    "account:" + account_key, hex(sha256(account_key)));
+  // The hash names the account, not the body: a retry with other details is the same command.
+  v1::Command command = new_command(ex, "register-customer-" + account_key, domain::customer_stream(customer_id), -1,
+                                    "account:" + account_key, hex(sha256("register\n" + account_key)));
   auto* registration = command.mutable_register_customer();
   registration->set_customer_id(customer_id);
   registration->set_sealed_personal_data(auth::seal(*key, data.SerializeAsString()));
   registration->set_account_key(account_key);
-  submit_command(ex, std::move(command), [customer_id, account](const v1::CommandOutcome& outcome) {
-    auto r = json_response(json::object{{"customer_id", customer_id},
-                                        {"email", account.email},
-                                        {"position", outcome_position(outcome)}},
-                           201);
-    r.headers.emplace_back("Location", "/api/v1/customers/" + customer_id);
-    return r;
+  submit_command_then(ex, std::move(command), [ex, then = std::move(then)](const commands::CommandReply& reply) {
+    if (!done(reply)) return ex->respond(reply_problem(reply));
+    then(reply.outcome);
   });
 }
 
-// Steps 1-2: hash the password (workers), record the account; then the customer, if any.
+// `written`: the position of the customer step, so the answer's position covers both writes.
+void register_account_of(const ExchangePtr& ex, const NewAccount& account, const std::string& key,
+                         const std::string& customer_id, const std::string& hash,
+                         eventstore::PositionVector written = {}) {
+  v1::Command command = new_command(ex, "register-account-" + uuid_v4(), domain::account_stream(key), -1,
+                                    principal_label(ex), hex(sha256(key)));
+  auto* body = command.mutable_register_account();
+  body->set_account_key(key);
+  body->set_customer_id(customer_id);
+  body->set_password_hash(hash);
+  for (const auto& r : account.roles) body->add_roles(r);
+  submit_command_then(ex, std::move(command), [ex, account, customer_id, written](const commands::CommandReply& reply) {
+    if (!done(reply)) {
+      if (reply.kind == commands::CommandReply::Kind::done && reply.outcome.error_code() == "already_exists") {
+        return ex->respond(problem(409, "already_exists", "an account with this e-mail address exists"));
+      }
+      return ex->respond(reply_problem(reply));
+    }
+    if (!account.customer) {
+      return ex->respond(json_response(json::object{{"email", account.email}, {"roles", json::value_from(account.roles)}}, 201));
+    }
+    auto position = written;
+    position.merge_max(eventstore::PositionVector{{{reply.outcome.partition(), reply.outcome.offset()}}});
+    auto r = json_response(json::object{{"customer_id", customer_id},
+                                        {"email", account.email},
+                                        {"position", eventstore::encode_position(position)}},
+                           201);
+    r.headers.emplace_back("Location", "/api/v1/customers/" + customer_id);
+    ex->respond(std::move(r));
+  });
+}
+
+// Hash the password (workers), then the customer (if any), then the account.
 void create(const ExchangePtr& ex, NewAccount account) {
   if (account.customer && !ex->auth->keys) {
     return ex->respond(problem(503, "not_configured", "this server has no customer key store"));
@@ -160,27 +199,19 @@ void create(const ExchangePtr& ex, NewAccount account) {
       [ex, account = std::move(account)](std::optional<std::string> hash) mutable {
         if (!hash) return ex->respond(busy());
         const auto key = account_key_for(account.email);
-        const std::string customer_id = account.customer ? uuid_v4() : std::string();
-        v1::Command command = new_command(ex, "register-account-" + uuid_v4(), domain::account_stream(key), -1,
-                                          principal_label(ex), hex(sha256(key)));
-        auto* body = command.mutable_register_account();
-        body->set_account_key(key);
-        body->set_customer_id(customer_id);
-        body->set_password_hash(*hash);
-        for (const auto& r : account.roles) body->add_roles(r);
-        submit_command_then(ex, std::move(command), [ex, account, key, customer_id](const commands::CommandReply& reply) {
-          if (!done(reply)) {
-            if (reply.kind == commands::CommandReply::Kind::done && reply.outcome.error_code() == "already_exists") {
-              return ex->respond(problem(409, "already_exists", "an account with this e-mail address exists"));
-            }
-            return ex->respond(reply_problem(reply));
-          }
-          if (!account.customer) {
-            auto r = json_response(json::object{{"email", account.email}, {"roles", json::value_from(account.roles)}}, 201);
-            return ex->respond(std::move(r));
-          }
-          register_customer_of(ex, account, key, customer_id, "register-" + customer_id);
-        });
+        bool failed = false;
+        if (load_account(ex, key, &failed)) {
+          return ex->respond(problem(409, "already_exists", "an account with this e-mail address exists"));
+        }
+        if (failed) return;
+        if (!account.customer) return register_account_of(ex, account, key, "", *hash);
+        const std::string customer_id = customer_id_for(key);
+        register_customer_of(ex, account, key, customer_id,
+                             [ex, account, key, customer_id, hash = *hash](const v1::CommandOutcome& customer) {
+                               register_account_of(
+                                   ex, account, key, customer_id, hash,
+                                   eventstore::PositionVector{{{customer.partition(), customer.offset()}}});
+                             });
       });
   if (!queued) ex->respond(busy());
 }

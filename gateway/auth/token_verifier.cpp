@@ -78,7 +78,7 @@ Checked<Principal> TokenVerifier::verify_token(std::string_view token) const {
     out.value = Principal{"service:admin", "", roles_of(Role::admin), "service", ""};
     return out;
   }
-  {
+  if (config_.cache_capacity > 0) {
     // Verified tokens are remembered until they expire: a signature check per request
     // (RS256 especially) would be most of the gateway's cost.
     std::lock_guard lock(cache_mutex_);
@@ -94,7 +94,7 @@ Checked<Principal> TokenVerifier::verify_token(std::string_view token) const {
   }
   std::int64_t exp = 0;
   auto checked = verify_uncached(token, now, exp);
-  if (checked.ok()) {
+  if (checked.ok() && config_.cache_capacity > 0) {
     std::lock_guard lock(cache_mutex_);
     if (cache_.size() >= config_.cache_capacity) cache_.clear();  // bounded; refilled on demand
     cache_.emplace(std::string(token), Cached{*checked.value, exp});

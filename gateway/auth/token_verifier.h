@@ -40,7 +40,7 @@ struct VerifierConfig {
   std::string service_token;  // the --admin-token: an admin service principal; empty: none
   OidcConfig oidc;
   std::int64_t leeway_s = 30;
-  std::size_t cache_capacity = 10'000;  // verified tokens remembered until their exp
+  std::size_t cache_capacity = 10'000;  // verified tokens remembered until their exp; 0: none
 };
 
 class TokenVerifier {

@@ -4,7 +4,9 @@
 // wrong audience, tampered payload, unknown kid, garbage), plus key rotation by kid.
 #include <gtest/gtest.h>
 
+#include <boost/asio.hpp>
 #include <boost/json.hpp>
+#include <thread>
 
 #include "gateway/auth/access_tokens.h"
 #include "gateway/auth/base64url.h"
@@ -280,6 +282,53 @@ TEST(Jwks, SkipsKeysItCannotUse) {
   EXPECT_EQ(set->keys[0].kid, "rsa-1");
   EXPECT_FALSE(parse_jwks("{\"keys\": 3}", &error));
   EXPECT_FALSE(parse_jwks("not json", &error));
+}
+
+// A one-shot HTTP server on loopback: answers each connection with `status` and `body`.
+class TinyHttp {
+ public:
+  TinyHttp(int status, std::string body, int connections) : acceptor_(io_, {boost::asio::ip::make_address("127.0.0.1"), 0}) {
+    thread_ = std::thread([this, status, body = std::move(body), connections] {
+      for (int i = 0; i < connections; ++i) {
+        boost::asio::ip::tcp::socket socket(io_);
+        boost::system::error_code ec;
+        acceptor_.accept(socket, ec);
+        if (ec) return;
+        boost::asio::streambuf request;
+        boost::asio::read_until(socket, request, "\r\n\r\n", ec);
+        const std::string answer = "HTTP/1.1 " + std::to_string(status) + " X\r\nContent-Type: application/json\r\n" +
+                                   "Content-Length: " + std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+        boost::asio::write(socket, boost::asio::buffer(answer), ec);
+      }
+    });
+  }
+  ~TinyHttp() { thread_.join(); }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(acceptor_.local_endpoint().port()) + "/certs"; }
+
+ private:
+  boost::asio::io_context io_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+  std::thread thread_;
+};
+
+TEST(JwksSource, FetchesAFileOrAnHttpUrl) {
+  TestIdp idp(kIssuer);
+  idp.add_ec_key("ec-1");
+  const auto document = idp.jwks();
+  std::string error;
+  {
+    TinyHttp server(200, document, 1);
+    auto fetched = jwks_source(server.url())(&error);
+    ASSERT_TRUE(fetched) << error;
+    EXPECT_EQ(*fetched, document);
+  }
+  {
+    TinyHttp server(404, "{}", 1);
+    EXPECT_FALSE(jwks_source(server.url())(&error));
+    EXPECT_NE(error.find("404"), std::string::npos) << error;
+  }
+  EXPECT_FALSE(jwks_source("/nonexistent/jwks.json")(&error));
+  EXPECT_NE(error.find("/nonexistent/jwks.json"), std::string::npos);
 }
 
 TEST(Base64Url, RoundTripsAndRefusesNonCanonicalText) {
