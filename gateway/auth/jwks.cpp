@@ -145,33 +145,59 @@ json::object public_jwk(EVP_PKEY* key, std::string_view kid) {
 
 JwksCache::JwksCache(JwksFetch fetch, std::function<std::int64_t()> now_s, std::int64_t max_age_s,
                      std::int64_t min_refetch_s)
-    : fetch_(std::move(fetch)), now_s_(std::move(now_s)), max_age_s_(max_age_s), min_refetch_s_(min_refetch_s) {}
+    : fetch_(std::move(fetch)), now_s_(std::move(now_s)), max_age_s_(max_age_s), min_refetch_s_(min_refetch_s) {
+  const auto now = now_s_();
+  if (claim_fetch(now)) fetch_and_store(now);
+}
 
-bool JwksCache::refresh_locked(std::int64_t now) {
-  if (now - last_attempt_ < min_refetch_s_) return false;
+bool JwksCache::claim_fetch(std::int64_t now) {
+  std::lock_guard lock(mutex_);
+  if (fetching_ || now - last_attempt_ < min_refetch_s_) return false;
   last_attempt_ = now;
-  std::string error;
-  auto text = fetch_(&error);
-  if (!text) return false;
-  auto set = parse_jwks(*text, &error);
-  if (!set) return false;
-  keys_ = std::move(set);
-  fetched_at_ = now;
+  fetching_ = true;
   return true;
+}
+
+void JwksCache::fetch_and_store(std::int64_t now) {
+  std::string error;
+  std::optional<JwkSet> set;
+  if (auto text = fetch_(&error)) set = parse_jwks(*text, &error);
+  std::lock_guard lock(mutex_);
+  fetching_ = false;
+  if (!set) return;  // keep the keys we had
+  keys_ = std::make_shared<const JwkSet>(std::move(*set));
+  fetched_at_ = now;
+}
+
+std::shared_ptr<const JwkSet> JwksCache::current() {
+  std::lock_guard lock(mutex_);
+  return keys_;
 }
 
 Checked<Jwk> JwksCache::key(std::string_view kid) {
   Checked<Jwk> out;
-  std::lock_guard lock(mutex_);
   const auto now = now_s_();
-  if (!keys_ || now - fetched_at_ >= max_age_s_) refresh_locked(now);
-  if (!keys_) {
+  auto keys = current();
+  bool stale = false;
+  {
+    std::lock_guard lock(mutex_);
+    stale = !keys_ || now - fetched_at_ >= max_age_s_;
+  }
+  if (stale && claim_fetch(now)) {
+    fetch_and_store(now);
+    keys = current();
+  }
+  if (!keys) {
     out.failure = Failure::jwks_unavailable;
     return out;
   }
-  const Jwk* found = keys_->find(kid);
+  const Jwk* found = keys->find(kid);
   // Rotation: a kid we have not seen may be the provider's new key.
-  if (!found && refresh_locked(now)) found = keys_->find(kid);
+  if (!found && claim_fetch(now)) {
+    fetch_and_store(now);
+    keys = current();
+    found = keys ? keys->find(kid) : nullptr;
+  }
   if (!found) {
     out.failure = Failure::unknown_kid;
     return out;

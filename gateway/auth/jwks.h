@@ -10,6 +10,7 @@
 #include <boost/json/object.hpp>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -44,6 +45,9 @@ using JwksFetch = std::function<std::optional<std::string>(std::string* error)>;
 // put the provider's JWKS behind a local file or an in-cluster http address.
 JwksFetch jwks_source(std::string file_or_url);
 
+// Fetches happen outside the lock and one at a time: while one thread fetches, the others go
+// on with the keys they have (a stale set beats a stalled gateway). The constructor fetches
+// once, so the first tokens do not wait for it.
 class JwksCache {
  public:
   JwksCache(JwksFetch fetch, std::function<std::int64_t()> now_s, std::int64_t max_age_s = 300,
@@ -52,16 +56,21 @@ class JwksCache {
   Checked<Jwk> key(std::string_view kid);
 
  private:
-  bool refresh_locked(std::int64_t now);
+  // True when this caller should fetch now (not too soon after the last attempt, and nobody
+  // else is fetching); marks the fetch as started.
+  bool claim_fetch(std::int64_t now);
+  void fetch_and_store(std::int64_t now);
+  std::shared_ptr<const JwkSet> current();
 
   JwksFetch fetch_;
   std::function<std::int64_t()> now_s_;
   std::int64_t max_age_s_;
   std::int64_t min_refetch_s_;
   std::mutex mutex_;
-  std::optional<JwkSet> keys_;
+  std::shared_ptr<const JwkSet> keys_;
   std::int64_t fetched_at_ = 0;
   std::int64_t last_attempt_ = INT64_MIN / 2;
+  bool fetching_ = false;
 };
 
 }  // namespace orderline::auth
