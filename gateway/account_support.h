@@ -5,10 +5,23 @@
 #include <string>
 #include <string_view>
 
+#include <memory>
+
 #include "domain/aggregate.h"
+#include "gateway/auth_runtime.h"
 #include "gateway/exchange.h"
 
 namespace orderline::gateway {
+
+// Runs fn on the auth workers (argon2id, key store work that syncs), then then(result) back on
+// the connection's strand. False when the workers' queue is full (answer 503 then).
+template <typename Fn, typename Then>
+bool on_workers(const ExchangePtr& ex, Fn fn, Then then) {
+  return ex->auth->workers->submit([ex, fn = std::move(fn), then = std::move(then)]() mutable {
+    auto result = std::make_shared<decltype(fn())>(fn());
+    ex->post([result, then = std::move(then)]() mutable { then(std::move(*result)); });
+  });
+}
 
 // Trimmed and lower-cased: one account per address however it is typed.
 std::string normalise_email(std::string_view email);

@@ -45,15 +45,6 @@ Response invalid_refresh() {
   return problem(401, "invalid_refresh_token", "the refresh token is not valid (expired, revoked, or unknown)");
 }
 
-// Runs fn on the argon2id workers, then `then(result)` back on the connection's strand.
-template <typename Fn, typename Then>
-bool on_workers(const ExchangePtr& ex, Fn fn, Then then) {
-  return ex->auth->workers->submit([ex, fn = std::move(fn), then = std::move(then)]() mutable {
-    auto result = std::make_shared<decltype(fn())>(fn());
-    ex->post([result, then = std::move(then)]() mutable { then(std::move(*result)); });
-  });
-}
-
 struct NewAccount {
   std::string email;
   std::string password;

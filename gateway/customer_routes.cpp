@@ -60,6 +60,34 @@ std::optional<CustomerRecord> read_customer(const ExchangePtr& ex, const std::st
   return out;
 }
 
+// After the key is gone: CustomerForgotten, then the account closes (no more logins, every
+// refresh token revoked); 204 at the end.
+void record_forgotten(const ExchangePtr& ex, const std::string& customer_id, const std::string& account_key) {
+  auto command = new_command(ex, "forget-" + customer_id, domain::customer_stream(customer_id), -1,
+                             principal_label(ex), hex(sha256("forget\n" + customer_id)));
+  command.mutable_forget_customer()->set_customer_id(customer_id);
+  command.mutable_forget_customer()->set_reason("erasure requested");
+  submit_command_then(ex, std::move(command), [ex, account_key](const commands::CommandReply& reply) {
+    if (reply.kind != commands::CommandReply::Kind::done || !reply.outcome.accepted()) {
+      return ex->respond(reply_problem(reply));
+    }
+    auto no_content = [ex] {
+      Response r;
+      r.status = 204;
+      r.content_type.clear();
+      ex->respond(std::move(r));
+    };
+    if (account_key.empty()) return no_content();
+    auto revoke = new_command(ex, "forget-account-" + account_key, domain::account_stream(account_key), -1,
+                              principal_label(ex), hex(sha256("forget-account\n" + account_key)));
+    revoke.mutable_revoke_refresh_tokens()->set_reason("customer_forgotten");
+    submit_command_then(ex, std::move(revoke), [ex, no_content](const commands::CommandReply& r) {
+      if (r.kind != commands::CommandReply::Kind::done || !r.outcome.accepted()) return ex->respond(reply_problem(r));
+      no_content();
+    });
+  });
+}
+
 }  // namespace
 
 void register_customer(const ExchangePtr& ex) {
@@ -128,35 +156,21 @@ void forget_customer(const ExchangePtr& ex) {
   if (!record) return;
   if (!record->exists) return ex->respond(problem(404, "not_found", "no customer " + customer_id));
   // The key goes first: once it is gone the person is forgotten, whatever happens next; the
-  // event only records it (a retry records it if this one is lost).
-  if (!ex->auth->keys->destroy(customer_id)) {
-    return ex->respond(problem(503, "key_store_unavailable", "cannot destroy the customer's key; nothing changed"));
-  }
-  auto command = new_command(ex, "forget-" + customer_id, domain::customer_stream(customer_id), -1,
-                             principal_label(ex), hex(sha256("forget\n" + customer_id)));
-  command.mutable_forget_customer()->set_customer_id(customer_id);
-  command.mutable_forget_customer()->set_reason("erasure requested");
+  // event only records it (a retry records it if this one is lost). Destroying syncs and
+  // compacts, so it runs on the workers, off the I/O threads.
   const std::string account_key = record->account_key;
-  submit_command_then(ex, std::move(command), [ex, account_key](const commands::CommandReply& reply) {
-    if (reply.kind != commands::CommandReply::Kind::done || !reply.outcome.accepted()) {
-      return ex->respond(reply_problem(reply));
-    }
-    auto no_content = [ex] {
-      Response r;
-      r.status = 204;
-      r.content_type.clear();
-      ex->respond(std::move(r));
-    };
-    if (account_key.empty()) return no_content();
-    // The account closes with the customer: no more logins, every refresh token revoked.
-    auto revoke = new_command(ex, "forget-account-" + account_key, domain::account_stream(account_key), -1,
-                              principal_label(ex), hex(sha256("forget-account\n" + account_key)));
-    revoke.mutable_revoke_refresh_tokens()->set_reason("customer_forgotten");
-    submit_command_then(ex, std::move(revoke), [ex, no_content](const commands::CommandReply& r) {
-      if (r.kind != commands::CommandReply::Kind::done || !r.outcome.accepted()) return ex->respond(reply_problem(r));
-      no_content();
-    });
-  });
+  const bool queued = on_workers(
+      ex, [keys = ex->auth->keys.get(), customer_id] { return keys->destroy(customer_id); },
+      [ex, customer_id, account_key](bool destroyed) {
+        if (!destroyed) {
+          return ex->respond(
+              problem(503, "key_store_unavailable", "cannot destroy the customer's key; nothing changed"));
+        }
+        record_forgotten(ex, customer_id, account_key);
+      });
+  if (!queued) {
+    ex->respond(problem(503, "overloaded", "too much key and password work is queued; retry shortly"));
+  }
 }
 
 void customer_orders(const ExchangePtr& ex) {
