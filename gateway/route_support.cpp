@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "eventstore/position.h"
+#include "gateway/access.h"
 #include "gateway/json_mapping.h"
 #include "gateway/request_ids.h"
 
@@ -69,6 +70,13 @@ std::optional<json::value> read_json_body(const ExchangePtr& ex, bool required) 
     return std::nullopt;
   }
   return value;
+}
+
+bool require_staff(const ExchangePtr& ex) {
+  if (ex->principal.roles == 0 && !authorize(ex, roles(auth::Role::staff))) return false;
+  if (ex->principal.any_of(auth::Role::staff | auth::Role::admin)) return true;
+  ex->respond(problem(403, "forbidden", "this route needs one of the roles: staff, admin"));
+  return false;
 }
 
 std::string principal_label(const ExchangePtr& ex) {

@@ -20,6 +20,11 @@ std::optional<boost::json::value> read_json_body(const ExchangePtr& ex, bool req
 // True for application/json (any case, parameters such as charset allowed).
 bool is_json_content_type(std::string_view content_type);
 
+// For handlers written before the route table carried roles: true when the caller (already
+// authorised by dispatch(), or authenticated here on a public route) has staff or admin;
+// otherwise answers 401/403 and returns false. New routes name their roles in router.cpp.
+bool require_staff(const ExchangePtr& ex);
+
 // expected_version from If-Match (-1 when absent); answers 400 and returns nullopt when the
 // header is not a version.
 std::optional<std::int64_t> expected_version(const ExchangePtr& ex);

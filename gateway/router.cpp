@@ -11,7 +11,9 @@ namespace {
 struct Route {
   RouteSpec spec;
   Handler handler;
-  Access access;  // checked by dispatch() before the handler runs
+  // Checked by dispatch() before the handler runs. A route added without one is admin-only,
+  // never public by omission.
+  Access access = roles(auth::Role::admin);
 };
 
 const std::vector<Route>& routes() {
