@@ -166,6 +166,8 @@ void forget_customer(const ExchangePtr& ex) {
           return ex->respond(
               problem(503, "key_store_unavailable", "cannot destroy the customer's key; nothing changed"));
         }
+        // Access tokens of the account stop now (on this gateway), not at their expiry.
+        if (!account_key.empty()) ex->auth->verifier->revoke_subject("account:" + account_key, ex->auth->now());
         record_forgotten(ex, customer_id, account_key);
       });
   if (!queued) {

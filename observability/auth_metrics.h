@@ -19,7 +19,7 @@ class AuthMetrics final : public auth::AuthObserver {
   void on_auth_failure(auth::Failure reason) override;
 
  private:
-  static constexpr std::size_t kReasons = static_cast<std::size_t>(auth::Failure::refresh_reused) + 1;
+  static constexpr std::size_t kReasons = static_cast<std::size_t>(auth::Failure::revoked) + 1;
   std::array<prometheus::Counter*, kReasons> counters_{};
 };
 

@@ -23,6 +23,7 @@ enum class Failure {
   rate_limited,         // login: too many attempts from this address or for this account
   refresh_invalid,      // refresh/logout: token unknown, expired or revoked
   refresh_reused,       // refresh: a rotated-out token came back; its family is revoked
+  revoked,              // a good access token of an account closed since it was issued
 };
 
 constexpr std::string_view failure_name(Failure f) {
@@ -43,6 +44,7 @@ constexpr std::string_view failure_name(Failure f) {
     case Failure::rate_limited: return "rate_limited";
     case Failure::refresh_invalid: return "refresh_invalid";
     case Failure::refresh_reused: return "refresh_reused";
+    case Failure::revoked: return "revoked";
   }
   return "unknown";
 }

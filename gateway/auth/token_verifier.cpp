@@ -3,6 +3,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <cctype>
 
@@ -30,8 +31,8 @@ std::string string_claim(const json::object& claims, std::string_view name) {
   return it != claims.end() && it->value().is_string() ? std::string(it->value().as_string()) : std::string();
 }
 
-std::int64_t exp_of(const json::object& claims) {
-  auto it = claims.find("exp");
+std::int64_t time_claim(const json::object& claims, std::string_view name) {
+  auto it = claims.find(name);
   if (it == claims.end()) return 0;
   if (it->value().is_int64()) return it->value().as_int64();
   if (it->value().is_uint64()) return static_cast<std::int64_t>(it->value().as_uint64());
@@ -85,6 +86,7 @@ Checked<Principal> TokenVerifier::verify_token(std::string_view token) const {
     auto it = cache_.find(std::string(token));
     if (it != cache_.end()) {
       if (now < it->second.exp + config_.leeway_s) {
+        if (is_revoked(it->second.principal.subject, it->second.iat)) return fail<Principal>(Failure::revoked);
         Checked<Principal> out;
         out.value = it->second.principal;
         return out;
@@ -93,20 +95,41 @@ Checked<Principal> TokenVerifier::verify_token(std::string_view token) const {
     }
   }
   std::int64_t exp = 0;
-  auto checked = verify_uncached(token, now, exp);
+  std::int64_t iat = 0;
+  auto checked = verify_uncached(token, now, exp, iat);
+  if (checked.ok() && is_revoked(checked.value->subject, iat)) return fail<Principal>(Failure::revoked);
   if (checked.ok() && config_.cache_capacity > 0) {
     std::lock_guard lock(cache_mutex_);
     if (cache_.size() >= config_.cache_capacity) cache_.clear();  // bounded; refilled on demand
-    cache_.emplace(std::string(token), Cached{*checked.value, exp});
+    cache_.emplace(std::string(token), Cached{*checked.value, exp, iat});
   }
   return checked;
 }
 
-Checked<Principal> TokenVerifier::verify_uncached(std::string_view token, std::int64_t now, std::int64_t& exp) const {
+void TokenVerifier::revoke_subject(const std::string& subject, std::int64_t before_s) {
+  std::lock_guard lock(revoked_mutex_);
+  // Bounded: an entry matters only while tokens issued before it can still be valid.
+  if (revoked_.size() >= config_.cache_capacity) {
+    const auto now = now_s_();
+    std::erase_if(revoked_, [&](const auto& e) { return e.second + config_.local.ttl_s + config_.leeway_s < now; });
+  }
+  auto& at = revoked_[subject];
+  at = std::max(at, before_s);
+}
+
+bool TokenVerifier::is_revoked(const std::string& subject, std::int64_t iat) const {
+  std::lock_guard lock(revoked_mutex_);
+  auto it = revoked_.find(subject);
+  return it != revoked_.end() && iat <= it->second;
+}
+
+Checked<Principal> TokenVerifier::verify_uncached(std::string_view token, std::int64_t now, std::int64_t& exp,
+                                                  std::int64_t& iat) const {
   auto parsed = parse_jwt(token);
   if (!parsed.ok()) return fail<Principal>(parsed.failure);
   const Jwt& jwt = *parsed.value;
-  exp = exp_of(jwt.claims);
+  exp = time_claim(jwt.claims, "exp");
+  iat = time_claim(jwt.claims, "iat");
   // The unverified issuer only picks which key and algorithm apply; both paths check it
   // again once the signature is known to be good.
   const auto iss = string_claim(jwt.claims, "iss");

@@ -54,8 +54,15 @@ class TokenVerifier {
 
   const VerifierConfig& config() const { return config_; }
 
+  // Refuses (Failure::revoked) every token of this subject issued at or before before_s, e.g.
+  // once an account is closed, so its access tokens stop at once instead of at their exp. In
+  // memory, per process: other gateways, and this one after a restart, wait for the exp.
+  void revoke_subject(const std::string& subject, std::int64_t before_s);
+
  private:
-  Checked<Principal> verify_uncached(std::string_view token, std::int64_t now, std::int64_t& exp) const;
+  Checked<Principal> verify_uncached(std::string_view token, std::int64_t now, std::int64_t& exp,
+                                     std::int64_t& iat) const;
+  bool is_revoked(const std::string& subject, std::int64_t iat) const;
   Checked<Principal> local_principal(const Jwt& jwt, std::int64_t now) const;
   Checked<Principal> oidc_principal(const Jwt& jwt, std::int64_t now) const;
 
@@ -66,9 +73,12 @@ class TokenVerifier {
   struct Cached {
     Principal principal;
     std::int64_t exp = 0;
+    std::int64_t iat = 0;
   };
   mutable std::mutex cache_mutex_;
   mutable std::unordered_map<std::string, Cached> cache_;
+  mutable std::mutex revoked_mutex_;
+  std::unordered_map<std::string, std::int64_t> revoked_;  // subject -> revoked up to (iat)
 };
 
 }  // namespace orderline::auth

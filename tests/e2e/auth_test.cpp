@@ -426,6 +426,13 @@ TEST_F(AuthTest, DeletingACustomerForgetsThePersonButKeepsTheOrders) {
 
   auto erase = http().request("DELETE", "/api/v1/customers/" + erin.customer_id, "", testing::bearer(erin.access_token));
   ASSERT_EQ(erase.status, 204u) << erase.body;
+  // Erin's access token stops at once: nobody orders in a forgotten person's name.
+  auto after = http().get("/api/v1/auth/me", testing::bearer(erin.access_token));
+  EXPECT_EQ(after.status, 401u) << after.body;
+  EXPECT_EQ(http().post("/api/v1/orders", R"({"currency":"EUR","lines":[{"sku":"COFFEE-1KG","quantity":1}]})",
+                        testing::bearer(erin.access_token))
+                .status,
+            401u);
   auto forgotten = http().get("/api/v1/customers/" + erin.customer_id, testing::admin_bearer());
   ASSERT_EQ(forgotten.status, 200u);
   EXPECT_EQ(str(forgotten.json(), "status"), "forgotten");

@@ -194,6 +194,20 @@ TEST_F(Tokens, AVerifiedTokenStopsWorkingWhenItExpires) {
   EXPECT_EQ(failure_of(token), Failure::expired);
 }
 
+TEST_F(Tokens, ARevokedSubjectsEarlierTokensStop) {
+  const auto token = issue_access_token(local_config(), customer(), kNow);
+  ASSERT_TRUE(verifier().verify_token(token).ok());  // cached
+  verifier().revoke_subject("account:abc", kNow);
+  EXPECT_EQ(failure_of(token), Failure::revoked);
+  // Tokens issued after the revocation work (e.g. an account reopened).
+  now_ = kNow + 1;
+  EXPECT_TRUE(verifier().verify_token(issue_access_token(local_config(), customer(), kNow + 1)).ok());
+  // Other subjects are untouched.
+  auto other = customer();
+  other.subject = "account:def";
+  EXPECT_TRUE(verifier().verify_token(issue_access_token(local_config(), other, kNow)).ok());
+}
+
 TEST_F(Tokens, WrongIssuerOrAudience) {
   EXPECT_EQ(failure_of(idp_.token(rsa_, json::object{{"realm_access", staff_claims().at("realm_access")},
                                                       {"iss", "https://evil.test/realms/shop"}},
