@@ -27,6 +27,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdint>
+#include <fstream>
 #include <functional>
 #include <iomanip>
 #include <iostream>
@@ -63,7 +64,8 @@ struct Options {
   std::string path = "/api/v1/orders";
   std::string sku = "COFFEE-1KG";
   std::string currency = "EUR";
-  std::string token;        // optional "Authorization: Bearer" for every request
+  std::string token;        // "Authorization: Bearer" for every request; empty: log in as a new customer
+  std::string token_file;   // the token's file (first line), e.g. data/admin-token
   std::string customer_id;  // skip registration and use this customer
 };
 
@@ -374,6 +376,27 @@ std::string order_body(const Options& o, const std::string& customer_id) {
   return json::serialize(body);
 }
 
+// The way a storefront authenticates: register an account, log in, and order with the
+// customer's access token (valid 15 minutes by default: longer runs need a --token).
+std::string register_and_login(Run& run) {
+  const std::string email = "loadgen-" + run.run_id + "@example.com";
+  const std::string password = "loadgen password " + run.run_id;
+  json::object account{{"email", email}, {"password", password}, {"name", "Load Generator"}};
+  auto registered = request_sync(run, http::verb::post, "/api/v1/auth/register", json::serialize(account));
+  if (registered.status != 201) {
+    throw std::runtime_error("POST /api/v1/auth/register answered " + std::to_string(registered.status) + ": " +
+                             registered.body);
+  }
+  json::object credentials{{"email", email}, {"password", password}};
+  auto login = request_sync(run, http::verb::post, "/api/v1/auth/login", json::serialize(credentials));
+  if (login.status != 200) {
+    throw std::runtime_error("POST /api/v1/auth/login answered " + std::to_string(login.status) + ": " + login.body);
+  }
+  auto parsed = json::parse(login.body).as_object();
+  run.options.token = std::string(parsed.at("access_token").as_string());
+  return std::string(parsed.at("customer_id").as_string());
+}
+
 std::string register_customer(const Run& run) {
   json::object body{{"email", "loadgen-" + run.run_id + "@example.com"}, {"name", "Load Generator"}};
   auto answer = request_sync(run, http::verb::post, "/api/v1/customers", json::serialize(body));
@@ -474,7 +497,11 @@ int main(int argc, char** argv) {
   app.add_option("--path", o.path, "request target")->capture_default_str();
   app.add_option("--sku", o.sku, "SKU ordered")->capture_default_str();
   app.add_option("--currency", o.currency, "order currency")->capture_default_str();
-  app.add_option("--token", o.token, "bearer token sent with every request");
+  app.add_option("--token", o.token,
+                 "bearer token sent with every request (e.g. the admin service token); without one, orders "
+                 "are placed by a customer who registers and logs in first")
+      ->envname("ORDERLINE_TOKEN");
+  app.add_option("--token-file", o.token_file, "file whose first line is the bearer token");
   app.add_option("--customer-id", o.customer_id, "use this customer instead of registering one");
   CLI11_PARSE(app, argc, argv);
 
@@ -490,9 +517,16 @@ int main(int argc, char** argv) {
   run.endpoint = tcp::endpoint(*address, o.port);
   run.run_id = random_run_id();
   try {
+    if (run.options.token.empty() && !o.token_file.empty()) {
+      std::ifstream in(o.token_file);
+      if (!in) throw std::runtime_error("cannot read " + o.token_file);
+      std::getline(in, run.options.token);
+    }
     if (o.method == "POST") {
       std::string customer_id = o.customer_id;
-      if (customer_id.empty() && is_orders(o)) customer_id = register_customer(run);
+      if (customer_id.empty() && is_orders(o)) {
+        customer_id = run.options.token.empty() ? register_and_login(run) : register_customer(run);
+      }
       run.body = is_orders(o) ? order_body(o, customer_id) : "{}";
       if (is_orders(o)) wait_until_orders_accepted(run);
     }

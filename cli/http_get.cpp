@@ -13,8 +13,10 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 namespace net = boost::asio;
 
-HttpGetResult http_get(const std::string& url, std::chrono::milliseconds timeout) {
-  return http_request("GET", url, "", {}, timeout);
+HttpGetResult http_get(const std::string& url, std::chrono::milliseconds timeout, const std::string& bearer_token) {
+  std::vector<std::pair<std::string, std::string>> headers;
+  if (!bearer_token.empty()) headers.emplace_back("Authorization", "Bearer " + bearer_token);
+  return http_request("GET", url, "", headers, timeout);
 }
 
 HttpGetResult http_request(const std::string& method, const std::string& url, const std::string& body,

@@ -17,11 +17,8 @@ struct HttpGetResult {
 };
 
 // url: "http://host[:port][/path]" (https is not supported). Bounded by `timeout` as a whole.
-HttpGetResult http_get(const std::string& url, std::chrono::milliseconds timeout);
-// Any method without a body (GET, POST of an operation), with "Authorization: Bearer" when
-// bearer_token is not empty.
-HttpGetResult http_request(const std::string& method, const std::string& url, const std::string& bearer_token,
-                           std::chrono::milliseconds timeout);
+// A GET; a non-empty bearer_token is sent as "Authorization: Bearer <token>".
+HttpGetResult http_get(const std::string& url, std::chrono::milliseconds timeout, const std::string& bearer_token = {});
 
 // Any method, with a body (sent as application/json when not empty) and extra headers, e.g.
 // {"Authorization", "Bearer ..."} for staff routes (`orderctl backup`).

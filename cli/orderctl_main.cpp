@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <csignal>
+#include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <iostream>
@@ -16,8 +17,11 @@
 #include "cli/event_export.h"
 #include "cli/export_command.h"
 #include "cli/orders_command.h"
+#include "cli/http_get.h"
 #include "cli/top_command.h"
+#include "domain/aggregate.h"
 #include "eventstore/embedded/log_reader.h"
+#include "orderline/v1/envelope.pb.h"
 
 namespace {
 
@@ -25,12 +29,29 @@ using namespace orderline;
 
 volatile std::sig_atomic_t g_stop = 0;
 
-// One JSON line per event: where it is in the log, its envelope, and its payload.
-void print_record(const eventstore::LogRecord& record) {
+// One JSON line per event: where it is in the log, its envelope, and its payload. Events of
+// restricted streams (credentials, refresh tokens) are never printed: false for those.
+bool print_record(const eventstore::LogRecord& record) {
+  if (domain::is_restricted_stream(record.key)) return false;
+  if (v1::EventEnvelope envelope; envelope.ParseFromString(record.value) && domain::is_restricted_stream(envelope.stream_id())) {
+    return false;
+  }
   std::string line;
   cli::append_event_json(record, line);
   line += '\n';
   std::cout << line;
+  return true;
+}
+
+// `orderctl whoami`: who the server takes the token for (GET /api/v1/auth/me).
+int whoami(const std::string& url, const std::string& token) {
+  auto response = cli::http_get(url + "/api/v1/auth/me", std::chrono::seconds(5), token);
+  if (!response.ok) {
+    std::cerr << "orderctl: " << response.error << std::endl;
+    return 1;
+  }
+  std::cout << response.body << std::endl;
+  return response.status == 200 ? 0 : 1;
 }
 
 struct EventsArgs {
@@ -53,10 +74,7 @@ int events(const EventsArgs& args, bool follow) {
     for (std::uint32_t p = 0; p < reader.partition_count(); ++p) {
       if (args.partition >= 0 && static_cast<std::uint32_t>(args.partition) != p) continue;
       next[p] = reader.scan(p, next[p], [&](const eventstore::LogRecord& record) {
-        if (args.limit == 0 || printed < args.limit) {
-          print_record(record);
-          ++printed;
-        }
+        if ((args.limit == 0 || printed < args.limit) && print_record(record)) ++printed;
       });
     }
     std::cout.flush();
@@ -100,7 +118,6 @@ int main(int argc, char** argv) {
   projections->require_subcommand(1);
   projections->fallthrough();  // --url and --token after the operation too
   projections->add_option("--url", projection_args.url, "The server")->envname("ORDERLINE_URL")->capture_default_str();
-  projections->add_option("--token", projection_args.token, "Staff token")->envname("ORDERLINE_ADMIN_TOKEN");
   projections->add_flag("--json", projection_args.json, "Print the server's JSON");
   auto* projections_list = projections->add_subcommand("list", "Every projection: sink, version, state, lag");
   auto* projections_status = projections->add_subcommand("status", "One projection, per partition");
@@ -122,7 +139,6 @@ int main(int argc, char** argv) {
   deadletters->require_subcommand(1);
   deadletters->fallthrough();
   deadletters->add_option("--url", projection_args.url, "The server")->envname("ORDERLINE_URL")->capture_default_str();
-  deadletters->add_option("--token", projection_args.token, "Staff token")->envname("ORDERLINE_ADMIN_TOKEN");
   deadletters->add_flag("--json", projection_args.json, "Print the server's JSON");
   auto* deadletters_list = deadletters->add_subcommand("list", "Parked events, with the error of their last try");
   deadletters_list->add_option("--projection", projection_args.name, "Only this projection's");
@@ -150,8 +166,31 @@ int main(int argc, char** argv) {
   cli::RestoreArgs restore_args;
   auto* restore = app.add_subcommand("restore", "Make a data directory a copy of a backup, for orderd serve");
   cli::add_restore_flags(*restore, restore_args);
+  auto* whoami_command = app.add_subcommand("whoami", "Who a running orderd takes the token for (/api/v1/auth/me)");
+  std::string whoami_url = "http://127.0.0.1:8080";
+  whoami_command->add_option("--url", whoami_url, "The server")->envname("ORDERLINE_URL")->capture_default_str();
+  // The commands that talk to a server authenticate with a bearer token.
+  std::string token;
+  std::string token_file;
+  // projections and deadletters take it before or after their operation (fallthrough); without
+  // --token/ORDERLINE_TOKEN/--token-file they fall back to ORDERLINE_ADMIN_TOKEN as before.
+  for (auto* command : {top, whoami_command, projections, deadletters, show, backup}) {
+    command->add_option("--token", token, "Bearer token (an access token, or the admin service token)")
+        ->envname("ORDERLINE_TOKEN");
+    command->add_option("--token-file", token_file, "File whose first line is the bearer token")
+        ->envname("ORDERLINE_TOKEN_FILE");
+  }
   CLI11_PARSE(app, argc, argv);
   try {
+    top_args.token = cli::resolve_token(token, token_file);
+    projection_args.token = top_args.token;
+    if (projection_args.token.empty()) {
+      if (const char* admin = std::getenv("ORDERLINE_ADMIN_TOKEN")) projection_args.token = admin;
+    }
+    show_args.token = top_args.token;
+    // backup: --admin-token / ORDERLINE_ADMIN_TOKEN / DATA_DIR/admin-token, else this token.
+    if (backup_args.admin_token.empty()) backup_args.admin_token = top_args.token;
+    if (whoami_command->parsed()) return whoami(whoami_url, top_args.token);
     if (migrate->parsed()) return cli::run_migrate(migrate_args);
     if (dump->parsed()) return events(args, false);
     if (tail->parsed()) return events(args, true);

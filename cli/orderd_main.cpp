@@ -8,8 +8,10 @@
 #include <csignal>
 #include <fstream>
 #include <iostream>
+#include <sstream>
 
 #include "cli/backup_service.h"
+#include "cli/auth_setup.h"
 #include "cli/demo_catalogue.h"
 #include "cli/embedded_engine.h"
 #include "cli/kafka_config.h"
@@ -98,6 +100,7 @@ int serve(const cli::ServeConfig& config) {
     cli::seed_demo_catalogue(engine.bus());
     spdlog::info("seeded the demo catalogue");
   }
+  cli::ensure_staff_account(engine.bus(), config);
   if (!engine.wait_for_read_models(std::chrono::minutes(30))) {
     spdlog::error("read models did not catch up with the log");
     return 1;
@@ -117,7 +120,7 @@ int serve(const cli::ServeConfig& config) {
   gateway_config.stream_send_buffer = config.ws_send_buffer;
   gateway_config.stream_idle_timeout = std::chrono::seconds(config.ws_idle_timeout_s);
   gateway_config.stream_replay_limit = config.ws_replay_limit;
-  if (config.admin_token.empty()) spdlog::warn("no --admin-token: staff routes will refuse every request");
+  cli::configure_gateway_auth(config, gateway_config);
 
   gateway::Services services;
   services.bus = &engine.bus();
@@ -138,6 +141,7 @@ int serve(const cli::ServeConfig& config) {
     services.metrics = [&metrics] { return metrics.render(); };
     services.http_observer = metrics.http();
     services.stream_observer = metrics.streams();
+    services.auth_observer = metrics.auth();
   }
   gateway::Server server(gateway_config, services);
   server.start();

@@ -25,7 +25,7 @@ int run_orders_show(const OrdersShowArgs& args) {
   while (!url.empty() && url.back() == '/') url.pop_back();
   url += "/api/v1/orders/" + encode(args.order_id);
   if (!args.as_of.empty()) url += "?as_of=" + encode(args.as_of);
-  const auto answer = http_get(url, std::chrono::seconds(10));
+  const auto answer = http_get(url, std::chrono::seconds(10), args.token);
   if (!answer_ok(answer, "orderctl orders show")) return 1;
   std::cout << answer.body << std::endl;
   return 0;

@@ -14,6 +14,7 @@ struct OrdersShowArgs {
   std::string url = "http://127.0.0.1:8080";
   std::string order_id;
   std::string as_of;  // RFC 3339; empty: now
+  std::string token;  // bearer token (--token / ORDERLINE_TOKEN, set by orderctl_main)
 };
 
 void add_orders_show_flags(CLI::App& command, OrdersShowArgs& args);

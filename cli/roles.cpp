@@ -10,6 +10,7 @@
 #include <iostream>
 #include <thread>
 
+#include "cli/auth_setup.h"
 #include "cli/demo_catalogue.h"
 #include "cli/embedded_engine.h"
 #include "cli/kafka_config.h"
@@ -97,6 +98,17 @@ int run_gateway(const GatewayRoleConfig& role) {
     }
   }
 
+  // The staff account of --staff-account, through the processors like the catalogue above.
+  for (int attempt = 1;; ++attempt) {
+    try {
+      cli::ensure_staff_account(bus, config);
+      break;
+    } catch (const std::runtime_error& e) {
+      if (config.staff_account.empty() || attempt * config.command_timeout_ms >= 60'000) throw;
+      spdlog::warn("registering the staff account: {} (is a processor running?); trying again", e.what());
+    }
+  }
+
   gateway::GatewayConfig gateway_config;
   gateway_config.address = config.address;
   gateway_config.port = config.port;
@@ -105,7 +117,7 @@ int run_gateway(const GatewayRoleConfig& role) {
   gateway_config.command_timeout = std::chrono::milliseconds(config.command_timeout_ms);
   gateway_config.read_wait = std::chrono::milliseconds(config.read_wait_ms);
   gateway_config.admin_token = config.admin_token;
-  if (config.admin_token.empty()) spdlog::warn("no --admin-token: staff routes will refuse every request");
+  cli::configure_gateway_auth(config, gateway_config);
 
   gateway::Services services;
   services.bus = &bus;
@@ -136,6 +148,7 @@ int run_gateway(const GatewayRoleConfig& role) {
   if (config.metrics) {
     services.metrics = [&metrics] { return metrics.render(); };
     services.http_observer = metrics.http();
+    services.auth_observer = metrics.auth();
   }
   gateway::Server server(gateway_config, services);
   server.start();

@@ -15,8 +15,60 @@ void add_serve_flags(CLI::App& command, ServeConfig& config) {
       ->envname("ORDERLINE_PARTITIONS")
       ->check(CLI::Range(1, 1024))
       ->capture_default_str();
-  command.add_option("--admin-token", config.admin_token, "Staff token for /api/v1/admin routes")
+  command.add_option("--admin-token", config.admin_token,
+                     "Admin service token: 'Authorization: Bearer <it>' may call every route")
       ->envname("ORDERLINE_ADMIN_TOKEN");
+  command.add_option("--token-secret-file", config.token_secret_file,
+                     "HMAC key of access tokens (at least 32 bytes); default <data-dir>/auth/token-secret, made once")
+      ->envname("ORDERLINE_TOKEN_SECRET_FILE");
+  command.add_option("--access-token-ttl", config.access_token_ttl_s, "Access token lifetime, seconds")
+      ->check(CLI::Range(10, 86400))
+      ->capture_default_str();
+  command.add_option("--refresh-token-ttl", config.refresh_token_ttl_s, "Refresh token lifetime, seconds")
+      ->check(CLI::Range(60, 366 * 86400))
+      ->capture_default_str();
+  command.add_option("--password-cost", config.password_cost, "argon2id cost: interactive, moderate, min (tests only)")
+      ->check(CLI::IsMember({"interactive", "moderate", "min"}))
+      ->capture_default_str()
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  command.add_option("--password-threads", config.password_threads, "argon2id worker threads (off the I/O threads)")
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
+  command.add_option("--login-per-address", config.login_per_address, "Login attempts per client address per minute")
+      ->check(CLI::Range(1, 1000000))
+      ->capture_default_str()
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  command.add_option("--login-per-account", config.login_per_account, "Login attempts per account per minute")
+      ->check(CLI::Range(1, 1000000))
+      ->capture_default_str()
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  command.add_option("--lockout-failures", config.lockout_failures, "Failed logins in a row that lock an account")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str()
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  command.add_option("--lockout-seconds", config.lockout_seconds, "How long a locked account stays locked")
+      ->check(CLI::Range(1, 86400 * 7))
+      ->capture_default_str()
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  command.add_option("--cors-origin", config.cors_origins, "An Origin allowed by CORS (repeatable; '*' for any)")
+      ->envname("ORDERLINE_CORS_ORIGINS")
+      ->delimiter(',');
+  command.add_option("--oidc-issuer", config.oidc_issuer, "Accept tokens of this OpenID Connect issuer")
+      ->envname("ORDERLINE_OIDC_ISSUER");
+  command.add_option("--oidc-audience", config.oidc_audience, "Audience its tokens must name")
+      ->envname("ORDERLINE_OIDC_AUDIENCE");
+  command.add_option("--oidc-jwks", config.oidc_jwks, "Its JWKS: a file or an http:// URL")->envname("ORDERLINE_OIDC_JWKS");
+  command.add_option("--oidc-role", config.oidc_roles,
+                     "Map a provider role (realm_access.roles) to ours: provider-role=customer|staff|ops|analyst|admin "
+                     "(repeatable)")
+      ->envname("ORDERLINE_OIDC_ROLES")
+      ->delimiter(',');
+  command.add_option("--oidc-customer-claim", config.oidc_customer_claim, "Claim holding our customer id")
+      ->capture_default_str();
+  command.add_option("--staff-account", config.staff_account, "Ensure this staff account (e-mail) exists at start");
+  command.add_option("--staff-password-file", config.staff_password_file, "Password of --staff-account");
+  command.add_option("--staff-roles", config.staff_roles, "Roles of --staff-account, comma-separated")
+      ->capture_default_str();
   command.add_flag("--demo-catalogue,!--no-demo-catalogue", config.demo_catalogue,
                    "Seed a demo catalogue into an empty log")
       ->capture_default_str();

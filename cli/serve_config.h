@@ -47,6 +47,26 @@ struct ServeConfig {
   int ws_send_buffer = 256 * 1024;              // SO_SNDBUF of WebSocket sockets; 0: kernel autotuning
   int ws_idle_timeout_s = 60;                   // ping after half of it without traffic; close after it
   std::size_t ws_replay_limit = 10000;          // events one resume ("from") may read
+
+  // Authentication (issue 6; docs/security.md).
+  std::string token_secret_file;      // HMAC key of access tokens; empty: <data-dir>/auth/token-secret (made once)
+  std::int64_t access_token_ttl_s = 900;
+  std::int64_t refresh_token_ttl_s = 30 * 24 * 3600;
+  std::string password_cost = "interactive";  // argon2id preset: interactive, moderate, min (tests only)
+  int password_threads = 1;           // argon2id workers, off the gateway's I/O threads
+  int login_per_address = 30;         // login attempts per address per minute
+  int login_per_account = 10;         // login attempts per account per minute
+  int lockout_failures = 5;           // failed logins in a row that lock an account
+  int lockout_seconds = 900;
+  std::vector<std::string> cors_origins;  // allowed Origins ("*": any); none: no CORS headers
+  std::string oidc_issuer;            // accept this OpenID Connect provider's tokens; empty: off
+  std::string oidc_audience;          // required "aud" of its tokens
+  std::string oidc_jwks;              // its JWKS: a file or an http:// URL
+  std::vector<std::string> oidc_roles;  // "provider-role=our-role", e.g. "shop-staff=staff"
+  std::string oidc_customer_claim = "customer_id";
+  std::string staff_account;          // ensure this staff account exists at start (e-mail) ...
+  std::string staff_password_file;    // ... with the password in this file
+  std::string staff_roles = "staff,ops";  // ... and these roles
 };
 
 // Registers the flags of `serve` on a CLI11 subcommand, with environment fallbacks.

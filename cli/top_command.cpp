@@ -1,6 +1,8 @@
 #include "cli/top_command.h"
 
 #include <csignal>
+#include <fstream>
+#include <stdexcept>
 #include <iostream>
 #include <thread>
 
@@ -17,9 +19,9 @@ struct Attempt {
   std::string error;
 };
 
-Attempt scrape(const std::string& metrics_url, std::chrono::milliseconds timeout) {
+Attempt scrape(const std::string& metrics_url, std::chrono::milliseconds timeout, const std::string& token) {
   const auto at = std::chrono::steady_clock::now();
-  auto response = http_get(metrics_url, timeout);
+  auto response = http_get(metrics_url, timeout, token);
   if (!response.ok) return {std::nullopt, response.error};
   if (response.status != 200) return {std::nullopt, "GET " + metrics_url + ": HTTP " + std::to_string(response.status)};
   return {Scrape{at, observability::parse_metrics_text(response.body)}, {}};
@@ -36,6 +38,17 @@ bool pause(std::chrono::milliseconds duration) {
 
 }  // namespace
 
+std::string resolve_token(const std::string& token, const std::string& token_file) {
+  if (!token.empty()) return token;
+  if (token_file.empty()) return {};
+  std::ifstream in(token_file);
+  if (!in) throw std::runtime_error("cannot read the token file " + token_file);
+  std::string line;
+  std::getline(in, line);
+  while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+  return line;
+}
+
 int run_top(const TopArgs& args) {
   std::string base = args.url;
   while (!base.empty() && base.back() == '/') base.pop_back();
@@ -46,13 +59,13 @@ int run_top(const TopArgs& args) {
   std::signal(SIGINT, [](int) { g_stop = 1; });
   std::signal(SIGTERM, [](int) { g_stop = 1; });
 
-  auto earlier = scrape(metrics_url, timeout);
+  auto earlier = scrape(metrics_url, timeout, args.token);
   if (args.once && !earlier.scrape) {
     std::cerr << "orderctl top: " << earlier.error << std::endl;
     return 1;
   }
   while (pause(interval)) {
-    auto latest = scrape(metrics_url, timeout);
+    auto latest = scrape(metrics_url, timeout, args.token);
     if (args.once) {
       if (!latest.scrape) {
         std::cerr << "orderctl top: " << latest.error << std::endl;

@@ -14,6 +14,7 @@ namespace {
 constexpr std::string_view kOrderPrefix = "order-";
 constexpr std::string_view kProductPrefix = "product-";
 constexpr std::string_view kCustomerPrefix = "customer-";
+constexpr std::string_view kAccountPrefix = "account-";
 
 template <class... Ts>
 struct Overloaded : Ts... {
@@ -80,6 +81,10 @@ std::string customer_stream(std::string_view customer_id) {
   return std::string(kCustomerPrefix) + std::string(customer_id);
 }
 
+std::string account_stream(std::string_view account_key) {
+  return std::string(kAccountPrefix) + std::string(account_key);
+}
+
 AggregateState initial_state(std::string_view stream_id) {
   // The key is remembered so that ids in command bodies can be checked against the stream.
   if (stream_id.starts_with(kOrderPrefix)) {
@@ -97,6 +102,11 @@ AggregateState initial_state(std::string_view stream_id) {
     state.customer_id = internal::stream_key(stream_id, kCustomerPrefix);
     return state;
   }
+  if (stream_id.starts_with(kAccountPrefix)) {
+    AccountState state;
+    state.account_key = internal::stream_key(stream_id, kAccountPrefix);
+    return state;
+  }
   return UnknownStream{};
 }
 
@@ -110,6 +120,7 @@ Decision decide(const AggregateState& state, const v1::Command& command, const D
           [&](const OrderState& s) { return internal::decide_order(s, command, ctx); },
           [&](const ProductState& s) { return internal::decide_product(s, command, ctx); },
           [&](const CustomerState& s) { return internal::decide_customer(s, command); },
+          [&](const AccountState& s) { return internal::decide_account(s, command, ctx); },
       },
       state);
 }
@@ -120,6 +131,7 @@ void evolve(AggregateState& state, const v1::EventPayload& event) {
                  [&](OrderState& s) { internal::evolve_order(s, event); },
                  [&](ProductState& s) { internal::evolve_product(s, event); },
                  [&](CustomerState& s) { internal::evolve_customer(s, event); },
+                 [&](AccountState& s) { internal::evolve_account(s, event); },
              },
              state);
   // Every stored event counts, even one this aggregate does not understand, so that the
@@ -140,7 +152,12 @@ std::string status_of(const AggregateState& state) {
                           return std::string(s.active ? status::active : status::discontinued);
                         },
                         [](const CustomerState& s) {
-                          return s.version == 0 ? std::string() : std::string(status::registered);
+                          if (s.version == 0) return std::string();
+                          return std::string(s.forgotten ? status::forgotten : status::registered);
+                        },
+                        [](const AccountState& s) {
+                          if (s.version == 0) return std::string();
+                          return s.last_result.empty() ? std::string(status::registered) : s.last_result;
                         },
                     },
                     state);
@@ -157,6 +174,11 @@ std::string event_type(const v1::EventPayload& event) {
     case E::kStockReleased: return "StockReleased";
     case E::kStockRejected: return "StockRejected";
     case E::kCustomerRegistered: return "CustomerRegistered";
+    case E::kCustomerForgotten: return "CustomerForgotten";
+    case E::kAccountRegistered: return "AccountRegistered";
+    case E::kRefreshTokenIssued: return "RefreshTokenIssued";
+    case E::kRefreshTokenRotated: return "RefreshTokenRotated";
+    case E::kRefreshTokensRevoked: return "RefreshTokensRevoked";
     case E::kOrderPlaced: return "OrderPlaced";
     case E::kOrderPaid: return "OrderPaid";
     case E::kOrderShipped: return "OrderShipped";

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "domain/rejection.h"
+#include "domain/restricted_streams.h"
 #include "orderline/v1/commands.pb.h"
 #include "orderline/v1/events.pb.h"
 
@@ -24,6 +25,10 @@ namespace orderline::domain {
 std::string order_stream(std::string_view order_id);
 std::string product_stream(std::string_view sku);
 std::string customer_stream(std::string_view customer_id);
+// "account-<account_key>": credentials and refresh tokens (issue 6). Restricted: exports and
+// event listings must leave these streams out (is_restricted_stream).
+std::string account_stream(std::string_view account_key);
+// is_restricted_stream: domain/restricted_streams.h (credentials- and account- streams).
 
 // Status names, as the API shows them.
 namespace status {
@@ -47,6 +52,12 @@ inline constexpr const char* delivered = "delivered";
 inline constexpr const char* active = "active";
 inline constexpr const char* discontinued = "discontinued";
 inline constexpr const char* registered = "registered";
+inline constexpr const char* forgotten = "forgotten";
+// Outcome statuses of the refresh-token commands on an account stream.
+inline constexpr const char* token_issued = "token_issued";
+inline constexpr const char* token_rotated = "token_rotated";
+inline constexpr const char* token_reuse_detected = "token_reuse_detected";
+inline constexpr const char* tokens_revoked = "tokens_revoked";
 }  // namespace status
 
 struct OrderState {
@@ -86,16 +97,41 @@ struct ProductState {
 struct CustomerState {
   std::uint64_t version = 0;
   std::string customer_id;
-  std::string email;
+  std::string email;  // only from events written before personal data was sealed
   std::string name;
+  bool forgotten = false;
 };
+
+// One login's chain of refresh tokens (hashes only).
+struct RefreshFamily {
+  std::string current_hash;
+  std::vector<std::string> used_hashes;  // rotated out, newest last; bounded (kMaxUsedHashes)
+  std::int64_t expires_at_us = 0;
+  bool revoked = false;
+};
+
+struct AccountState {
+  std::uint64_t version = 0;
+  std::string account_key;
+  std::string customer_id;
+  std::string password_hash;
+  std::vector<std::string> roles;
+  std::vector<std::pair<std::string, RefreshFamily>> families;  // by family id, oldest first
+  // What the last refresh-token command did (status::token_*), for its outcome's status.
+  std::string last_result;
+  bool closed = false;  // its customer was forgotten: no more logins
+
+  const RefreshFamily* family(std::string_view family_id) const;
+};
+inline constexpr std::size_t kMaxRefreshFamilies = 20;  // live logins per account; the oldest go
+inline constexpr std::size_t kMaxUsedHashes = 64;
 
 // State of a stream whose id has no known prefix: every command on it is rejected.
 struct UnknownStream {
   std::uint64_t version = 0;
 };
 
-using AggregateState = std::variant<UnknownStream, OrderState, ProductState, CustomerState>;
+using AggregateState = std::variant<UnknownStream, OrderState, ProductState, CustomerState, AccountState>;
 
 // What the command handler knows of a product from the catalogue read model (DESIGN rule 7).
 struct ProductSnapshot {

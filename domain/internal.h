@@ -47,4 +47,7 @@ void evolve_product(ProductState& state, const v1::EventPayload& event);
 Decision decide_customer(const CustomerState& state, const v1::Command& command);
 void evolve_customer(CustomerState& state, const v1::EventPayload& event);
 
+Decision decide_account(const AccountState& state, const v1::Command& command, const DecideContext& ctx);
+void evolve_account(AccountState& state, const v1::EventPayload& event);
+
 }  // namespace orderline::domain::internal

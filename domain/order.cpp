@@ -278,6 +278,18 @@ void add_payment_unwind(v1::OrderMoved& move, const OrderState& s) {
 }
 
 Decision decide_order(const OrderState& state, const v1::Command& command, const DecideContext& ctx) {
+  // A customer acts only on their own orders; another customer's order is answered exactly as
+  // a missing one, so ids cannot be probed (issue 6).
+  const auto& owner = command.owner_customer_id();
+  if (!owner.empty()) {
+    if (command.body_case() == C::kPlaceOrder) {
+      if (command.place_order().customer_id() != owner) {
+        return reject(codes::validation_failed, "customer_id must be the caller's own", "customer_id");
+      }
+    } else if (state.version == 0 || state.customer_id != owner) {
+      return reject(codes::not_found, "order '" + state.order_id + "' does not exist");
+    }
+  }
   if (command.body_case() == C::kPlaceOrder) return place_order(state, command.place_order(), ctx);
   if (auto saga = decide_order_saga(state, command, ctx)) return std::move(*saga);
   if (const auto* action = action_of(command)) return move_order(state, command, *action);

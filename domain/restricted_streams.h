@@ -8,10 +8,12 @@
 namespace orderline::domain {
 
 inline constexpr std::string_view kCredentialsStreamPrefix = "credentials-";
+// "account-<account_key>": password hashes and refresh tokens of accounts (issue 6).
+inline constexpr std::string_view kAccountStreamPrefix = "account-";
 
 // True for a stream whose events must never leave the engine through an export.
 inline bool is_restricted_stream(std::string_view stream_id) {
-  return stream_id.starts_with(kCredentialsStreamPrefix);
+  return stream_id.starts_with(kCredentialsStreamPrefix) || stream_id.starts_with(kAccountStreamPrefix);
 }
 
 }  // namespace orderline::domain

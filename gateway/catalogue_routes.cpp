@@ -1,4 +1,4 @@
-// The catalogue: public reads and the staff routes that change it.
+// The catalogue: public reads and the staff routes that change it (roles: router.cpp).
 #include <boost/json.hpp>
 
 #include "domain/aggregate.h"
@@ -20,7 +20,7 @@ std::optional<std::string> staff_command_id(const ExchangePtr& ex, std::string_v
     ex->respond(validation_problem({{"Idempotency-Key", "must be 1 to 200 characters"}}));
     return std::nullopt;
   }
-  return uuid_v5(kIdNamespace, std::string(kStaff) + "\n" + std::string(*key) + "\n" + std::string(action) +
+  return uuid_v5(kIdNamespace, principal_label(ex) + "\n" + std::string(*key) + "\n" + std::string(action) +
                                    "\n" + std::string(sku));
 }
 
@@ -34,7 +34,6 @@ json::object product_answer(const std::string& sku, const v1::CommandOutcome& ou
 // The shared steps of price/restock/discontinue: auth, If-Match, body, submit.
 template <typename Parse, typename Fill>
 void product_change(const ExchangePtr& ex, std::string_view action, Parse parse, Fill fill) {
-  if (!require_staff(ex)) return;
   const std::string sku = ex->param("sku");
   const auto expected = expected_version(ex);
   if (!expected) return;
@@ -44,7 +43,7 @@ void product_change(const ExchangePtr& ex, std::string_view action, Parse parse,
   if (!parsed.ok()) return ex->respond(validation_problem(std::move(parsed.errors)));
   const auto command_id = staff_command_id(ex, action, sku);
   if (!command_id) return;
-  auto command = new_command(ex, *command_id, domain::product_stream(sku), *expected, kStaff,
+  auto command = new_command(ex, *command_id, domain::product_stream(sku), *expected, principal_label(ex),
                              request_hash(ex, *body, "if-match:" + std::to_string(*expected)));
   fill(command, std::move(parsed.value), sku);
   submit_command(ex, std::move(command), [sku](const v1::CommandOutcome& outcome) {
@@ -80,7 +79,6 @@ void get_product(const ExchangePtr& ex) {
 }
 
 void create_product(const ExchangePtr& ex) {
-  if (!require_staff(ex)) return;
   auto body = read_json_body(ex, true);
   if (!body) return;
   auto parsed = parse_create_product(*body);
@@ -89,7 +87,7 @@ void create_product(const ExchangePtr& ex) {
   const std::string sku = parsed.value.sku();
   const auto command_id = staff_command_id(ex, "create_product", sku);
   if (!command_id) return;
-  auto command = new_command(ex, *command_id, domain::product_stream(sku), -1, kStaff, request_hash(ex, *body));
+  auto command = new_command(ex, *command_id, domain::product_stream(sku), -1, principal_label(ex), request_hash(ex, *body));
   *command.mutable_create_product() = std::move(parsed.value);
   submit_command(ex, std::move(command), [sku](const v1::CommandOutcome& outcome) {
     auto r = json_response(json::object{{"sku", sku},

@@ -17,9 +17,12 @@
 #include <utility>
 #include <vector>
 
+#include "gateway/auth/principal.h"
 #include "gateway/server.h"
 
 namespace orderline::gateway {
+
+struct AuthRuntime;
 
 struct Request {
   std::string method;  // "GET", "POST", ... as sent
@@ -34,6 +37,7 @@ struct Request {
   // every event envelope) and to log lines: the trace id of a valid W3C traceparent, else
   // request_id.
   std::string correlation_id;
+  std::string remote_address;  // the peer's IP address (rate limits of /auth/login)
 
   // First header of that name (case-insensitive), if any.
   std::optional<std::string_view> header(std::string_view name) const;
@@ -57,6 +61,10 @@ struct Exchange {
   std::string_view route = kUnmatchedRoute;
   const GatewayConfig* config = nullptr;
   const Services* services = nullptr;
+  AuthRuntime* auth = nullptr;
+  // Who is calling, set by dispatch() before the handler runs on routes that need a role;
+  // empty (no roles) on public routes.
+  auth::Principal principal;
 
   // Answers the request; callable once, from any thread.
   std::function<void(Response)> respond;

@@ -16,7 +16,16 @@ void change_price(const ExchangePtr& ex);
 void restock(const ExchangePtr& ex);
 void discontinue(const ExchangePtr& ex);
 
+void auth_register(const ExchangePtr& ex);
+void auth_login(const ExchangePtr& ex);
+void auth_refresh(const ExchangePtr& ex);
+void auth_logout(const ExchangePtr& ex);
+void auth_me(const ExchangePtr& ex);
+void create_account(const ExchangePtr& ex);
+
 void register_customer(const ExchangePtr& ex);
+void get_customer(const ExchangePtr& ex);
+void forget_customer(const ExchangePtr& ex);
 void customer_orders(const ExchangePtr& ex);
 
 void place_order(const ExchangePtr& ex);

@@ -110,6 +110,7 @@ Server::Server(GatewayConfig config, Services services) : impl_(std::make_unique
   impl_->state->config = std::move(config);
   impl_->state->services = std::move(services);
   impl_->state->offload = [this](std::function<void()> job) { net::post(impl_->replay_pool, std::move(job)); };
+  impl_->state->auth = std::make_unique<AuthRuntime>(impl_->state->config, impl_->state->services);
 }
 
 Server::~Server() { stop(); }

@@ -3,6 +3,7 @@
 
 #include "domain/aggregate.h"
 #include "eventstore/position.h"
+#include "gateway/access.h"
 #include "gateway/handlers.h"
 #include "gateway/json_mapping.h"
 #include "gateway/request_ids.h"
@@ -48,7 +49,7 @@ void order_action(const ExchangePtr& ex, std::string_view action, ActionSetter s
   if (!read_idempotency_key(ex, key)) return;
 
   const std::string command_id =
-      key ? uuid_v5(kIdNamespace, std::string(kAnonymous) + "\n" + *key + "\n" + std::string(action) + "\n" + order_id)
+      key ? uuid_v5(kIdNamespace, principal_label(ex) + "\n" + *key + "\n" + std::string(action) + "\n" + order_id)
           : uuid_v4();
   v1::OrderAction move = std::move(parsed.value);
   move.set_order_id(order_id);
@@ -59,8 +60,10 @@ void order_action(const ExchangePtr& ex, std::string_view action, ActionSetter s
   }
   if (kind == ActionKind::receive_return) move.set_return_id(ex->param("return_id"));
 
-  auto command = new_command(ex, command_id, domain::order_stream(order_id), *expected, kAnonymous,
+  auto command = new_command(ex, command_id, domain::order_stream(order_id), *expected, principal_label(ex),
                              request_hash(ex, *body, "if-match:" + std::to_string(*expected)));
+  // A customer's command applies to their own order only (the aggregate answers not_found).
+  if (ex->principal.customer_only()) command.set_owner_customer_id(ex->principal.customer_id);
   *(command.*setter)() = move;
   const std::string return_id = move.return_id();
   submit_command(ex, std::move(command), [order_id, return_id, kind](const v1::CommandOutcome& outcome) {
@@ -75,6 +78,20 @@ void order_action(const ExchangePtr& ex, std::string_view action, ActionSetter s
 void place_order(const ExchangePtr& ex) {
   auto body = read_json_body(ex, true);
   if (!body) return;
+  const bool customer = ex->principal.customer_only();
+  if (customer) {
+    // A customer orders for themself: the customer id comes from the token.
+    if (ex->principal.customer_id.empty()) {
+      return ex->respond(problem(403, "forbidden", "the token names no customer"));
+    }
+    if (auto* obj = body->if_object()) {
+      auto it = obj->find("customer_id");
+      if (it != obj->end() && !(it->value().is_string() && it->value().as_string() == ex->principal.customer_id)) {
+        return ex->respond(problem(403, "forbidden", "customers place orders for themselves only"));
+      }
+      (*obj)["customer_id"] = ex->principal.customer_id;
+    }
+  }
   auto parsed = parse_place_order(*body);
   if (!parsed.ok()) return ex->respond(validation_problem(std::move(parsed.errors)));
   std::optional<std::string> key;
@@ -83,9 +100,10 @@ void place_order(const ExchangePtr& ex) {
   // With a key, a retry lands on the same order id, stream and partition (DESIGN rule 4).
   // Without one, every request is a new order: not safe to retry.
   const std::string order_id =
-      key ? uuid_v5(kIdNamespace, std::string(kAnonymous) + "\n" + *key) : uuid_v4();
-  auto command = new_command(ex, "place-" + order_id, domain::order_stream(order_id), -1, kAnonymous,
+      key ? uuid_v5(kIdNamespace, principal_label(ex) + "\n" + *key) : uuid_v4();
+  auto command = new_command(ex, "place-" + order_id, domain::order_stream(order_id), -1, principal_label(ex),
                              request_hash(ex, *body));
+  if (customer) command.set_owner_customer_id(ex->principal.customer_id);
   auto* place = command.mutable_place_order();
   *place = std::move(parsed.value);
   place->set_order_id(order_id);
@@ -102,7 +120,10 @@ void get_order(const ExchangePtr& ex) {
   when_caught_up(ex, [ex] {
     const auto& order_id = ex->param("order_id");
     auto view = ex->services->read_models->order(order_id);
-    if (!view) return ex->respond(problem(404, "not_found", "no order " + order_id));
+    // Another customer's order answers exactly like a missing one.
+    if (!view || !may_see_customer(ex->principal, view->customer_id())) {
+      return ex->respond(problem(404, "not_found", "no order " + order_id));
+    }
     auto r = json_response(order_view_json(*view));
     r.headers.emplace_back("ETag", "\"" + std::to_string(view->version()) + "\"");
     ex->respond(std::move(r));
@@ -118,8 +139,18 @@ void order_events(const ExchangePtr& ex) {
   if (records.value->empty()) return ex->respond(problem(404, "not_found", "no order " + order_id));
   json::array items;
   v1::EventEnvelope envelope;
+  bool first = true;
   for (const auto& record : *records.value) {
     if (!envelope.ParseFromString(record.value)) continue;
+    if (first && ex->principal.customer_only()) {
+      // The stream's first event is OrderPlaced: it names the owner.
+      v1::EventPayload placed;
+      if (!placed.ParseFromString(envelope.payload()) ||
+          !may_see_customer(ex->principal, placed.order_placed().customer_id())) {
+        return ex->respond(problem(404, "not_found", "no order " + order_id));
+      }
+    }
+    first = false;
     eventstore::PositionVector p;
     p.offsets[record.partition] = record.offset + 1;
     auto item = event_json(envelope, eventstore::encode_position(p));

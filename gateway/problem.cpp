@@ -38,6 +38,14 @@ std::string problem_title(std::string_view code, unsigned status) {
       {"upgrade_required", "Upgrade required"},
       {"origin_not_allowed", "Origin not allowed"},
       {"unavailable", "Service unavailable"},
+      {"weak_password", "Password too weak"},
+      {"invalid_credentials", "Invalid credentials"},
+      {"account_locked", "Account locked"},
+      {"invalid_refresh_token", "Invalid refresh token"},
+      {"refresh_token_reused", "Refresh token reused"},
+      {"overloaded", "Overloaded"},
+      {"not_configured", "Not configured"},
+      {"key_store_unavailable", "Key store unavailable"},
   };
   for (const auto& t : kTitles) {
     if (t.code == code) return std::string(t.title);

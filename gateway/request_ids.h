@@ -16,9 +16,11 @@ namespace orderline::gateway {
 // retried requests would stop matching.
 inline constexpr std::string_view kIdNamespace = "8a4c7b1e-2f39-4d6a-9e0b-5c3f1a7d2e64";
 
-// Principal of requests without an account (there are no accounts yet).
+// Principal label of requests without a token (public routes). With a token, ids derive from
+// the principal's subject ("account:<key>", "oidc:<sub>", "service:admin"): route_support.h,
+// principal_label().
 inline constexpr std::string_view kAnonymous = "anonymous";
-// Principal of requests carrying the staff token.
+// Kept for code written before accounts; new code uses principal_label().
 inline constexpr std::string_view kStaff = "staff";
 
 // RFC 4122 version 5 (SHA-1, name based) UUID, lower-case canonical text.

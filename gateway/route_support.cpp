@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "eventstore/position.h"
+#include "gateway/access.h"
 #include "gateway/json_mapping.h"
 #include "gateway/request_ids.h"
 
@@ -72,25 +73,14 @@ std::optional<json::value> read_json_body(const ExchangePtr& ex, bool required) 
 }
 
 bool require_staff(const ExchangePtr& ex) {
-  if (ex->config->admin_token.empty()) {
-    ex->respond(problem(403, "forbidden", "no admin token configured"));
-    return false;
-  }
-  const auto header = ex->request.header("authorization");
-  if (!header || trim(*header).empty()) {
-    auto r = problem(401, "unauthorized", "staff routes need Authorization: Bearer <token>");
-    r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"orderline\"");
-    ex->respond(std::move(r));
-    return false;
-  }
-  std::string_view value = trim(*header);
-  constexpr std::string_view kScheme = "bearer ";
-  if (value.size() <= kScheme.size() || lower(value.substr(0, kScheme.size())) != kScheme ||
-      !constant_time_equal(trim(value.substr(kScheme.size())), ex->config->admin_token)) {
-    ex->respond(problem(403, "forbidden", "the token does not grant staff access"));
-    return false;
-  }
-  return true;
+  if (ex->principal.roles == 0 && !authorize(ex, roles(auth::Role::staff))) return false;
+  if (ex->principal.any_of(auth::Role::staff | auth::Role::admin)) return true;
+  ex->respond(problem(403, "forbidden", "this route needs one of the roles: staff, admin"));
+  return false;
+}
+
+std::string principal_label(const ExchangePtr& ex) {
+  return ex->principal.subject.empty() ? std::string(kAnonymous) : ex->principal.subject;
 }
 
 std::optional<std::int64_t> expected_version(const ExchangePtr& ex) {
@@ -140,7 +130,7 @@ namespace {
 struct PendingCommand {
   ExchangePtr exchange;
   std::string command_id;
-  std::function<Response(const v1::CommandOutcome&)> on_accepted;
+  std::function<void(const commands::CommandReply&)> on_reply;
   bool answered = false;
 };
 
@@ -148,10 +138,18 @@ struct PendingCommand {
 
 void submit_command(const ExchangePtr& ex, v1::Command command,
                     std::function<Response(const v1::CommandOutcome&)> on_accepted) {
+  submit_command_then(ex, std::move(command), [ex, on_accepted = std::move(on_accepted)](const commands::CommandReply& reply) {
+    const bool accepted = reply.kind == commands::CommandReply::Kind::done && reply.outcome.accepted();
+    ex->respond(accepted ? on_accepted(reply.outcome) : reply_problem(reply));
+  });
+}
+
+void submit_command_then(const ExchangePtr& ex, v1::Command command,
+                         std::function<void(const commands::CommandReply&)> on_reply) {
   auto pending = std::make_shared<PendingCommand>();
   pending->exchange = ex;
   pending->command_id = command.command_id();
-  pending->on_accepted = std::move(on_accepted);
+  pending->on_reply = std::move(on_reply);
 
   // The bus normally answers timed_out itself; this guard covers a bus that never does.
   const auto grace = ex->config->command_timeout + std::chrono::milliseconds(1000);
@@ -171,8 +169,7 @@ void submit_command(const ExchangePtr& ex, v1::Command command,
       if (pending->answered) return;
       pending->answered = true;
       if (shared->outcome.command_id().empty()) shared->outcome.set_command_id(pending->command_id);
-      const bool accepted = shared->kind == commands::CommandReply::Kind::done && shared->outcome.accepted();
-      pending->exchange->respond(accepted ? pending->on_accepted(shared->outcome) : reply_problem(*shared));
+      pending->on_reply(*shared);
     });
   });
 }

@@ -20,8 +20,9 @@ std::optional<boost::json::value> read_json_body(const ExchangePtr& ex, bool req
 // True for application/json (any case, parameters such as charset allowed).
 bool is_json_content_type(std::string_view content_type);
 
-// Staff routes: "Authorization: Bearer <admin token>". Answers 401/403 and returns false
-// when the caller is not staff.
+// For handlers written before the route table carried roles: true when the caller (already
+// authorised by dispatch(), or authenticated here on a public route) has staff or admin;
+// otherwise answers 401/403 and returns false. New routes name their roles in router.cpp.
 bool require_staff(const ExchangePtr& ex);
 
 // expected_version from If-Match (-1 when absent); answers 400 and returns nullopt when the
@@ -43,6 +44,16 @@ std::string outcome_position(const v1::CommandOutcome& outcome);
 // not replied by the command's deadline (plus a grace), answers 504 outcome_unknown.
 void submit_command(const ExchangePtr& ex, v1::Command command,
                     std::function<Response(const v1::CommandOutcome&)> on_accepted);
+
+// Like submit_command, for flows that go on after the reply (several commands in a row) or
+// read rejections themselves: on_reply runs on the strand with whatever came back, once, and
+// must answer or continue. A bus that never replies still gets the 504 outcome_unknown.
+void submit_command_then(const ExchangePtr& ex, v1::Command command,
+                         std::function<void(const commands::CommandReply&)> on_reply);
+
+// Principal label of ids derived from Idempotency-Keys and of event actors: the caller's
+// subject (anonymous without one).
+std::string principal_label(const ExchangePtr& ex);
 
 // Runs `then` on the strand once the read models have reached the position of the query's
 // `after` parameter (at once without one). Answers 400 for a bad token and 503

@@ -1,7 +1,9 @@
 #pragma once
 // The route table of the v1 API and path matching. docs/openapi.yaml lists exactly these
 // routes (tests/unit/gateway_openapi_test.cpp keeps the two in step).
+#include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -19,6 +21,14 @@ struct RouteSpec {
 
 // Every route, in the order the router tries them.
 std::vector<RouteSpec> route_table();
+
+// A route's access rule (see access.h), for tests that walk every route: whether it needs a
+// token, and the roles it admits (a bit set of auth::Role; admin always included).
+struct RouteAccess {
+  bool needs_token = false;
+  std::uint8_t roles = 0;
+};
+std::optional<RouteAccess> route_access(std::string_view method, std::string_view path_template);
 
 struct RouteMatch {
   enum class Kind { found, method_not_allowed, not_found };

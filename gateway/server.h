@@ -12,6 +12,9 @@
 
 #include "commands/command_bus.h"
 #include "eventstore/event_log.h"
+#include "gateway/auth/failure.h"
+#include "gateway/auth/login_limiter.h"
+#include "gateway/auth/token_verifier.h"
 #include "gateway/http_observer.h"
 #include "projections/order_search.h"
 #include "projections/projection_operations.h"
@@ -31,8 +34,6 @@ struct GatewayConfig {
   std::chrono::milliseconds command_timeout{5000};  // deadline given to each command
   std::chrono::milliseconds read_wait{2000};  // how long a query with after=TOKEN may wait
   std::size_t max_connections = 4096;         // beyond: 503 and close
-  std::string admin_token;  // required as "Authorization: Bearer ..." on /api/v1/admin/...
-
   // WebSocket live updates (/api/v1/stream, docs/streaming.md).
   std::vector<std::string> allowed_origins;  // Origins allowed besides same-origin; "*": any
   std::size_t max_streams = 10000;           // open WebSocket connections (beside max_connections)
@@ -43,6 +44,23 @@ struct GatewayConfig {
   int stream_send_buffer = 256 * 1024;
   std::chrono::seconds stream_idle_timeout{60};  // ping after half of it idle; close after all of it
   std::size_t stream_replay_limit = 10000;       // events one resume (`from`) may read
+  // A service token: "Authorization: Bearer <it>" is an admin principal (scripts, ops tools).
+  std::string admin_token;
+
+  // Authentication and authorisation (issue 6; docs/security.md).
+  // Our access tokens. An empty secret gets a random one per process: tokens then die with it.
+  auth::AccessTokenConfig access_tokens;
+  auth::OidcConfig oidc;                  // an OpenID Connect provider's tokens; issuer empty: off
+  auth::LimiterConfig login_limits;       // rate limits and lockout of /auth/login
+  std::string password_cost = "interactive";  // argon2id preset: interactive, moderate, min (tests)
+  int password_threads = 1;               // argon2id workers (off the I/O threads)
+  std::size_t password_queue = 64;        // hashing jobs waiting beyond: 503
+  std::int64_t refresh_ttl_s = 30 * 24 * 3600;  // refresh token lifetime (rotated on each use)
+  // RocksDB of the per-customer personal-data keys. Empty: routes that store personal data
+  // (register, POST /customers) answer 503 not_configured.
+  std::string customer_keys_path;
+  // Origins allowed by CORS (exact "https://shop.example.com", or "*"). Empty: no CORS headers.
+  std::vector<std::string> cors_origins;
 };
 
 // Readiness of the engine's parts, for /readyz.
@@ -90,6 +108,8 @@ struct Services {
   // Live order updates over WebSocket; without it /api/v1/stream answers 503.
   StreamHub* stream_hub = nullptr;
   StreamObserver* stream_observer = nullptr;  // optional
+  auth::AuthObserver* auth_observer = nullptr;  // optional; told of every refused authentication
+  std::function<std::int64_t()> now_s;  // clock of token times and limits; default: the wall clock
 };
 
 class Server {

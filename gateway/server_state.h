@@ -10,6 +10,7 @@
 #include <memory>
 #include <mutex>
 
+#include "gateway/auth_runtime.h"
 #include "gateway/server.h"
 
 namespace orderline::gateway {
@@ -24,6 +25,7 @@ class Connection {
 struct ServerState {
   GatewayConfig config;
   Services services;
+  std::unique_ptr<AuthRuntime> auth;  // built by Server from config and services
   std::atomic<bool> stopping{false};
 
   std::mutex mutex;

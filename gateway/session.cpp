@@ -10,6 +10,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 #include <boost/url/parse.hpp>
+#include <algorithm>
 #include <chrono>
 #include <optional>
 #include <vector>
@@ -142,6 +143,7 @@ class Session : public Connection, public std::enable_shared_from_this<Session> 
       if (acceptable_request_id(id)) request_id_ = std::string(id);
     }
     correlation_id_ = request_id_;
+    origin_.clear();
     if (parser_ && parser_->is_header_done()) {
       if (auto trace_id = traceparent_trace_id(parser_->get()["traceparent"])) correlation_id_ = std::move(*trace_id);
     }
@@ -162,7 +164,13 @@ class Session : public Connection, public std::enable_shared_from_this<Session> 
     auto ex = std::make_shared<Exchange>();
     ex->config = &state_->config;
     ex->services = &state_->services;
+    ex->auth = state_->auth.get();
     auto& request = ex->request;
+    {
+      error_code ignored;
+      request.remote_address = beast::get_lowest_layer(stream_).socket().remote_endpoint(ignored).address().to_string();
+    }
+    origin_ = std::string(req[http::field::origin]);
     request.method = method_;
     request.target = target_;
     for (const auto& field : req) {
@@ -250,8 +258,9 @@ class Session : public Connection, public std::enable_shared_from_this<Session> 
     res_ = {};
     res_.version(version_);
     res_.result(r.status);
-    res_.set(http::field::content_type, r.content_type);
+    if (!r.content_type.empty()) res_.set(http::field::content_type, r.content_type);
     res_.set("X-Request-Id", request_id_);
+    add_security_headers();
     for (auto& [name, value] : r.headers) res_.set(name, value);
     res_.body() = std::move(r.body);
     res_.keep_alive(keep_alive_ && !r.close && !state_->stopping.load());
@@ -268,6 +277,25 @@ class Session : public Connection, public std::enable_shared_from_this<Session> 
 
     stream_.expires_after(kWriteTimeout);
     http::async_write(stream_, res_, beast::bind_front_handler(&Session::on_write, shared_from_this()));
+  }
+
+  // On every answer, in one place: the API serves JSON only, so nothing may frame it, sniff
+  // it, cache it (answers carry personal data and tokens) or load anything from it.
+  void add_security_headers() {
+    res_.set("X-Content-Type-Options", "nosniff");
+    res_.set("X-Frame-Options", "DENY");
+    res_.set("Referrer-Policy", "no-referrer");
+    res_.set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
+    res_.set(http::field::cache_control, "no-store");
+    const auto& origins = state_->config.cors_origins;
+    if (origin_.empty() || origins.empty()) return;
+    const bool any = std::find(origins.begin(), origins.end(), "*") != origins.end();
+    if (any || std::find(origins.begin(), origins.end(), origin_) != origins.end()) {
+      // Bearer tokens, not cookies: no Allow-Credentials, so "*" cannot leak a session.
+      res_.set(http::field::access_control_allow_origin, any ? std::string("*") : origin_);
+      res_.set(http::field::access_control_expose_headers, "Location, ETag, Retry-After, X-Request-Id, WWW-Authenticate");
+    }
+    res_.set(http::field::vary, "Origin");
   }
 
   void on_write(error_code ec, std::size_t) {
@@ -320,6 +348,7 @@ class Session : public Connection, public std::enable_shared_from_this<Session> 
   std::string target_;
   std::string request_id_;
   std::string correlation_id_;
+  std::string origin_;  // the request's Origin header (CORS)
   std::chrono::steady_clock::time_point started_;
 };
 

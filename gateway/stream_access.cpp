@@ -68,15 +68,25 @@ std::optional<Response> stream_upgrade_refusal(const GatewayConfig& config, cons
   return std::nullopt;
 }
 
-bool stream_staff(const GatewayConfig& config, std::optional<std::string_view> authorization,
-                  std::optional<std::string_view> frame_token) {
-  if (config.admin_token.empty()) return false;
-  if (frame_token && constant_time_equal(*frame_token, config.admin_token)) return true;
-  if (!authorization) return false;
-  const auto value = trim(*authorization);
-  constexpr std::string_view kScheme = "bearer ";
-  return value.size() > kScheme.size() && lower(value.substr(0, kScheme.size())) == kScheme &&
-         constant_time_equal(trim(value.substr(kScheme.size())), config.admin_token);
+StreamCaller stream_caller(const AuthRuntime& auth, std::optional<std::string_view> authorization,
+                           std::optional<std::string_view> frame_token) {
+  StreamCaller caller;
+  if (frame_token) {
+    caller.anonymous = false;
+    const std::string header = "Bearer " + std::string(trim(*frame_token));
+    auto checked = authenticate(auth, std::string_view(header));
+    if (checked.ok()) caller.principal = std::move(*checked.value);
+    return caller;
+  }
+  if (!authorization) return caller;
+  caller.anonymous = false;
+  auto checked = authenticate(auth, authorization);
+  if (checked.ok()) caller.principal = std::move(*checked.value);
+  return caller;
+}
+
+bool stream_sees_all(const auth::Principal& principal) {
+  return principal.any_of(auth::Role::staff | auth::Role::ops | auth::Role::admin);
 }
 
 }  // namespace orderline::gateway

@@ -1,9 +1,10 @@
 #pragma once
-// Who may open /api/v1/stream and who may follow every order. Kept in one place so the
-// accounts and roles of a later issue replace exactly this.
+// Who may open /api/v1/stream and who may follow every order. The route itself is public;
+// each subscription is checked with the caller's token (issue 6's accounts and roles).
 #include <optional>
 #include <string_view>
 
+#include "gateway/access.h"
 #include "gateway/exchange.h"
 #include "gateway/server.h"
 
@@ -25,9 +26,17 @@ std::optional<Response> stream_upgrade_refusal(const GatewayConfig& config, cons
                                                std::optional<std::string_view> origin,
                                                std::optional<std::string_view> host);
 
-// Staff may subscribe to every order: the admin token as "Authorization: Bearer ..." on the
-// upgrade request, or as "token" in the subscribe frame.
-bool stream_staff(const GatewayConfig& config, std::optional<std::string_view> authorization,
-                  std::optional<std::string_view> frame_token);
+// Who subscribes: the "token" of the subscribe frame, else the upgrade request's
+// Authorization header, checked by gateway::authenticate (so account tokens, OIDC tokens and
+// the admin service token all work, and refusals are counted like any other).
+struct StreamCaller {
+  bool anonymous = true;                     // neither a frame token nor an Authorization header
+  std::optional<auth::Principal> principal;  // set when the token checked out
+};
+StreamCaller stream_caller(const AuthRuntime& auth, std::optional<std::string_view> authorization,
+                           std::optional<std::string_view> frame_token);
+
+// Every order ("all"): staff, ops or admin.
+bool stream_sees_all(const auth::Principal& principal);
 
 }  // namespace orderline::gateway

@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "domain/aggregate.h"
+#include "gateway/access.h"
 #include "gateway/stream_access.h"
 #include "gateway/stream_hub.h"
 #include "gateway/stream_protocol.h"
@@ -173,6 +174,19 @@ class StreamSession : public Connection, public StreamSubscriber, public std::en
     return false;
   }
 
+  bool may_follow(const auth::Principal& principal, const Topic& topic) {
+    if (!principal.customer_only()) return true;
+    switch (topic.kind) {
+      case Topic::Kind::customer: return may_see_customer(principal, topic.key);
+      case Topic::Kind::order: {
+        const auto order = state_->services.read_models->order(topic.key);
+        return order && may_see_customer(principal, order->customer_id());
+      }
+      case Topic::Kind::all: return false;
+    }
+    return false;
+  }
+
   void subscribe(const ClientFrame& frame) {
     const auto& topic = frame.topic;
     for (const auto& s : subscriptions_) {
@@ -181,16 +195,21 @@ class StreamSession : public Connection, public StreamSubscriber, public std::en
     if (subscriptions_.size() >= kMaxSubscriptions) {
       return send_error("too_many_subscriptions", "at most 100 subscriptions per connection", &topic);
     }
-    if (topic.kind == Topic::Kind::all &&
-        !stream_staff(state_->config, authorization_ ? std::optional<std::string_view>(*authorization_) : std::nullopt,
-                      frame.token ? std::optional<std::string_view>(*frame.token) : std::nullopt)) {
-      const bool anonymous = !authorization_ && !frame.token;
-      return send_error(anonymous ? "unauthorized" : "forbidden",
-                        anonymous ? "every order is for staff: send the staff token (Authorization: Bearer, or \"token\")"
-                                  : "the token does not grant staff access",
+    const auto caller =
+        stream_caller(*state_->auth, authorization_ ? std::optional<std::string_view>(*authorization_) : std::nullopt,
+                      frame.token ? std::optional<std::string_view>(*frame.token) : std::nullopt);
+    if (!caller.anonymous && !caller.principal) {
+      return send_error("unauthorized", "the token is not valid (expired, malformed, or not ours)", &topic);
+    }
+    if (topic.kind == Topic::Kind::all && !(caller.principal && stream_sees_all(*caller.principal))) {
+      return send_error(caller.anonymous ? "unauthorized" : "forbidden",
+                        caller.anonymous
+                            ? "every order is for staff: send a staff token (Authorization: Bearer, or \"token\")"
+                            : "the token does not grant staff access",
                         &topic);
     }
-    if (!exists(topic)) {
+    // A customer follows only their own orders; others' ids look as if they did not exist.
+    if (!exists(topic) || (caller.principal && !may_follow(*caller.principal, topic))) {
       return send_error("not_found",
                         std::string(topic.kind == Topic::Kind::order ? "no order " : "no customer ") + topic.key, &topic);
     }

@@ -7,6 +7,7 @@
 
 #include "observability/append_metrics.h"
 #include "observability/command_metrics.h"
+#include "observability/auth_metrics.h"
 #include "observability/http_metrics.h"
 #include "observability/process_metrics.h"
 #include "observability/projection_metrics.h"
@@ -18,6 +19,7 @@ namespace orderline::observability {
 struct Metrics::Impl {
   prometheus::Registry registry;
   HttpMetrics http{registry};
+  AuthMetrics auth{registry};
   CommandMetrics commands{registry};
   ProjectionMetrics projector{registry};
   AppendMetrics appends{registry};
@@ -31,6 +33,7 @@ Metrics::Metrics() : impl_(std::make_unique<Impl>()) {}
 Metrics::~Metrics() = default;
 
 gateway::HttpObserver* Metrics::http() { return &impl_->http; }
+auth::AuthObserver* Metrics::auth() { return &impl_->auth; }
 commands::CommandObserver* Metrics::commands() { return &impl_->commands; }
 projections::ProjectorObserver* Metrics::projector() { return &impl_->projector; }
 eventstore::AppendObserver* Metrics::appends() { return &impl_->appends; }

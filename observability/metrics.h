@@ -19,6 +19,7 @@
 #include "commands/command_observer.h"
 #include "commands/saga/saga_runner.h"
 #include "eventstore/append_observer.h"
+#include "gateway/auth/failure.h"
 #include "gateway/http_observer.h"
 #include "gateway/stream_observer.h"
 #include "observability/engine_gauges.h"
@@ -35,6 +36,7 @@ class Metrics {
 
   // Observers to hand to the parts; they live as long as this object.
   gateway::HttpObserver* http();
+  auth::AuthObserver* auth();
   commands::CommandObserver* commands();
   projections::ProjectorObserver* projector();
   eventstore::AppendObserver* appends();

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "gateway/request_ids.h"
+#include "tests/support/auth.h"
 #include "tests/support/http_client.h"
 #include "tests/support/kafka.h"
 #include "tests/support/orderd_roles.h"
@@ -23,7 +24,8 @@ namespace json = boost::json;
 using testing::HttpClient;
 using testing::HttpResponse;
 
-const testing::HeaderList kStaff = {{"Authorization", "Bearer test-admin-token"}};
+const testing::HeaderList kStaff = testing::admin_bearer();
+const testing::HeaderList kNoAuth = {{"Authorization", ""}};
 
 std::string str(const json::value& v, std::string_view key) { return std::string(v.at(key).as_string()); }
 std::int64_t num(const json::value& v, std::string_view key) { return v.at(key).to_number<std::int64_t>(); }
@@ -36,9 +38,9 @@ std::string order_body(const std::string& customer_id, const std::string& sku = 
   return lines_body(customer_id, "EUR", R"([{"sku":")" + sku + R"(","quantity":)" + std::to_string(quantity) + "}]");
 }
 
-// Order id the gateway derives from an Idempotency-Key (anonymous principal).
+// Order id the gateway derives from an Idempotency-Key (the admin service principal).
 std::string order_id_for_key(const std::string& key) {
-  return gateway::uuid_v5(gateway::kIdNamespace, std::string(gateway::kAnonymous) + "\n" + key);
+  return gateway::uuid_v5(gateway::kIdNamespace, std::string("service:admin") + "\n" + key);
 }
 
 class ApiTest : public ::testing::Test {
@@ -76,7 +78,11 @@ class ApiTest : public ::testing::Test {
     server_ = nullptr;
     dir_ = nullptr;
   }
-  void SetUp() override { client_ = std::make_unique<HttpClient>(port_); }
+  void SetUp() override {
+    client_ = std::make_unique<HttpClient>(port_);
+    // These tests drive the engine as the admin service; tests/e2e/auth_test.cpp covers roles.
+    client_->set_default_headers(testing::admin_bearer());
+  }
 
   HttpClient& http() { return *client_; }
 
@@ -438,10 +444,10 @@ TEST_F(ApiTest, BadCustomers) {
 
 TEST_F(ApiTest, StaffManageTheCatalogue) {
   const std::string create = R"({"sku":"E2E-WIDGET","name":"Widget","price":{"amount_minor":500,"currency":"EUR"},"stock":10})";
-  auto r = http().post("/api/v1/admin/products", create);
+  auto r = http().post("/api/v1/admin/products", create, kNoAuth);
   expect_problem(r, 401, "unauthorized");
   EXPECT_FALSE(r.header("www-authenticate").empty());
-  expect_problem(http().post("/api/v1/admin/products", create, {{"Authorization", "Bearer nope"}}), 403, "forbidden");
+  expect_problem(http().post("/api/v1/admin/products", create, {{"Authorization", "Bearer nope"}}), 401, "unauthorized");
   expect_problem(http().get("/api/v1/products/E2E-WIDGET"), 404, "not_found");
 
   r = http().post("/api/v1/admin/products", create, kStaff);
@@ -453,7 +459,7 @@ TEST_F(ApiTest, StaffManageTheCatalogue) {
   expect_problem(http().post("/api/v1/admin/products", create, kStaff), 409, "already_exists");
 
   const std::string price = R"({"price":{"amount_minor":650,"currency":"EUR"}})";
-  expect_problem(http().post("/api/v1/admin/products/E2E-WIDGET/price", price), 401, "unauthorized");
+  expect_problem(http().post("/api/v1/admin/products/E2E-WIDGET/price", price, kNoAuth), 401, "unauthorized");
   r = http().post("/api/v1/admin/products/E2E-WIDGET/price", price, kStaff);
   ASSERT_EQ(r.status, 200u) << r.body;
   product = http().get("/api/v1/products/E2E-WIDGET?after=" + str(r.json(), "position"));
@@ -461,7 +467,7 @@ TEST_F(ApiTest, StaffManageTheCatalogue) {
 
   expect_problem(http().post("/api/v1/admin/products/E2E-WIDGET/restock", R"({"quantity":5})",
                              {{"Authorization", "Bearer wrong"}}),
-                 403, "forbidden");
+                 401, "unauthorized");
   r = http().post("/api/v1/admin/products/E2E-WIDGET/restock", R"({"quantity":5})", kStaff);
   ASSERT_EQ(r.status, 200u) << r.body;
   product = http().get("/api/v1/products/E2E-WIDGET?after=" + str(r.json(), "position"));
@@ -475,7 +481,7 @@ TEST_F(ApiTest, StaffManageTheCatalogue) {
   auto view = order_after(str(placed, "order_id"), str(placed, "position"));
   EXPECT_EQ(num(view.at("total"), "amount_minor"), 650);
 
-  expect_problem(http().post("/api/v1/admin/products/E2E-WIDGET/discontinue", ""), 401, "unauthorized");
+  expect_problem(http().post("/api/v1/admin/products/E2E-WIDGET/discontinue", "", kNoAuth), 401, "unauthorized");
   r = http().post("/api/v1/admin/products/E2E-WIDGET/discontinue", R"({"reason":"end of line"})", kStaff);
   ASSERT_EQ(r.status, 200u) << r.body;
   EXPECT_EQ(str(r.json(), "status"), "discontinued");

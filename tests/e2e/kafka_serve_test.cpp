@@ -7,6 +7,7 @@
 
 #include <boost/json.hpp>
 
+#include "tests/support/auth.h"
 #include "tests/support/http_client.h"
 #include "tests/support/kafka.h"
 #include "tests/support/process.h"
@@ -42,6 +43,7 @@ TEST_F(KafkaServeTest, PlacePayReadBackAndRetryAfterARestartOnAFreshDirectory) {
   {
     auto server = start("first");
     HttpClient http(server->port());
+    http.set_default_headers(testing::admin_bearer());
     auto ready = http.get("/readyz");
     ASSERT_EQ(ready.status, 200u) << ready.body;
     auto created = http.post("/api/v1/customers", R"({"email":"ada@example.com","name":"Ada"})");
@@ -78,6 +80,7 @@ TEST_F(KafkaServeTest, PlacePayReadBackAndRetryAfterARestartOnAFreshDirectory) {
   // A fresh data directory: nothing local survives, the topics are the only source.
   auto server = start("second");
   HttpClient http(server->port());
+  http.set_default_headers(testing::admin_bearer());
   std::string body = order_body_template;
   body.replace(body.find("CUSTOMER"), 8, customer);
   auto retry = http.post("/api/v1/orders", body, {{"Idempotency-Key", "kafka-serve-1"}});

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "gateway/json_mapping.h"
+#include "tests/support/auth.h"
 #include "tests/support/http_client.h"
 #include "tests/support/process.h"
 
@@ -42,7 +43,10 @@ class OrderAsOf : public ::testing::Test {
     delete server_;
     delete dir_;
   }
-  void SetUp() override { http_ = std::make_unique<testing::HttpClient>(server_->port()); }
+  void SetUp() override {
+    http_ = std::make_unique<testing::HttpClient>(server_->port());
+    http_->set_default_headers(testing::admin_bearer());
+  }
 
   std::string customer() {
     auto r = http_->post("/api/v1/customers", R"({"email":"h@example.com","name":"Historian"})");
@@ -126,10 +130,10 @@ TEST_F(OrderAsOf, EqualsTheStateAtThatTime) {
   // orderctl asks the server, percent-encoding for it.
   const std::string url = "http://127.0.0.1:" + std::to_string(server_->port());
   int status = -1;
-  const auto out = testing::run_command({ORDERCTL_PATH, "orders", "show", id, "--as-of", t1, "--url", url}, &status);
+  const auto out = testing::run_command({ORDERCTL_PATH, "orders", "show", id, "--as-of", t1, "--url", url, "--token", testing::OrderdProcess::kAdminToken}, &status);
   ASSERT_EQ(status, 0) << out;
   EXPECT_EQ(json::parse(out), at_paid);
-  const auto now = testing::run_command({ORDERCTL_PATH, "orders", "show", id, "--url", url}, &status);
+  const auto now = testing::run_command({ORDERCTL_PATH, "orders", "show", id, "--url", url, "--token", testing::OrderdProcess::kAdminToken}, &status);
   ASSERT_EQ(status, 0) << now;
   EXPECT_EQ(json::parse(now), at_delivered);
 }
@@ -155,13 +159,13 @@ TEST_F(OrderAsOf, BadTimesAndUnknownOrders) {
   const std::string url = "http://127.0.0.1:" + std::to_string(server_->port());
   int status = -1;
   auto out = testing::run_command(
-      {"/bin/sh", "-c", std::string(ORDERCTL_PATH) + " orders show " + id + " --as-of tomorrow --url " + url + " 2>&1"},
+      {"/bin/sh", "-c", std::string(ORDERCTL_PATH) + " orders show " + id + " --as-of tomorrow --url " + url + " --token " + testing::OrderdProcess::kAdminToken + " 2>&1"},
       &status);
   EXPECT_EQ(status, 1) << out;
   EXPECT_NE(out.find("400 validation_failed"), std::string::npos) << out;
   EXPECT_NE(out.find("as_of"), std::string::npos) << out;
   out = testing::run_command(
-      {"/bin/sh", "-c", std::string(ORDERCTL_PATH) + " orders show nope --url " + url + " 2>&1"}, &status);
+      {"/bin/sh", "-c", std::string(ORDERCTL_PATH) + " orders show nope --url " + url + " --token " + testing::OrderdProcess::kAdminToken + " 2>&1"}, &status);
   EXPECT_EQ(status, 1) << out;
   EXPECT_NE(out.find("404 not_found"), std::string::npos) << out;
 }

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <thread>
 
+#include "tests/support/auth.h"
 #include "tests/support/http_client.h"
 #include "tests/support/process.h"
 
@@ -23,6 +24,7 @@ std::string str(const json::value& v, std::string_view key) { return std::string
 class SagaFlags {
  public:
   explicit SagaFlags(std::vector<std::string> flags) : server_(dir_.path() + "/data", std::move(flags)), http_(server_.port()) {
+    http_.set_default_headers(testing::admin_bearer());
     auto r = http_.post("/api/v1/customers", R"({"email":"f@example.com","name":"Flags"})");
     EXPECT_EQ(r.status, 201u) << r.body;
     customer_ = str(r.json(), "customer_id");

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "eventstore/position.h"
+#include "tests/support/auth.h"
 #include "tests/support/http_client.h"
 #include "tests/support/process.h"
 #include "tests/support/ws_client.h"
@@ -51,7 +52,7 @@ double metric(HttpClient& http, std::string_view name) {
 
 class Orders {
  public:
-  explicit Orders(std::uint16_t port) : http_(port) {}
+  explicit Orders(std::uint16_t port) : http_(port) { http_.set_default_headers(testing::admin_bearer()); }
 
   HttpClient& http() { return http_; }
 
@@ -334,7 +335,7 @@ TEST_F(StreamTest, HostileFramesGetErrorFramesAndTheConnectionStaysUsable) {
 TEST_F(StreamTest, EveryOrderIsForStaffOnly) {
   WsClient anonymous(port());
   expect_error(anonymous, R"({"op":"subscribe","all":true})", "unauthorized");
-  expect_error(anonymous, R"({"op":"subscribe","all":true,"token":"wrong"})", "forbidden");
+  expect_error(anonymous, R"({"op":"subscribe","all":true,"token":"wrong"})", "unauthorized");
   subscribe(anonymous, std::string(R"({"op":"subscribe","all":true,"token":")") + testing::OrderdProcess::kAdminToken + "\"}");
 
   WsClient staff(port(), WsOptions{"/api/v1/stream", {{"Authorization", std::string("Bearer ") + testing::OrderdProcess::kAdminToken}}, 0});
@@ -352,6 +353,42 @@ TEST_F(StreamTest, EveryOrderIsForStaffOnly) {
     }
     EXPECT_TRUE(seen.count(a) && seen.count(b));
   }
+}
+
+TEST_F(StreamTest, ACustomerTokenFollowsOnlyThatCustomersOrders) {
+  HttpClient http(port());
+  const std::string tag = std::to_string(std::chrono::steady_clock::now().time_since_epoch().count());
+  const auto alice = testing::register_and_login(http, "stream-alice-" + tag + "@example.com", "Alice");
+  ASSERT_FALSE(alice.customer_id.empty());
+  auto placed = http.post("/api/v1/orders",
+                          R"({"customer_id":")" + alice.customer_id +
+                              R"(","currency":"EUR","lines":[{"sku":"COFFEE-1KG","quantity":1}]})",
+                          testing::bearer(alice.access_token));
+  ASSERT_EQ(placed.status, 201u) << placed.body;
+  const auto own = str(placed.json(), "order_id");
+  // In the read models before subscribing (the ownership check reads them).
+  ASSERT_EQ(http.get("/api/v1/orders/" + own + "?after=" + str(placed.json(), "position"),
+                     testing::bearer(alice.access_token))
+                .status,
+            200u);
+  const auto other_customer = orders().new_customer();
+  const auto other = str(orders().place(other_customer), "order_id");
+  orders().http().get("/api/v1/orders/" + other);
+
+  auto with_token = [&](std::string frame) {
+    frame.pop_back();  // the closing brace
+    return frame + R"(,"token":")" + alice.access_token + "\"}";
+  };
+  WsClient ws(port());
+  subscribe(ws, with_token(subscribe_frame("order_id", own)));
+  subscribe(ws, with_token(subscribe_frame("customer_id", alice.customer_id)));
+  expect_error(ws, with_token(subscribe_frame("order_id", other)), "not_found");
+  expect_error(ws, with_token(subscribe_frame("customer_id", other_customer)), "not_found");
+  expect_error(ws, with_token(subscribe_frame("all", "")), "forbidden");
+  // The same token on the upgrade request.
+  WsClient upgraded(port(), WsOptions{"/api/v1/stream", {{"Authorization", "Bearer " + alice.access_token}}, 0});
+  expect_error(upgraded, subscribe_frame("order_id", other), "not_found");
+  subscribe(upgraded, subscribe_frame("order_id", own));
 }
 
 TEST_F(StreamTest, TheOriginIsChecked) {
@@ -553,6 +590,7 @@ TEST(StreamLimits, TooManyStreamsAreRefusedUntilOneCloses) {
   EXPECT_EQ(refused.code(), "too_many_connections");
   EXPECT_TRUE(refused.has_header("retry-after"));
   HttpClient http(server.port());
+  http.set_default_headers(testing::admin_bearer());
   EXPECT_EQ(http.get("/healthz").status, 200u);
 
   first->close();

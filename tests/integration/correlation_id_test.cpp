@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "gateway/request_ids.h"
+#include "tests/support/auth.h"
 #include "tests/support/http_client.h"
 #include "tests/support/process.h"
 
@@ -23,7 +24,9 @@ const testing::HeaderList kStaff = {{"Authorization", std::string("Bearer ") + t
 
 class CorrelationId : public ::testing::Test {
  protected:
-  CorrelationId() : server_(dir_.path() + "/data"), http_(server_.port()) {}
+  CorrelationId() : server_(dir_.path() + "/data"), http_(server_.port()) {
+    http_.set_default_headers(testing::admin_bearer());
+  }
 
   void SetUp() override {
     // The per-request, per-command and per-event lines are debug lines.

@@ -12,6 +12,7 @@
 
 #include "domain/aggregate.h"
 #include "gateway/request_ids.h"
+#include "tests/support/auth.h"
 #include "tests/support/http_client.h"
 #include "tests/support/orderd_roles.h"
 #include "tests/support/process.h"
@@ -59,6 +60,7 @@ TEST_F(KafkaBrokerRestartTest, ProducersAndConsumersRecoverAndNothingAcknowledge
   auto processor = testing::start_processor(deployment, dir_.path(), "a");
   testing::GatewayProcess gateway(deployment, dir_.path(), 0, {"--demo-catalogue", "--command-timeout-ms", "3000"});
   HttpClient http(gateway.port());
+  http.set_default_headers(testing::admin_bearer());
   auto created = http.post("/api/v1/customers", R"({"email":"ada@example.com","name":"Ada"})");
   ASSERT_EQ(created.status, 201u) << created.body;
   const std::string customer(created.json().at("customer_id").as_string());
@@ -73,6 +75,7 @@ TEST_F(KafkaBrokerRestartTest, ProducersAndConsumersRecoverAndNothingAcknowledge
   std::atomic<int> acknowledged{0};
   std::thread load([&] {
     HttpClient client(gateway.port());
+    client.set_default_headers(testing::admin_bearer());
     for (int i = 0; !stop.load(); ++i) {
       Attempt attempt{"restart-" + std::to_string(i), {}};
       try {
@@ -114,7 +117,7 @@ TEST_F(KafkaBrokerRestartTest, ProducersAndConsumersRecoverAndNothingAcknowledge
       EXPECT_EQ(retry.json(), attempt.first.json()) << attempt.key;
     }
     accepted.insert(domain::order_stream(
-        gateway::uuid_v5(gateway::kIdNamespace, std::string(gateway::kAnonymous) + "\n" + attempt.key)));
+        gateway::uuid_v5(gateway::kIdNamespace, std::string("service:admin") + "\n" + attempt.key)));
   }
 
   std::map<std::string, int> placed;

@@ -22,6 +22,7 @@
 #include "domain/aggregate.h"
 #include "eventstore/partitioning.h"
 #include "gateway/request_ids.h"
+#include "tests/support/auth.h"
 #include "tests/support/engine_fixture.h"
 #include "tests/support/http_client.h"
 #include "tests/support/orderd_roles.h"
@@ -39,7 +40,7 @@ std::string order_body(const std::string& customer, const std::string& sku) {
 }
 
 std::string order_id_for_key(const std::string& key) {
-  return gateway::uuid_v5(gateway::kIdNamespace, std::string(gateway::kAnonymous) + "\n" + key);
+  return gateway::uuid_v5(gateway::kIdNamespace, std::string("service:admin") + "\n" + key);
 }
 
 std::uint32_t partition_of_key(const std::string& key, std::uint32_t partitions) {
@@ -85,6 +86,7 @@ TEST_F(KafkaFailoverTest, KillNineOfAProcessorUnderLoadLosesAndDuplicatesNothing
   auto first = testing::start_processor(deployment_, dir_.path(), "a");
   testing::GatewayProcess gateway(deployment_, dir_.path(), 0, {"--demo-catalogue", "--command-timeout-ms", "3000"});
   HttpClient http(gateway.port());
+  http.set_default_headers(testing::admin_bearer());
   const auto customer = new_customer(http);
 
   struct Attempt {
@@ -98,6 +100,7 @@ TEST_F(KafkaFailoverTest, KillNineOfAProcessorUnderLoadLosesAndDuplicatesNothing
   std::atomic<int> acknowledged{0};
   std::thread load([&] {
     HttpClient client(gateway.port());
+    client.set_default_headers(testing::admin_bearer());
     for (int i = 0; !stop.load(); ++i) {
       Attempt attempt;
       attempt.key = "load-" + std::to_string(i);
@@ -129,6 +132,7 @@ TEST_F(KafkaFailoverTest, KillNineOfAProcessorUnderLoadLosesAndDuplicatesNothing
   std::map<std::uint32_t, double> served_after_s;
   int probe = 0;
   HttpClient prober(gateway.port());
+  prober.set_default_headers(testing::admin_bearer());
   while (served_after_s.size() < deployment_.partitions && Clock::now() - killed < std::chrono::seconds(120)) {
     for (std::uint32_t p = 0; p < deployment_.partitions; ++p) {
       if (served_after_s.count(p)) continue;
@@ -192,6 +196,7 @@ TEST_F(KafkaFailoverTest, AGatewayTimeoutIs504AndTheRetryWithTheSameKeyIsSafe) {
   auto processor = testing::start_processor(deployment_, dir_.path(), "a");
   testing::GatewayProcess gateway(deployment_, dir_.path(), 0, {"--demo-catalogue", "--command-timeout-ms", "1500"});
   HttpClient http(gateway.port());
+  http.set_default_headers(testing::admin_bearer());
   const auto customer = new_customer(http);
   processor->stop();  // SIGTERM: it leaves the group; nobody owns the partitions now
 

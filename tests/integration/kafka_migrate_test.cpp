@@ -6,6 +6,7 @@
 
 #include <boost/json.hpp>
 
+#include "tests/support/auth.h"
 #include "tests/support/http_client.h"
 #include "tests/support/kafka.h"
 #include "tests/support/process.h"
@@ -45,6 +46,7 @@ TEST(KafkaMigrate, MovesAnEmbeddedHistoryInStepsAndKeepsTheFirstOutcomes) {
     // Without the saga, whose commands would race the pay below (the saga is embedded-only).
     testing::OrderdProcess embedded(dir.path() + "/embedded", {"--no-saga"});
     HttpClient http(embedded.port());
+    http.set_default_headers(testing::admin_bearer());
     auto created = http.post("/api/v1/customers", R"({"email":"m@example.com","name":"Mig"})");
     ASSERT_EQ(created.status, 201u) << created.body;
     customer = std::string(created.json().at("customer_id").as_string());
@@ -67,6 +69,7 @@ TEST(KafkaMigrate, MovesAnEmbeddedHistoryInStepsAndKeepsTheFirstOutcomes) {
 
   testing::OrderdProcess on_kafka(dir.path() + "/kafka", {"--event-log", url});
   HttpClient http(on_kafka.port());
+  http.set_default_headers(testing::admin_bearer());
   for (const auto& [key, first] : answers) {
     auto retry = http.post("/api/v1/orders", order_body(customer, key == "migrate-5" ? "NO-SUCH" : "COFFEE-1KG"),
                            {{"Idempotency-Key", key}});
@@ -94,6 +97,7 @@ TEST(KafkaMigrate, MovesAnEmbeddedHistoryInStepsAndKeepsTheFirstOutcomes) {
   {
     testing::OrderdProcess other(dir.path() + "/other");
     HttpClient client(other.port());
+    client.set_default_headers(testing::admin_bearer());
     ASSERT_EQ(client.post("/api/v1/customers", R"({"email":"o@example.com","name":"Other"})").status, 201u);
   }
   EXPECT_EQ(migrate(dir.path() + "/other", url, {}, &out), 1) << out;

@@ -4,6 +4,7 @@
 // into another database: nothing skipped, nothing applied twice.
 #include <gtest/gtest.h>
 
+#include "tests/support/auth.h"
 #include "tests/support/http_client.h"
 #include "tests/support/orderd_roles.h"
 #include "tests/support/postgres_fixture.h"
@@ -47,6 +48,7 @@ TEST_F(KafkaProjectorTest, FoldsTheEventsTopicAndAfterKillNineEqualsARebuild) {
   auto processor = start_processor(deployment_, dir_.path(), "a");
   GatewayProcess gateway(deployment_, dir_.path(), 0, {"--demo-catalogue"});
   HttpClient http(gateway.port());
+  http.set_default_headers(testing::admin_bearer());
   auto customer = http.post("/api/v1/customers", R"({"email":"pg@example.com","name":"Pat"})");
   ASSERT_EQ(customer.status, 201u) << customer.body;
   const std::string customer_id(customer.json().at("customer_id").as_string());
@@ -99,6 +101,7 @@ TEST_F(KafkaProjectorTest, TwoInstancesSplitThePartitionsAndOneTakesOverAfterKil
   auto processor = start_processor(deployment_, dir_.path(), "a");
   GatewayProcess gateway(deployment_, dir_.path(), 0, {"--demo-catalogue"});
   HttpClient http(gateway.port());
+  http.set_default_headers(testing::admin_bearer());
   auto customer = http.post("/api/v1/customers", R"({"email":"pg@example.com","name":"Pat"})");
   ASSERT_EQ(customer.status, 201u) << customer.body;
   const std::string customer_id(customer.json().at("customer_id").as_string());

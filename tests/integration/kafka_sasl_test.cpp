@@ -6,6 +6,7 @@
 
 #include <boost/json.hpp>
 
+#include "tests/support/auth.h"
 #include "tests/support/http_client.h"
 #include "tests/support/orderd_roles.h"
 #include "tests/support/process.h"
@@ -28,6 +29,7 @@ std::vector<std::string> sasl_options(const std::string& password) {
 
 void place_and_read_back(std::uint16_t port) {
   HttpClient http(port);
+  http.set_default_headers(testing::admin_bearer());
   auto customer = http.post("/api/v1/customers", R"({"email":"sasl@example.com","name":"Sasha"})");
   ASSERT_EQ(customer.status, 201u) << customer.body;
   const std::string customer_id(customer.json().at("customer_id").as_string());

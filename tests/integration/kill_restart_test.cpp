@@ -10,6 +10,7 @@
 #include <mutex>
 #include <thread>
 
+#include "tests/support/auth.h"
 #include "tests/support/http_client.h"
 #include "tests/support/process.h"
 
@@ -27,6 +28,7 @@ struct Acked {
 
 std::string register_customer(std::uint16_t port) {
   HttpClient client(port);
+  client.set_default_headers(testing::admin_bearer());
   auto response = client.post("/api/v1/customers", R"({"email": "kill@example.com", "name": "Kill Nine"})");
   EXPECT_EQ(response.status, 201u) << response.body;
   return std::string(response.json().at("customer_id").as_string());
@@ -46,6 +48,7 @@ std::vector<Acked> place_until(std::uint16_t port, const std::string& customer, 
   for (int t = 0; t < threads; ++t) {
     clients.emplace_back([&, t] {
       HttpClient client(port);
+      client.set_default_headers(testing::admin_bearer());
       for (int i = 0; !stop.load(); ++i) {
         const std::string key = "kill-" + std::to_string(t) + "-" + std::to_string(i);
         const std::string body = order_body(customer, 1 + i % 5);
@@ -113,6 +116,7 @@ TEST(KillRestart, EveryAcknowledgedOrderSurvivesKillNineExactlyOnce) {
 
   OrderdProcess server(data);  // listens only once the read models caught up with the log
   HttpClient client(server.port());
+  client.set_default_headers(testing::admin_bearer());
   for (const auto& order : acked) {
     auto response = client.get("/api/v1/orders/" + order.order_id);
     ASSERT_EQ(response.status, 200u) << order.order_id << ": " << response.body;
@@ -152,6 +156,7 @@ TEST(KillRestart, SigtermDrainsInFlightCommandsAndLosesNothing) {
   ASSERT_GE(acked.size(), 1000u);
   OrderdProcess server(data);
   HttpClient client(server.port());
+  client.set_default_headers(testing::admin_bearer());
   for (const auto& order : acked) {
     EXPECT_EQ(client.get("/api/v1/orders/" + order.order_id).status, 200u) << order.order_id;
   }

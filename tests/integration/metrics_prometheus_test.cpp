@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "tests/support/child_process.h"
+#include "tests/support/auth.h"
 #include "tests/support/http_client.h"
 #include "tests/support/process.h"
 
@@ -66,6 +67,7 @@ TEST(MetricsPrometheus, ScrapesOrderdAndAnswersAQuery) {
   testing::TempDir dir;
   testing::OrderdProcess orderd(dir.path() + "/data");
   testing::HttpClient http(orderd.port());
+  http.set_default_headers(testing::admin_bearer());
   auto customer = http.post("/api/v1/customers", R"({"email":"p@example.com","name":"P"})");
   ASSERT_EQ(customer.status, 201u) << customer.body;
   const std::string customer_id(customer.json().at("customer_id").as_string());
@@ -94,6 +96,8 @@ TEST(MetricsPrometheus, ScrapesOrderdAndAnswersAQuery) {
                                    dir.path() + "/prometheus.log");
 
   testing::HttpClient api(port);
+
+  api.set_default_headers(testing::admin_bearer());
   auto get = [&](const std::string& target) -> testing::HttpResponse {
     try {
       return api.get(target);

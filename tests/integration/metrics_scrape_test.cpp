@@ -10,6 +10,7 @@
 
 #include "eventstore/position.h"
 #include "observability/metrics_text.h"
+#include "tests/support/auth.h"
 #include "tests/support/http_client.h"
 #include "tests/support/process.h"
 
@@ -32,7 +33,9 @@ class MetricsScrape : public ::testing::Test {
  protected:
   // Without the saga: its own commands, sent asynchronously, would move the counters this
   // test compares with what it did (the saga's metrics have their own tests).
-  MetricsScrape() : server_(dir_.path() + "/data", {"--no-saga"}), http_(server_.port()) {}
+  MetricsScrape() : server_(dir_.path() + "/data", {"--no-saga"}), http_(server_.port()) {
+    http_.set_default_headers(testing::admin_bearer());
+  }
 
   std::string scrape_text() {
     auto r = http_.get("/metrics");

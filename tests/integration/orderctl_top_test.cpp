@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/support/child_process.h"
+#include "tests/support/auth.h"
 #include "tests/support/http_client.h"
 #include "tests/support/process.h"
 
@@ -17,6 +18,7 @@ TEST(OrderctlTop, OnceShowsThroughputLatencyQueuesAndEveryProjection) {
   testing::TempDir dir;
   testing::OrderdProcess orderd(dir.path() + "/data");
   testing::HttpClient http(orderd.port());
+  http.set_default_headers(testing::admin_bearer());
   auto customer = http.post("/api/v1/customers", R"({"email":"t@example.com","name":"T"})");
   ASSERT_EQ(customer.status, 201u) << customer.body;
 

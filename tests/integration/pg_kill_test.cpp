@@ -8,6 +8,7 @@
 
 #include "projections/postgres/migrations.h"
 #include "projections/postgres/postgres_projector.h"
+#include "tests/support/auth.h"
 #include "tests/support/http_client.h"
 #include "tests/support/postgres_fixture.h"
 
@@ -55,6 +56,7 @@ TEST_F(PostgresKillTest, KillNineMidBatchThenRestartEqualsAFreshRebuild) {
 
   // New events through the API; the batch that carries them stalls on the order's insert.
   HttpClient client(orderd->port());
+  client.set_default_headers(testing::admin_bearer());
   const HeaderList staff = {{"Authorization", std::string("Bearer ") + OrderdProcess::kAdminToken}};
   ASSERT_EQ(client.post("/api/v1/admin/products",
                         R"({"sku": "KILL-1", "name": "Kill", "price": {"amount_minor": 700, "currency": "EUR"},

@@ -2,6 +2,7 @@
 // RocksDB ones, and /readyz says "not ready", with the reason, while PostgreSQL is down.
 #include <gtest/gtest.h>
 
+#include "tests/support/auth.h"
 #include "tests/support/http_client.h"
 #include "tests/support/postgres_fixture.h"
 
@@ -40,6 +41,7 @@ TEST_F(OrderdPostgresTest, ServeWithPgFoldsOrdersAndReportsAnUnreachableServer) 
   TempDir data;
   OrderdProcess orderd(data.path() + "/data", {"--pg", db.dsn()});
   HttpClient client(orderd.port());
+  client.set_default_headers(testing::admin_bearer());
 
   auto customer = client.post("/api/v1/customers", R"({"email": "pg@example.com", "name": "Pat Gres"})");
   ASSERT_EQ(customer.status, 201u) << customer.body;

@@ -11,6 +11,7 @@
 #include "projections/read_model_store.h"
 #include "projections/rocksdb_projection_admin.h"
 #include "projections/standard_projections.h"
+#include "tests/support/auth.h"
 #include "tests/support/engine_fixture.h"
 #include "tests/support/http_client.h"
 
@@ -238,6 +239,7 @@ TEST(ProjectionOperationsOverHttp, OrderctlRebuildsWhileOrdersFlowAndTheApiRefus
   TempDir data;
   OrderdProcess orderd(data.path() + "/data");
   HttpClient client(orderd.port());
+  client.set_default_headers(testing::admin_bearer());
   const HeaderList staff = {{"Authorization", std::string("Bearer ") + OrderdProcess::kAdminToken}};
   auto customer = client.post("/api/v1/customers", R"({"email": "p@example.com", "name": "Pro Jection"})");
   ASSERT_EQ(customer.status, 201u) << customer.body;
@@ -252,6 +254,7 @@ TEST(ProjectionOperationsOverHttp, OrderctlRebuildsWhileOrdersFlowAndTheApiRefus
   std::atomic<bool> done{false};
   std::thread writer([&] {
     HttpClient own(orderd.port());
+    own.set_default_headers(testing::admin_bearer());
     for (int i = 200; !done.load() && i < 5000; ++i) place(own, i);
   });
   const std::string url = "http://127.0.0.1:" + std::to_string(orderd.port());
@@ -276,7 +279,7 @@ TEST(ProjectionOperationsOverHttp, OrderctlRebuildsWhileOrdersFlowAndTheApiRefus
   const auto table = run_command({ORDERCTL_PATH, "projections", "list", "--url", url, "--token", OrderdProcess::kAdminToken});
   EXPECT_NE(table.find("order_details"), std::string::npos) << table;
 
-  EXPECT_EQ(client.get("/api/v1/admin/projections").status, 401u);
+  EXPECT_EQ(client.get("/api/v1/admin/projections", {{"Authorization", ""}}).status, 401u);
   EXPECT_EQ(client.post("/api/v1/admin/projections/nope/rebuild", "", staff).status, 404u);
   EXPECT_EQ(client.get("/api/v1/admin/projections/nope", staff).status, 404u);
   EXPECT_EQ(client.get("/api/v1/admin/projections/order_details/rebuild", staff).status, 405u);

@@ -15,6 +15,7 @@
 
 #include "commands/payments/simulated_provider.h"
 #include "eventstore/embedded/embedded_log.h"
+#include "tests/support/auth.h"
 #include "tests/support/http_client.h"
 #include "tests/support/process.h"
 
@@ -48,6 +49,7 @@ std::map<std::string, std::string> place_all(std::uint16_t port, const std::stri
   for (int t = 0; t < kClients; ++t) {
     clients.emplace_back([&, t] {
       HttpClient client(port);
+      client.set_default_headers(testing::admin_bearer());
       for (int i = t; i < kOrders && !stop.load(); i += kClients) {
         try {
           auto r = client.post("/api/v1/orders", order_body(customer), {{"Idempotency-Key", key_of(i)}});
@@ -73,6 +75,7 @@ TEST(SagaFlashSale, ExactlyTheStockIsSoldAcrossAKillNine) {
   {
     OrderdProcess server(data, kFlags);
     HttpClient http(server.port());
+    http.set_default_headers(testing::admin_bearer());
     auto created = http.post("/api/v1/admin/products",
                              R"({"sku":"FLASH-1","name":"Flash","price":{"amount_minor":100,"currency":"EUR"},"stock":)" +
                                  std::to_string(kStock) + "}",
@@ -109,6 +112,7 @@ TEST(SagaFlashSale, ExactlyTheStockIsSoldAcrossAKillNine) {
 
     // The saga settles every order by itself (bounded wait; no timing is asserted).
     HttpClient http(server.port());
+    http.set_default_headers(testing::admin_bearer());
     std::map<std::string, std::string> status;
     std::set<std::string> waiting;
     for (const auto& [key, id] : ids) waiting.insert(id);

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include "tests/support/http_client.h"
 
 #include <boost/asio/connect.hpp>
@@ -101,10 +102,15 @@ HttpResponse HttpClient::request(std::string_view method, std::string_view targe
   req.version(11);
   req.set(http::field::host, impl_->host + ":" + std::to_string(port_));
   bool content_type_given = false;
+  for (const auto& [name, value] : default_headers_) {
+    const bool overridden = std::any_of(headers.begin(), headers.end(), [&](const auto& h) { return iequals(h.first, name); });
+    if (!overridden) req.set(name, value);
+  }
   for (const auto& [name, value] : headers) {
-    if (iequals(name, "content-type")) {
-      content_type_given = true;
-      if (value.empty()) continue;
+    if (iequals(name, "content-type")) content_type_given = true;
+    if (value.empty()) {
+      req.erase(name);
+      continue;
     }
     req.set(name, value);
   }

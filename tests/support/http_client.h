@@ -56,7 +56,14 @@ class HttpClient {
 
   std::uint16_t port() const { return port_; }
 
+  // Headers sent with every request unless the request names the same header itself (an
+  // empty value there sends none). The one line that makes a test authenticate:
+  //   client.set_default_headers(testing::bearer(token));
+  void set_default_headers(HeaderList headers) { default_headers_ = std::move(headers); }
+  const HeaderList& default_headers() const { return default_headers_; }
+
  private:
+  HeaderList default_headers_;
   struct Impl;
   std::unique_ptr<Impl> impl_;
   std::uint16_t port_;

@@ -55,7 +55,8 @@ class GatewayProcess {
     std::vector<std::string> argv = {ORDERD_PATH, "gateway", "--event-log", deployment.url(), "--partitions",
                                      std::to_string(deployment.partitions), "--data-dir", name, "--port", "0",
                                      "--port-file", port_file, "--reply-partition", std::to_string(reply_partition),
-                                     "--admin-token", "test-admin-token", "--log-level", "info"};
+                                     "--admin-token", "test-admin-token", "--password-cost", "min", "--login-per-address", "100000",
+                                     "--log-level", "info"};
     argv.insert(argv.end(), extra.begin(), extra.end());
     process_ = std::make_unique<ChildProcess>(argv, name + ".log");
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);

@@ -54,7 +54,12 @@ OrderdProcess::OrderdProcess(std::string data_dir, std::vector<std::string> extr
   std::filesystem::remove(port_file);
   std::vector<std::string> argv = {ORDERD_PATH,   "serve",     "--data-dir", data_dir_,  "--port",
                                    "0",           "--port-file", port_file,  "--admin-token",
-                                   kAdminToken,   "--log-level", "warn"};
+                                   kAdminToken,   "--log-level", "warn",
+                                   // Weak, fast argon2id: tests register and log in many times.
+                                   "--password-cost", "min",
+                                   // Tests log in and register from one address, many times.
+                                   // (These flags take their last value: extra_args may override.)
+                                   "--login-per-address", "100000"};
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
   pid_ = ::fork();
   if (pid_ < 0) throw std::runtime_error("fork failed");

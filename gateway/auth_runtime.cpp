@@ -1,0 +1,41 @@
+#include "gateway/auth_runtime.h"
+
+#include <openssl/rand.h>
+
+#include <chrono>
+#include <stdexcept>
+
+namespace orderline::gateway {
+
+namespace {
+std::int64_t wall_clock_s() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+}  // namespace
+
+AuthRuntime::AuthRuntime(const GatewayConfig& config, const Services& services)
+    : now_s(services.now_s ? services.now_s : wall_clock_s),
+      tokens(config.access_tokens),
+      limiter(config.login_limits),
+      observer(services.auth_observer),
+      refresh_ttl_s(config.refresh_ttl_s) {
+  if (tokens.secret.empty()) {
+    tokens.secret.resize(32);
+    RAND_bytes(reinterpret_cast<unsigned char*>(tokens.secret.data()), 32);
+  } else if (tokens.secret.size() < 32) {
+    throw std::runtime_error("the access-token secret must be at least 32 bytes");
+  }
+  auto named = auth::PasswordCost::named(config.password_cost);
+  if (!named) throw std::runtime_error("unknown password cost '" + config.password_cost + "' (interactive, moderate, min)");
+  cost = *named;
+  auth::VerifierConfig verifier_config;
+  verifier_config.local = tokens;
+  verifier_config.service_token = config.admin_token;
+  verifier_config.oidc = config.oidc;
+  verifier = std::make_unique<auth::TokenVerifier>(std::move(verifier_config), now_s);
+  workers = std::make_unique<auth::PasswordWorkers>(config.password_threads, config.password_queue);
+  if (!config.customer_keys_path.empty()) keys = std::make_unique<auth::CustomerKeys>(config.customer_keys_path);
+  dummy_hash = auth::hash_password("not a password of anyone", cost).value_or("");
+}
+
+}  // namespace orderline::gateway
