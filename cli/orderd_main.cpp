@@ -146,12 +146,7 @@ int serve(const cli::ServeConfig& config) {
   gateway::Server server(gateway_config, services);
   server.start();
 
-  if (!config.port_file.empty()) {
-    // Written to a temporary name and renamed, so a reader never sees half a number.
-    const std::string temporary = config.port_file + ".tmp";
-    std::ofstream(temporary) << server.port() << "\n";
-    std::rename(temporary.c_str(), config.port_file.c_str());
-  }
+  cli::write_port_file(config.port_file, server.port());
   std::cout << "Orderline is listening on http://" << config.address << ":" << server.port() << "/" << std::endl;
   spdlog::info("listening on {}:{}", config.address, server.port());
 

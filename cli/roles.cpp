@@ -152,11 +152,7 @@ int run_gateway(const GatewayRoleConfig& role) {
   }
   gateway::Server server(gateway_config, services);
   server.start();
-  if (!config.port_file.empty()) {
-    const std::string temporary = config.port_file + ".tmp";
-    std::ofstream(temporary) << server.port() << "\n";
-    std::rename(temporary.c_str(), config.port_file.c_str());
-  }
+  write_port_file(config.port_file, server.port());
   std::cout << "Orderline gateway is listening on http://" << config.address << ":" << server.port() << "/" << std::endl;
 
   int signal_number = 0;

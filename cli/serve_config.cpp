@@ -2,6 +2,9 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cstdio>
+#include <fstream>
+
 namespace orderline::cli {
 
 void add_serve_flags(CLI::App& command, ServeConfig& config) {
@@ -147,6 +150,13 @@ void add_serve_flags(CLI::App& command, ServeConfig& config) {
       ->envname("ORDERLINE_LOG_LEVEL")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
       ->capture_default_str();
+}
+
+void write_port_file(const std::string& path, std::uint16_t port) {
+  if (path.empty()) return;
+  const std::string temporary = path + ".tmp";
+  std::ofstream(temporary) << port << "\n";
+  std::rename(temporary.c_str(), path.c_str());
 }
 
 }  // namespace orderline::cli

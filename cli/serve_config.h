@@ -72,4 +72,8 @@ struct ServeConfig {
 // Registers the flags of `serve` on a CLI11 subcommand, with environment fallbacks.
 void add_serve_flags(CLI::App& command, ServeConfig& config);
 
+// --port-file: the bound port, written to a temporary name and renamed, so a reader (a test, a
+// supervisor) never sees half a number. Does nothing for an empty path.
+void write_port_file(const std::string& path, std::uint16_t port);
+
 }  // namespace orderline::cli

@@ -97,58 +97,68 @@ class ForeignProducer {
   rd_kafka_t* producer_ = nullptr;
 };
 
-// Creates a topic with the admin API (for tests that need topics the log did not make).
-inline void create_topic(const std::string& name, int partitions) {
+// Runs one admin request on a short-lived client and throws with `what` unless the broker
+// answered it without error for its one topic. submit(admin, queue) sends the request;
+// topic_results(event, &count) picks the request's per-topic results from the answer.
+template <typename Submit, typename TopicResults>
+inline void run_topic_admin(const std::string& what, Submit submit, TopicResults topic_results) {
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
   char errstr[512];
   rd_kafka_conf_set(conf, "bootstrap.servers", kafka_brokers().c_str(), errstr, sizeof errstr);
   rd_kafka_t* admin = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);
   if (admin == nullptr) throw std::runtime_error(errstr);
-  rd_kafka_NewTopic_t* topic = rd_kafka_NewTopic_new(name.c_str(), partitions, 1, errstr, sizeof errstr);
   rd_kafka_queue_t* queue = rd_kafka_queue_new(admin);
-  rd_kafka_CreateTopics(admin, &topic, 1, nullptr, queue);
+  submit(admin, queue);
   rd_kafka_event_t* event = rd_kafka_queue_poll(queue, 20'000);
   std::string failure;
   if (event == nullptr) {
     failure = "no answer";
   } else {
     std::size_t count = 0;
-    const auto** results = rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(event), &count);
+    const auto** results = topic_results(event, &count);
     if (rd_kafka_event_error(event) != RD_KAFKA_RESP_ERR_NO_ERROR) failure = rd_kafka_event_error_string(event);
     else if (count != 1 || rd_kafka_topic_result_error(results[0]) != RD_KAFKA_RESP_ERR_NO_ERROR) failure = "topic error";
     rd_kafka_event_destroy(event);
   }
   rd_kafka_queue_destroy(queue);
-  rd_kafka_NewTopic_destroy(topic);
   rd_kafka_destroy(admin);
-  if (!failure.empty()) throw std::runtime_error("cannot create topic " + name + ": " + failure);
+  if (!failure.empty()) throw std::runtime_error("cannot " + what + ": " + failure);
+}
+
+// Creates a topic with the admin API (for tests that need topics the log did not make).
+inline void create_topic(const std::string& name, int partitions) {
+  char errstr[512];
+  rd_kafka_NewTopic_t* topic = rd_kafka_NewTopic_new(name.c_str(), partitions, 1, errstr, sizeof errstr);
+  if (topic == nullptr) throw std::runtime_error(errstr);
+  try {
+    run_topic_admin(
+        "create topic " + name,
+        [&](rd_kafka_t* admin, rd_kafka_queue_t* queue) { rd_kafka_CreateTopics(admin, &topic, 1, nullptr, queue); },
+        [](rd_kafka_event_t* event, std::size_t* count) {
+          return rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(event), count);
+        });
+  } catch (...) {
+    rd_kafka_NewTopic_destroy(topic);
+    throw;
+  }
+  rd_kafka_NewTopic_destroy(topic);
 }
 
 // Deletes a topic with the admin API (for tests of a log whose topic disappears).
 inline void delete_topic(const std::string& name) {
-  rd_kafka_conf_t* conf = rd_kafka_conf_new();
-  char errstr[512];
-  rd_kafka_conf_set(conf, "bootstrap.servers", kafka_brokers().c_str(), errstr, sizeof errstr);
-  rd_kafka_t* admin = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);
-  if (admin == nullptr) throw std::runtime_error(errstr);
   rd_kafka_DeleteTopic_t* topic = rd_kafka_DeleteTopic_new(name.c_str());
-  rd_kafka_queue_t* queue = rd_kafka_queue_new(admin);
-  rd_kafka_DeleteTopics(admin, &topic, 1, nullptr, queue);
-  rd_kafka_event_t* event = rd_kafka_queue_poll(queue, 20'000);
-  std::string failure;
-  if (event == nullptr) {
-    failure = "no answer";
-  } else {
-    std::size_t count = 0;
-    const auto** results = rd_kafka_DeleteTopics_result_topics(rd_kafka_event_DeleteTopics_result(event), &count);
-    if (rd_kafka_event_error(event) != RD_KAFKA_RESP_ERR_NO_ERROR) failure = rd_kafka_event_error_string(event);
-    else if (count != 1 || rd_kafka_topic_result_error(results[0]) != RD_KAFKA_RESP_ERR_NO_ERROR) failure = "topic error";
-    rd_kafka_event_destroy(event);
+  try {
+    run_topic_admin(
+        "delete topic " + name,
+        [&](rd_kafka_t* admin, rd_kafka_queue_t* queue) { rd_kafka_DeleteTopics(admin, &topic, 1, nullptr, queue); },
+        [](rd_kafka_event_t* event, std::size_t* count) {
+          return rd_kafka_DeleteTopics_result_topics(rd_kafka_event_DeleteTopics_result(event), count);
+        });
+  } catch (...) {
+    rd_kafka_DeleteTopic_destroy(topic);
+    throw;
   }
-  rd_kafka_queue_destroy(queue);
   rd_kafka_DeleteTopic_destroy(topic);
-  rd_kafka_destroy(admin);
-  if (!failure.empty()) throw std::runtime_error("cannot delete topic " + name + ": " + failure);
 }
 
 }  // namespace orderline::testing
