@@ -2,7 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <chrono>
 #include <map>
+#include <thread>
 
 namespace orderline::eventstore {
 namespace {
@@ -101,6 +104,7 @@ MigrationReport migrate(const EmbeddedLogReader& from, KafkaEventLog& to, const 
     const std::uint64_t stop = options.limit == 0 ? seen : std::min(seen, already + options.limit);
     AppendBatch batch;
     std::uint64_t first = already;
+    std::uint64_t written_end = 0;  // where a reader has seen all this run appended (commit marker)
     auto flush = [&](std::uint64_t next) -> bool {
       // The outcomes whose position lies in (first, next], or at 0 for commands decided on an
       // empty partition; those at an embedded position past every record (rejections decided at
@@ -119,6 +123,7 @@ MigrationReport migrate(const EmbeddedLogReader& from, KafkaEventLog& to, const 
         return false;
       }
       part.moved += batch.records.size();
+      written_end = std::max(written_end, appended.value->end_offset);
       batch = AppendBatch{};
       first = next;
       return true;
@@ -143,7 +148,14 @@ MigrationReport migrate(const EmbeddedLogReader& from, KafkaEventLog& to, const 
     }
     if (part.moved > 0) say(fmt::format("partition {}: moved {} records", p, part.moved));
 
-    // Verify this partition: counts and checksums of both sides, every outcome findable.
+    // Verify this partition: counts and checksums of both sides, every outcome findable. First
+    // wait (bounded) until our last commit is visible to read_committed readers: the partition's
+    // last stable offset can trail the commit that just returned, and reading before it would
+    // call a complete partition short.
+    const auto visible_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (to.end_offset(p) < written_end && std::chrono::steady_clock::now() < visible_deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
     Checksum embedded_all, kafka_all;
     from.scan(p, 0, [&](const LogRecord& r) { embedded_all.add_record(r.key, r.value); });
     part.embedded_checksum = embedded_all.value;
