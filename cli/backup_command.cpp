@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -94,12 +95,17 @@ int run_restore(const RestoreArgs& args) {
     std::cerr << "orderctl restore: " << error << std::endl;
     return 2;
   }
-  for (const char* part : {"log", "readmodels"}) {
-    if (!fs::is_directory(backup / part)) {
+  for (const auto& part : manifest->parts) {
+    if (!fs::exists(backup / part)) {
       std::cerr << "orderctl restore: " << (backup / part).string() << " is missing: not a complete backup" << std::endl;
       return 2;
     }
   }
+  // What restore replaces in the data directory: the backup's parts, and the saga's progress
+  // even when the backup has none (a backup taken with --no-saga): a checkpoint beyond the
+  // restored log would make the saga skip the events that take those offsets next.
+  std::vector<std::string> replaced = manifest->parts;
+  if (std::find(replaced.begin(), replaced.end(), "saga") == replaced.end()) replaced.push_back("saga");
   if (!is_empty_or_missing(data)) {
     if (!args.force) {
       std::cerr << "orderctl restore: " << data.string()
@@ -107,7 +113,7 @@ int run_restore(const RestoreArgs& args) {
                 << std::endl;
       return 2;
     }
-    for (const char* part : {"log", "readmodels"}) {
+    for (const auto& part : replaced) {
       if (in_use(data / part)) {
         std::cerr << "orderctl restore: " << (data / part).string()
                   << " is open in a running process (orderd?): stop it first" << std::endl;
@@ -122,17 +128,18 @@ int run_restore(const RestoreArgs& args) {
   }
 
   // Copied beside the targets first, swapped in once complete: an interrupted restore leaves
-  // *.restoring directories and the data directory as it was.
+  // *.restoring copies and the data directory as it was.
   fs::create_directories(data);
-  for (const char* part : {"log", "readmodels"}) {
-    const auto staging = data / (std::string(part) + ".restoring");
+  for (const auto& part : manifest->parts) {
+    const auto staging = data / (part + ".restoring");
+    fs::create_directories(staging.parent_path());
     fs::remove_all(staging);
     fs::copy(backup / part, staging, fs::copy_options::recursive);
   }
   ::sync();  // the copies are on disk before the old data goes
-  for (const char* part : {"log", "readmodels"}) {
+  for (const auto& part : replaced) {
     fs::remove_all(data / part);
-    fs::rename(data / (std::string(part) + ".restoring"), data / part);
+    if (fs::exists(data / (part + ".restoring"))) fs::rename(data / (part + ".restoring"), data / part);
   }
   ::sync();
 
@@ -140,8 +147,10 @@ int run_restore(const RestoreArgs& args) {
     std::cerr << "orderctl restore: the restored log does not match the backup's manifest" << std::endl;
     return 1;
   }
+  std::string parts;
+  for (const auto& part : manifest->parts) parts += (parts.empty() ? "" : ", ") + part;
   std::cout << "restored " << manifest->events << " events (" << manifest->partitions << " partitions, backup of "
-            << manifest->created_at << ") into " << data.string() << "\nstart it with: orderd serve --data-dir "
+            << manifest->created_at << "; " << parts << ") into " << data.string() << "\nstart it with: orderd serve --data-dir "
             << data.string() << " --partitions " << manifest->partitions << std::endl;
   return 0;
 }

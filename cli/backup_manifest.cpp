@@ -18,11 +18,14 @@ namespace json = boost::json;
 std::string BackupManifest::to_json() const {
   json::array ends;
   for (auto end : log_end) ends.push_back(end);
+  json::array part_names;
+  for (const auto& part : parts) part_names.emplace_back(part);
   return json::serialize(json::object{{"format", format},
                                       {"created_at", created_at},
                                       {"partitions", partitions},
                                       {"log_end", std::move(ends)},
-                                      {"events", events}}) +
+                                      {"events", events},
+                                      {"parts", std::move(part_names)}}) +
          "\n";
 }
 
@@ -40,6 +43,18 @@ std::optional<BackupManifest> BackupManifest::parse(const std::string& text, std
     m.partitions = o.at("partitions").to_number<std::uint32_t>();
     for (const auto& end : o.at("log_end").as_array()) m.log_end.push_back(end.to_number<std::uint64_t>());
     m.events = o.at("events").to_number<std::uint64_t>();
+    if (const auto* parts = o.if_contains("parts")) {
+      m.parts.clear();
+      for (const auto& part : parts->as_array()) {
+        std::string name(part.as_string());
+        // A manifest names parts inside its own directory, nothing else.
+        if (name.empty() || name.front() == '/' || name.find("..") != std::string::npos) {
+          *error = "the manifest names a part outside the backup: " + name;
+          return std::nullopt;
+        }
+        m.parts.push_back(std::move(name));
+      }
+    }
     if (m.log_end.size() != m.partitions) {
       *error = "the manifest's log_end does not have one entry per partition";
       return std::nullopt;

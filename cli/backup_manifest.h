@@ -3,9 +3,17 @@
 // `orderctl restore` that reads it:
 //
 //   DIR/readmodels/           RocksDB checkpoint of the read models (taken first)
-//   DIR/log/                  RocksDB checkpoint of the event log (taken second)
+//   DIR/saga/                 RocksDB checkpoint of the saga's progress (before the log)
+//   DIR/log/                  RocksDB checkpoint of the event log
+//   DIR/keys/                 RocksDB checkpoint of the customer keys (after the log)
+//   DIR/payments.ledger       copy of the simulated payment provider's ledger (after the log)
+//   DIR/auth/token-secret     copy of the access-token key (when it is the data directory's)
 //   DIR/orderline-backup.json the manifest, written last: a directory without one is not a
 //                             (complete) backup and restore refuses it
+//
+// Why that order: what is taken before the log can only be behind it (read models and the
+// saga catch up from their checkpoints, idempotently), what is taken after it can only be
+// ahead (every customer key and every payment the backed-up log refers to is there).
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -21,6 +29,10 @@ struct BackupManifest {
   std::uint32_t partitions = 0;
   std::vector<std::uint64_t> log_end;  // per partition: events in the backup's log
   std::uint64_t events = 0;
+  // The parts of DIR this backup holds, in the layout above ("readmodels", "log", "saga",
+  // "keys", "payments.ledger", "auth/token-secret"); restore checks each is there. Manifests
+  // written before it existed held readmodels and log only.
+  std::vector<std::string> parts{"readmodels", "log"};
 
   std::string to_json() const;
   // nullopt (with *error set) when the text is not a manifest of a format we know.

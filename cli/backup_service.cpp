@@ -9,6 +9,7 @@
 
 #include "cli/backup_manifest.h"
 #include "cli/embedded_engine.h"
+#include "gateway/auth/personal_data.h"
 #include "eventstore/position.h"
 #include "gateway/json_mapping.h"
 
@@ -43,8 +44,8 @@ std::string checkpoint(rocksdb::DB& db, const std::string& dir) {
 
 }  // namespace
 
-BackupService::BackupService(EmbeddedEngine& engine, std::string data_dir)
-    : engine_(engine), data_dir_(std::move(data_dir)) {}
+BackupService::BackupService(EmbeddedEngine& engine, std::string data_dir, auth::CustomerKeys* keys)
+    : engine_(engine), data_dir_(std::move(data_dir)), keys_(keys) {}
 
 BackupService::~BackupService() { wait(); }
 
@@ -104,15 +105,35 @@ BackupReport BackupService::run(const std::string& dir) {
     // On Kafka the log is Kafka's to keep (replication, retention); the local stores are caches.
     return fail("backups are of the embedded event log; on Kafka, back up the topics");
   }
-  spdlog::info("backup into {}: read models, then the log", dir);
+  spdlog::info("backup into {}: read models and saga, then the log, then keys and payments", dir);
   try {
-    // Read models first, the log second (see the header): their checkpoints can only be behind.
+    BackupManifest manifest;
+    // Read models and the saga's progress first, the log second (see backup_manifest.h):
+    // their checkpoints can only be behind it.
     if (auto why = checkpoint(engine_.read_models().db(), dir + "/readmodels"); !why.empty()) {
       return fail("read models: " + why);
     }
+    if (auto* saga = engine_.saga()) {
+      if (auto why = checkpoint(saga->state_store(), dir + "/saga"); !why.empty()) return fail("saga state: " + why);
+      manifest.parts.push_back("saga");
+    }
     if (auto done = embedded->checkpoint(dir + "/log"); !done) return fail("event log: " + done.detail);
+    // After the log: every key and payment its events refer to was made before they were
+    // appended, so the copies hold them all.
+    if (keys_ != nullptr) {
+      if (auto why = checkpoint(keys_->db(), dir + "/keys"); !why.empty()) return fail("customer keys: " + why);
+      manifest.parts.push_back("keys");
+    }
+    for (const char* file : {"payments.ledger", "auth/token-secret"}) {
+      const fs::path source = fs::path(data_dir_) / file;
+      if (!fs::exists(source)) continue;
+      fs::create_directories((fs::path(dir) / file).parent_path());
+      // A ledger line torn by this copy is cut off when the restored provider opens it: the
+      // payment it would record happened after the log's copy, so nothing there refers to it.
+      fs::copy_file(source, fs::path(dir) / file);
+      manifest.parts.push_back(file);
+    }
 
-    BackupManifest manifest;
     manifest.created_at = gateway::rfc3339_utc(system_now_us());
     manifest.log_end = log_ends(dir + "/log");  // also proves the copy opens
     manifest.partitions = static_cast<std::uint32_t>(manifest.log_end.size());

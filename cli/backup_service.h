@@ -29,7 +29,11 @@ class EmbeddedEngine;
 
 class BackupService {
  public:
-  BackupService(EmbeddedEngine& engine, std::string data_dir);
+  // `keys`: the customer key store the gateway uses (optional; backed up when given). The
+  // saga's state and the payment ledger come from the engine, the access-token key from
+  // DATA_DIR/auth/token-secret when it is there (a --token-secret-file elsewhere is the
+  // operator's to keep).
+  BackupService(EmbeddedEngine& engine, std::string data_dir, auth::CustomerKeys* keys = nullptr);
   ~BackupService();  // waits for a running backup
 
   // Waits until a running backup has finished and handed over its report (call before the
@@ -47,6 +51,7 @@ class BackupService {
  private:
   EmbeddedEngine& engine_;
   std::string data_dir_;
+  auth::CustomerKeys* keys_;
   std::mutex mutex_;  // guards thread_ and busy_
   std::thread thread_;
   bool busy_ = false;

@@ -18,6 +18,7 @@
 #include "cli/logging.h"
 #include "cli/roles.h"
 #include "cli/serve_config.h"
+#include "gateway/auth/personal_data.h"
 #include "gateway/server.h"
 #include "gateway/stream_hub.h"
 #include "observability/metrics.h"
@@ -121,8 +122,11 @@ int serve(const cli::ServeConfig& config) {
   gateway_config.stream_idle_timeout = std::chrono::seconds(config.ws_idle_timeout_s);
   gateway_config.stream_replay_limit = config.ws_replay_limit;
   cli::configure_gateway_auth(config, gateway_config);
+  // Opened here rather than by the gateway, so online backups can checkpoint it too.
+  auth::CustomerKeys customer_keys(gateway_config.customer_keys_path);
 
   gateway::Services services;
+  services.customer_keys = &customer_keys;
   services.bus = &engine.bus();
   services.read_models = &engine.read_models();
   services.log = &engine.log();
@@ -133,7 +137,7 @@ int serve(const cli::ServeConfig& config) {
     auto health = engine.readiness();
     return gateway::Readiness{health.ready, std::move(health.reason), std::move(health.checks)};
   };
-  cli::BackupService backups(engine, config.data_dir);
+  cli::BackupService backups(engine, config.data_dir, &customer_keys);
   services.backup = [&backups](const std::string& dir, std::function<void(gateway::BackupReport)> done) {
     return backups.start(dir, std::move(done));
   };

@@ -34,7 +34,11 @@ AuthRuntime::AuthRuntime(const GatewayConfig& config, const Services& services)
   verifier_config.oidc = config.oidc;
   verifier = std::make_unique<auth::TokenVerifier>(std::move(verifier_config), now_s);
   workers = std::make_unique<auth::PasswordWorkers>(config.password_threads, config.password_queue);
-  if (!config.customer_keys_path.empty()) keys = std::make_unique<auth::CustomerKeys>(config.customer_keys_path);
+  keys = services.customer_keys;
+  if (keys == nullptr && !config.customer_keys_path.empty()) {
+    owned_keys = std::make_unique<auth::CustomerKeys>(config.customer_keys_path);
+    keys = owned_keys.get();
+  }
   dummy_hash = auth::hash_password("not a password of anyone", cost).value_or("");
 }
 

@@ -28,7 +28,8 @@ struct AuthRuntime {
   auth::PasswordCost cost;
   std::unique_ptr<auth::PasswordWorkers> workers;
   auth::LoginLimiter limiter;
-  std::unique_ptr<auth::CustomerKeys> keys;  // null without customer_keys_path
+  std::unique_ptr<auth::CustomerKeys> owned_keys;  // opened from customer_keys_path
+  auth::CustomerKeys* keys = nullptr;  // Services::customer_keys or owned_keys; null without either
   auth::AuthObserver* observer = nullptr;
   std::int64_t refresh_ttl_s = 0;
   // Checked against on unknown e-mails, so a login takes as long whether the account exists.

@@ -160,7 +160,7 @@ void forget_customer(const ExchangePtr& ex) {
   // compacts, so it runs on the workers, off the I/O threads.
   const std::string account_key = record->account_key;
   const bool queued = on_workers(
-      ex, [keys = ex->auth->keys.get(), customer_id] { return keys->destroy(customer_id); },
+      ex, [keys = ex->auth->keys, customer_id] { return keys->destroy(customer_id); },
       [ex, customer_id, account_key](bool destroyed) {
         if (!destroyed) {
           return ex->respond(

@@ -21,6 +21,10 @@
 #include "gateway/stream_observer.h"
 #include "projections/read_models.h"
 
+namespace orderline::auth {
+class CustomerKeys;
+}
+
 namespace orderline::gateway {
 
 class StreamHub;
@@ -109,6 +113,9 @@ struct Services {
   StreamHub* stream_hub = nullptr;
   StreamObserver* stream_observer = nullptr;  // optional
   auth::AuthObserver* auth_observer = nullptr;  // optional; told of every refused authentication
+  // The customer key store, when the caller owns it (orderd serve: its backups checkpoint it).
+  // Optional; without it the gateway opens GatewayConfig::customer_keys_path itself.
+  auth::CustomerKeys* customer_keys = nullptr;
   std::function<std::int64_t()> now_s;  // clock of token times and limits; default: the wall clock
 };
 

@@ -69,6 +69,8 @@ class SagaRunner {
   // (for tests and tools); false on timeout.
   bool wait_idle(std::chrono::milliseconds timeout);
   SagaStats stats() const;
+  // The state store (checkpoints and armed time-outs), for online backups.
+  rocksdb::DB& state_store() { return *db_; }
 
  private:
   struct Task;  // one event's actions

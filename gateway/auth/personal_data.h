@@ -32,6 +32,8 @@ class CustomerKeys {
   std::optional<std::string> get(std::string_view customer_id) const;
   // Forgets the key for good. True when the store no longer holds it.
   bool destroy(std::string_view customer_id);
+  // The store itself, for online backups (a rocksdb::Checkpoint while it is written).
+  rocksdb::DB& db() { return *db_; }
 
  private:
   std::unique_ptr<rocksdb::DB> db_;

@@ -7,6 +7,7 @@
 
 #include <rocksdb/db.h>
 
+#include <algorithm>
 #include <atomic>
 #include <boost/json.hpp>
 #include <filesystem>
@@ -250,6 +251,83 @@ TEST(BackupRestore, BackupWhileWritingRestoresConsistentLogAndReadModels) {
     EXPECT_TRUE(std::any_of(fresh_keys.begin(), fresh_keys.end(), [&](const auto& kv) { return kv.first.rfind(prefix, 0) == 0; }))
         << "no " << prefix << " keys: the comparison would prove nothing";
   }
+}
+
+// What the log alone cannot give back: the customer keys (sealed personal data), the
+// access-token key (tokens issued before the backup), the saga's progress and the payment
+// ledger (a restored saga neither authorises a payment again nor re-runs a finished order).
+TEST(BackupRestore, RestoresKeysTokensSagaProgressAndPayments) {
+  testing::TempDir dir;
+  const std::string data = dir.path() + "/data";
+  std::string customer_id, access_token, order_id;
+  std::size_t ledger_lines = 0;
+  std::uint64_t order_version = 0;
+  {
+    testing::OrderdProcess orderd(data);
+    testing::HttpClient http(orderd.port());
+    auto ada = testing::register_and_login(http, "ada@example.com", "Ada Lovelace");
+    customer_id = ada.customer_id;
+    access_token = ada.access_token;
+    http.set_default_headers(testing::bearer(access_token));
+    auto placed = http.post("/api/v1/orders", R"({"currency":"EUR","lines":[{"sku":"MUG-CLASSIC","quantity":1}]})",
+                            {{"Idempotency-Key", "restore-saga-1"}});
+    ASSERT_EQ(placed.status, 201u) << placed.body;
+    order_id = std::string(placed.json().at("order_id").as_string());
+    // The saga reserves and takes the payment by itself.
+    std::string status;
+    for (int i = 0; i < 200 && status != "confirmed"; ++i) {
+      auto order = http.get("/api/v1/orders/" + order_id);
+      status = std::string(order.json().at("status").as_string());
+      order_version = order.json().at("version").to_number<std::uint64_t>();
+      if (status != "confirmed") std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    ASSERT_EQ(status, "confirmed");
+    std::ifstream ledger(data + "/payments.ledger");
+    for (std::string line; std::getline(ledger, line);) ++ledger_lines;
+    ASSERT_GE(ledger_lines, 1u) << "no payment in the ledger: the test would prove nothing";
+
+    auto made = orderctl({"backup", dir.path() + "/b", "--url", "http://127.0.0.1:" + std::to_string(orderd.port()),
+                          "--admin-token", testing::OrderdProcess::kAdminToken});
+    ASSERT_EQ(made.status, 0) << made.out;
+    std::string error;
+    auto manifest = cli::read_backup_manifest(dir.path() + "/b", &error);
+    ASSERT_TRUE(manifest) << error;
+    for (const char* part : {"readmodels", "saga", "log", "keys", "payments.ledger", "auth/token-secret"}) {
+      EXPECT_NE(std::find(manifest->parts.begin(), manifest->parts.end(), part), manifest->parts.end()) << part;
+    }
+  }
+
+  const std::string restored = dir.path() + "/restored";
+  auto restore = orderctl({"restore", dir.path() + "/b", "--data-dir", restored});
+  ASSERT_EQ(restore.status, 0) << restore.out;
+  testing::OrderdProcess orderd(restored);
+  testing::HttpClient http(orderd.port());
+  http.set_default_headers(testing::bearer(access_token));  // issued before the backup
+  auto ada = http.get("/api/v1/customers/" + customer_id);
+  ASSERT_EQ(ada.status, 200u) << ada.body;
+  EXPECT_EQ(ada.json().at("name").as_string(), "Ada Lovelace") << ada.body;
+
+  // Give a wrongly restarted saga time to act, then check it did not.
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  auto order = http.get("/api/v1/orders/" + order_id);
+  ASSERT_EQ(order.status, 200u) << order.body;
+  EXPECT_EQ(order.json().at("status").as_string(), "confirmed");
+  EXPECT_EQ(order.json().at("version").to_number<std::uint64_t>(), order_version) << order.body;
+  std::size_t restored_lines = 0;
+  std::ifstream ledger(restored + "/payments.ledger");
+  for (std::string line; std::getline(ledger, line);) ++restored_lines;
+  EXPECT_EQ(restored_lines, ledger_lines);
+
+  // A manifest naming something outside its directory is refused.
+  auto text = [&] {
+    std::ifstream in(dir.path() + "/b/orderline-backup.json");
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  }();
+  text.replace(text.find("\"keys\""), 6, "\"../x\"");
+  std::ofstream(dir.path() + "/b/orderline-backup.json") << text;
+  auto refused = orderctl({"restore", dir.path() + "/b", "--data-dir", dir.path() + "/other"});
+  EXPECT_EQ(refused.status, 2) << refused.out;
+  EXPECT_NE(refused.out.find("outside the backup"), std::string::npos) << refused.out;
 }
 
 TEST(BackupRestore, RefusesWhatWouldLoseOrExposeData) {
