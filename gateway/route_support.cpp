@@ -41,6 +41,38 @@ bool is_json_content_type(std::string_view content_type) {
   return lower(trim(content_type.substr(0, semicolon))) == "application/json";
 }
 
+namespace {
+
+// The path ("lines[0].name", "" for the root) of the first string, key or value, that holds a
+// NUL character; nullopt when none does. JSON may carry "\u0000", but PostgreSQL text cannot,
+// and a read model that cannot store an event stops at it: refused at the door instead.
+std::optional<std::string> first_nul_path(const json::value& value, const std::string& path) {
+  auto has_nul = [](json::string_view text) { return text.find('\0') != json::string_view::npos; };
+  switch (value.kind()) {
+    case json::kind::string:
+      if (has_nul(value.get_string())) return path;
+      return std::nullopt;
+    case json::kind::array: {
+      const auto& array = value.get_array();
+      for (std::size_t i = 0; i < array.size(); ++i) {
+        if (auto found = first_nul_path(array[i], path + "[" + std::to_string(i) + "]")) return found;
+      }
+      return std::nullopt;
+    }
+    case json::kind::object:
+      for (const auto& [key, member] : value.get_object()) {
+        const auto member_path = path.empty() ? std::string(key) : path + "." + std::string(key);
+        if (has_nul(key)) return member_path;
+        if (auto found = first_nul_path(member, member_path)) return found;
+      }
+      return std::nullopt;
+    default:
+      return std::nullopt;
+  }
+}
+
+}  // namespace
+
 std::optional<json::value> read_json_body(const ExchangePtr& ex, bool required) {
   const auto& body = ex->request.body;
   const bool blank = trim(body).empty();
@@ -67,6 +99,10 @@ std::optional<json::value> read_json_body(const ExchangePtr& ex, bool required) 
   if (ec) {
     ex->respond(problem(400, "validation_failed", "malformed JSON: " + ec.message(),
                         {{"", "malformed JSON"}}));
+    return std::nullopt;
+  }
+  if (auto path = first_nul_path(value, "")) {
+    ex->respond(validation_problem({{*path, "text must not contain NUL characters (\\u0000)"}}));
     return std::nullopt;
   }
   return value;

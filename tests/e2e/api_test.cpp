@@ -369,6 +369,8 @@ TEST_F(ApiTest, BadOrdersAppendNothing) {
       {"quantity above the limit", order_body(customer, "COFFEE-1KG", 1000), 400, "validation_failed"},
       {"quantity beyond int32", lines_body(customer, "EUR", R"([{"sku":"COFFEE-1KG","quantity":99999999999}])"), 400,
        "validation_failed"},
+      {"NUL in a text", lines_body(customer, "EUR", R"([{"sku":"COFFEE\u0000-1KG","quantity":1}])"), 400,
+       "validation_failed"},
       {"quantity 1e30", lines_body(customer, "EUR", R"([{"sku":"COFFEE-1KG","quantity":1e30}])"), 400,
        "validation_failed"},
       {"unknown sku", order_body(customer, "NO-SUCH-SKU", 1), 422, "unknown_sku"},
@@ -448,6 +450,13 @@ TEST_F(ApiTest, StaffManageTheCatalogue) {
   expect_problem(r, 401, "unauthorized");
   EXPECT_FALSE(r.header("www-authenticate").empty());
   expect_problem(http().post("/api/v1/admin/products", create, {{"Authorization", "Bearer nope"}}), 401, "unauthorized");
+  expect_problem(http().get("/api/v1/products/E2E-WIDGET"), 404, "not_found");
+  // A NUL in any text (here the name) would stop the PostgreSQL read models at its event.
+  r = http().post("/api/v1/admin/products",
+                  R"({"sku":"E2E-WIDGET","name":"Wid\u0000get","price":{"amount_minor":500,"currency":"EUR"},"stock":10})",
+                  kStaff);
+  expect_problem(r, 400, "validation_failed");
+  EXPECT_NE(r.body.find(R"("name")"), std::string::npos) << r.body;
   expect_problem(http().get("/api/v1/products/E2E-WIDGET"), 404, "not_found");
 
   r = http().post("/api/v1/admin/products", create, kStaff);
