@@ -6,6 +6,8 @@
 #include <chrono>
 #include <numeric>
 
+#include "projections/postgres/dead_letters.h"
+#include "projections/postgres/read_model_writer.h"
 #include "projections/postgres/version_schemas.h"
 #include "projections/projection_lag.h"
 
@@ -201,10 +203,81 @@ OperationResult PostgresProjections::reset(const std::string& name) {
           "the PostgreSQL read models are not reset in place: rebuild them (a new version beside the live one)"};
 }
 
-OperationResult PostgresProjections::retry_dead_letter(const std::string& id) {
-  return {OperationResult::Code::not_found, "no dead letter " + id + " in the PostgreSQL read models"};
+std::vector<v1::DeadLetter> PostgresProjections::dead_letters(const std::string& projection, std::size_t limit) const {
+  if (!projection.empty() && projection != options_.projection) return {};
+  try {
+    pqxx::connection connection(options_.dsn);
+    return list_dead_letters(connection, options_.projection, limit);
+  } catch (const std::exception& error) {
+    // The list is for operators; a server that is away shows in the projection's state.
+    spdlog::warn("postgres dead letters of {}: {}", options_.projection, error.what());
+    return {};
+  }
 }
 
-OperationResult PostgresProjections::skip_dead_letter(const std::string& id) { return retry_dead_letter(id); }
+OperationResult PostgresProjections::retry_dead_letter(const std::string& id) {
+  const auto ref = parse_dead_letter_id(id);
+  if (!ref || ref->projection != options_.projection) return not_here(id, options_.projection);
+  std::lock_guard lock(mutex_);
+  // The live projector waits meanwhile: the parked event and a batch must not fold the same
+  // order from the same stored state at once.
+  const bool running = started_ && !paused_;
+  live_->stop();
+  OperationResult result;
+  std::string failure;
+  try {
+    pqxx::connection connection(options_.dsn);
+    const auto schema = version_schema(live_version(connection, options_.projection));
+    prepare_read_model_statements(connection, schema);
+    pqxx::work tx(connection, "retry dead letter");
+    eventstore::LogRecord record;
+    v1::EventEnvelope envelope;
+    v1::EventPayload event;
+    if (!load_dead_letter(tx, options_.projection, ref->partition, ref->offset, record)) {
+      result = {OperationResult::Code::not_found, "no dead letter " + id};
+    } else if (!envelope.ParseFromString(record.value) || !event.ParseFromString(envelope.payload())) {
+      failure = "the record does not decode as an event";
+    } else {
+      fold_and_write(tx, {EventContext{record, envelope, event}}, schema);
+      delete_dead_letter(tx, options_.projection, ref->partition, ref->offset);
+      tx.commit();
+    }
+  } catch (const pqxx::sql_error& error) {
+    if (!is_data_error(error)) result = {OperationResult::Code::conflict, std::string("PostgreSQL: ") + error.what()};
+    else failure = error.what();
+  } catch (const std::exception& error) {
+    result = {OperationResult::Code::conflict, std::string("PostgreSQL: ") + error.what()};
+  }
+  if (!failure.empty()) {
+    // On a connection of its own: a statement failed inside a COPY can leave the first one
+    // out of step with the server.
+    try {
+      pqxx::connection connection(options_.dsn);
+      pqxx::work tx(connection, "dead letter failure");
+      record_dead_letter_failure(tx, options_.projection, ref->partition, ref->offset, failure);
+      tx.commit();
+    } catch (const std::exception& error) {
+      spdlog::warn("postgres dead letter {}: cannot record its failure: {}", id, error.what());
+    }
+    result = {OperationResult::Code::conflict, "it still fails: " + failure};
+  }
+  if (running) live_->start();
+  return result;
+}
+
+OperationResult PostgresProjections::skip_dead_letter(const std::string& id) {
+  const auto ref = parse_dead_letter_id(id);
+  if (!ref || ref->projection != options_.projection) return not_here(id, options_.projection);
+  try {
+    pqxx::connection connection(options_.dsn);
+    pqxx::work tx(connection, "skip dead letter");
+    const bool gone = delete_dead_letter(tx, options_.projection, ref->partition, ref->offset);
+    tx.commit();
+    if (!gone) return {OperationResult::Code::not_found, "no dead letter " + id};
+    return OperationResult::ok();
+  } catch (const std::exception& error) {
+    return {OperationResult::Code::conflict, std::string("PostgreSQL: ") + error.what()};
+  }
+}
 
 }  // namespace orderline::projections::pg

@@ -30,7 +30,7 @@ class PostgresProjections final : public ProjectionOperations {
   OperationResult pause(const std::string& name) override;
   OperationResult resume(const std::string& name) override;
   OperationResult reset(const std::string& name) override;  // unsupported: rebuild instead
-  std::vector<v1::DeadLetter> dead_letters(const std::string&, std::size_t) const override { return {}; }
+  std::vector<v1::DeadLetter> dead_letters(const std::string& projection, std::size_t limit) const override;
   OperationResult retry_dead_letter(const std::string& id) override;
   OperationResult skip_dead_letter(const std::string& id) override;
 

@@ -6,8 +6,10 @@
 #include <spdlog/spdlog.h>
 
 #include <set>
+#include <thread>
 #include <stdexcept>
 
+#include "projections/postgres/dead_letters.h"
 #include "projections/postgres/migrations.h"
 #include "projections/postgres/order_fold.h"
 #include "projections/postgres/read_model_writer.h"
@@ -15,12 +17,6 @@
 
 namespace orderline::projections::pg {
 namespace {
-
-struct Decoded {
-  const eventstore::LogRecord* record;
-  v1::EventEnvelope envelope;
-  v1::EventPayload event;
-};
 
 // libpq's messages end in newlines and span lines; logs and /readyz want one line. A session
 // killed under libpqxx surfaces as an odd secondary error, so say what happened first.
@@ -34,6 +30,19 @@ std::string describe(const std::exception& error, bool connection_lost) {
 }
 
 }  // namespace
+
+struct PostgresProjector::Decoded {
+  const eventstore::LogRecord* record;
+  v1::EventEnvelope envelope;
+  v1::EventPayload event;
+};
+
+struct PostgresProjector::Parked {
+  const eventstore::LogRecord* record;
+  std::string event_type;
+  std::string error;
+  int attempts = 1;
+};
 
 PostgresProjector::PostgresProjector(const eventstore::EventLog& log, PostgresProjectorOptions options)
     : log_(log), options_(std::move(options)), id_{options_.projection, options_.version} {
@@ -146,20 +155,35 @@ PostgresProjector::Step PostgresProjector::step() {
 
   std::vector<Decoded> events;
   events.reserve(records.size());
-  std::set<std::string> placed, to_load;
+  std::vector<Parked> unreadable;
   for (const auto& record : records) {
     Decoded d{&record, {}, {}};
     if (!d.envelope.ParseFromString(record.value) || !d.event.ParseFromString(d.envelope.payload())) {
-      // Undecodable: skipped like the RocksDB projector does (dead letters: a later issue).
-      spdlog::error("postgres projector: undecodable event at {}/{}: skipped", record.partition, record.offset);
+      spdlog::error("postgres projector {} v{}: undecodable event at {}/{}: parked as a dead letter", id_.name,
+                    id_.version, record.partition, record.offset);
+      unreadable.push_back({&record, "", "the record does not decode as an event", 1});
       continue;
     }
-    const auto order_id = OrderFold::order_id_of(d.envelope.stream_id());
-    if (d.event.event_case() == v1::EventPayload::kOrderPlaced) placed.insert(order_id);
-    else if (OrderFold::moves_an_order(d.event) && !placed.count(order_id)) to_load.insert(order_id);
     events.push_back(std::move(d));
   }
+  std::vector<const Decoded*> all;
+  all.reserve(events.size());
+  for (const auto& d : events) all.push_back(&d);
+  try {
+    return commit(all, advances, unreadable) == Commit::fenced ? Step::fenced : Step::applied;
+  } catch (const pqxx::sql_error& error) {
+    if (!is_data_error(error)) throw;
+    spdlog::warn("postgres projector {} v{}: a batch of {} events failed on its data ({}); folding them one at a "
+                 "time to find the poison event",
+                 id_.name, id_.version, events.size(), describe(error, false));
+  }
+  reconnect_after_data_error();
+  return fold_one_at_a_time(records, events, unreadable, advances);
+}
 
+PostgresProjector::Commit PostgresProjector::commit(const std::vector<const Decoded*>& events,
+                                                    const std::vector<CheckpointAdvance>& advances,
+                                                    const std::vector<Parked>& parked) {
   pqxx::work tx(*connection_, "batch");
   // First, so a competing projector blocks on the checkpoint rows rather than on read-model rows.
   if (!advance_checkpoints(tx, id_, advances)) {
@@ -170,15 +194,18 @@ PostgresProjector::Step PostgresProjector::step() {
                    id_.name, id_.version);
       std::lock_guard lock(mutex_);
       checkpoints_ = std::move(stored);
-      return Step::applied;  // step again at once, from the stored checkpoints
+      return Commit::reloaded;  // step again at once, from the stored checkpoints
     }
     report_fence(advances);
-    return Step::fenced;
+    return Commit::fenced;
   }
-  OrderFold fold;
-  for (auto& order : load_orders(tx, {to_load.begin(), to_load.end()})) fold.preload(std::move(order));
-  for (const auto& d : events) fold.apply(EventContext{*d.record, d.envelope, d.event});
-  write_changes(tx, fold.take(), schema_);
+  std::vector<EventContext> contexts;
+  contexts.reserve(events.size());
+  for (const auto* d : events) contexts.push_back(EventContext{*d->record, d->envelope, d->event});
+  fold_and_write(tx, contexts, schema_);
+  for (const auto& letter : parked) {
+    park_dead_letter(tx, id_.name, *letter.record, letter.event_type, letter.error, letter.attempts);
+  }
   tx.commit();
 
   {
@@ -187,7 +214,66 @@ PostgresProjector::Step PostgresProjector::step() {
     health_.connected = true;
     health_.error.clear();
   }
-  applied_events_.fetch_add(records.size());
+  applied_events_.fetch_add(events.size() + parked.size());
+  return Commit::committed;
+}
+
+void PostgresProjector::reconnect_after_data_error() {
+  // A statement that failed inside a COPY can leave libpqxx 6's connection out of step with
+  // the server (the next statement waits for an answer that never comes): start afresh. The
+  // failed transaction committed nothing, so the stored checkpoints are still ours.
+  connection_.reset();
+  connect();
+}
+
+PostgresProjector::Step PostgresProjector::fold_one_at_a_time(const std::vector<eventstore::LogRecord>& records,
+                                                              const std::vector<Decoded>& events,
+                                                              const std::vector<Parked>& unreadable,
+                                                              const std::vector<CheckpointAdvance>& advances) {
+  // Each record alone, in log order, its checkpoint moved just past it: the good ones fold, the
+  // poison one fails on its own, is retried, and is then parked with its checkpoint step.
+  std::size_t next_event = 0, next_unreadable = 0;
+  for (const auto& record : records) {
+    const CheckpointAdvance step{record.partition, checkpoints_[record.partition], record.offset + 1};
+    Commit result;
+    if (next_unreadable < unreadable.size() && unreadable[next_unreadable].record == &record) {
+      result = commit({}, {step}, {unreadable[next_unreadable++]});
+    } else {
+      const Decoded& d = events[next_event++];
+      std::string failure;
+      int attempts = 0;
+      auto backoff = options_.min_backoff;
+      for (;;) {
+        ++attempts;
+        try {
+          result = commit({&d}, {step}, {});
+          break;
+        } catch (const pqxx::sql_error& error) {
+          if (!is_data_error(error)) throw;
+          failure = describe(error, false);
+        }
+        reconnect_after_data_error();
+        if (attempts >= options_.poison_attempts) {
+          spdlog::error("postgres projector {} v{}: {} at {}/{} failed {} times ({}): parked as a dead letter",
+                        id_.name, id_.version, d.envelope.type(), record.partition, record.offset, attempts, failure);
+          result = commit({}, {step}, {Parked{&record, d.envelope.type(), failure, attempts}});
+          break;
+        }
+        // Stopping: the rest waits for the next start. (catch_up() runs unstarted: it just waits.)
+        if (!thread_.joinable()) std::this_thread::sleep_for(backoff);
+        else if (!sleep_for(backoff)) return Step::applied;
+        backoff = std::min(backoff * 2, options_.max_backoff);
+      }
+    }
+    if (result == Commit::fenced) return Step::fenced;
+    if (result == Commit::reloaded) return Step::applied;
+  }
+  // Transaction markers after the last record: their offsets too.
+  std::vector<CheckpointAdvance> rest;
+  for (const auto& a : advances) {
+    if (checkpoints_[a.partition] < a.next) rest.push_back({a.partition, checkpoints_[a.partition], a.next});
+  }
+  if (!rest.empty() && commit({}, rest, {}) == Commit::fenced) return Step::fenced;
   return Step::applied;
 }
 

@@ -50,6 +50,9 @@ struct PostgresProjectorOptions {
   // during a hand-over: reload the stored checkpoints and go on instead of stopping for good. The
   // compare-and-set still guarantees that no batch is applied twice.
   bool reload_on_fence = false;
+  // An event whose data the tables cannot hold (SQLSTATE class 22 or 23) is tried this many
+  // times in all, then parked in orderline.dead_letters; the read models go on without it.
+  int poison_attempts = 3;
 };
 
 class PostgresProjector {
@@ -90,9 +93,21 @@ class PostgresProjector {
 
  private:
   enum class Step { applied, idle, fenced };
+  enum class Commit { committed, reloaded, fenced };
+  struct Decoded;  // a record with its envelope and payload
+  struct Parked;   // a record to park as a dead letter, and why
   void run();
   void connect();
   Step step();
+  // One transaction: the checkpoints' compare-and-set, the events' fold, the dead letters.
+  // Throws what the server answers (a data error: see fold_one_at_a_time).
+  Commit commit(const std::vector<const Decoded*>& events, const std::vector<CheckpointAdvance>& advances,
+                const std::vector<Parked>& parked);
+  // After a batch failed on its data: each record in a transaction of its own, a failing one
+  // retried (poison_attempts), then parked so the rest goes on.
+  void reconnect_after_data_error();
+  Step fold_one_at_a_time(const std::vector<eventstore::LogRecord>& records, const std::vector<Decoded>& events,
+                          const std::vector<Parked>& unreadable, const std::vector<CheckpointAdvance>& advances);
   void report_fence(const std::vector<CheckpointAdvance>& advances);
   // Drops the connection and records the error for health(); returns it as one line.
   std::string record_failure(const std::exception& error);

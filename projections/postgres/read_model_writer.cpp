@@ -2,6 +2,8 @@
 
 #include <pqxx/pqxx>
 
+#include <set>
+
 #include <cstdio>
 #include <ctime>
 
@@ -224,6 +226,19 @@ void write_changes(pqxx::dbtransaction& tx, const RowChanges& changes, const std
     tx.exec_prepared("upsert_daily_products", p_day.str(), p_sku.str(), p_currency.str(), p_quantity.str(),
                      p_revenue.str(), p_orders.str());
   }
+}
+
+void fold_and_write(pqxx::dbtransaction& tx, const std::vector<EventContext>& events, const std::string& schema) {
+  std::set<std::string> placed, to_load;
+  for (const auto& e : events) {
+    const auto order_id = OrderFold::order_id_of(e.envelope.stream_id());
+    if (e.event.event_case() == v1::EventPayload::kOrderPlaced) placed.insert(order_id);
+    else if (OrderFold::moves_an_order(e.event) && !placed.count(order_id)) to_load.insert(order_id);
+  }
+  OrderFold fold;
+  for (auto& order : load_orders(tx, {to_load.begin(), to_load.end()})) fold.preload(std::move(order));
+  for (const auto& e : events) fold.apply(e);
+  write_changes(tx, fold.take(), schema);
 }
 
 }  // namespace orderline::projections::pg

@@ -24,4 +24,8 @@ std::vector<StoredOrder> load_orders(pqxx::dbtransaction& tx, const std::vector<
 
 void write_changes(pqxx::dbtransaction& tx, const RowChanges& changes, const std::string& schema);
 
+// Folds `events` (in log order) onto the stored state of the orders they move and writes the
+// result: loads the orders placed before them, applies, write_changes.
+void fold_and_write(pqxx::dbtransaction& tx, const std::vector<EventContext>& events, const std::string& schema);
+
 }  // namespace orderline::projections::pg
