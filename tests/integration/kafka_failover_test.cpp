@@ -21,6 +21,7 @@
 #include "commands/kafka/kafka_processor.h"
 #include "domain/aggregate.h"
 #include "eventstore/partitioning.h"
+#include "eventstore/position.h"
 #include "gateway/request_ids.h"
 #include "tests/support/auth.h"
 #include "tests/support/engine_fixture.h"
@@ -53,6 +54,14 @@ std::string new_customer(HttpClient& http) {
   return std::string(created.json().at("customer_id").as_string());
 }
 
+// Adds the position of an accepted order's answer.
+void merge_position(eventstore::PositionVector& into, const HttpResponse& answer) {
+  if (answer.status != 201) return;
+  auto position = eventstore::decode_position(std::string(answer.json().at("position").as_string()));
+  ASSERT_TRUE(position.has_value()) << answer.body;
+  into.merge_max(*position);
+}
+
 // Counts per stream and checks that no (stream, version) was written twice.
 struct EventCensus {
   std::map<std::string, std::size_t> placed;  // stream id -> OrderPlaced events
@@ -60,10 +69,12 @@ struct EventCensus {
   std::size_t duplicates = 0;
 };
 
-EventCensus census(const testing::KafkaDeployment& deployment, const std::string& state_dir) {
+// `answered`: the positions of the answers the census must see (read_all_events waits for them).
+EventCensus census(const testing::KafkaDeployment& deployment, const std::string& state_dir,
+                   const eventstore::PositionVector& answered) {
   EventCensus result;
   std::set<std::pair<std::string, std::uint64_t>> seen;
-  for (const auto& event : testing::read_all_events(deployment, state_dir)) {
+  for (const auto& event : testing::read_all_events(deployment, state_dir, answered)) {
     const auto& envelope = event.envelope;
     if (!seen.emplace(envelope.stream_id(), envelope.stream_version()).second) ++result.duplicates;
     ++result.events[envelope.stream_id()];
@@ -160,6 +171,7 @@ TEST_F(KafkaFailoverTest, KillNineOfAProcessorUnderLoadLosesAndDuplicatesNothing
   // Retries: the first outcome when there was one; otherwise (504, 503) decided once now.
   std::size_t unknown_first = 0;
   std::set<std::string> accepted_streams, rejected_streams;
+  eventstore::PositionVector answered;
   for (const auto& attempt : attempts) {
     auto retry = http.post("/api/v1/orders", order_body(customer, attempt.sku), {{"Idempotency-Key", attempt.key}});
     const auto stream = domain::order_stream(order_id_for_key(attempt.key));
@@ -178,12 +190,15 @@ TEST_F(KafkaFailoverTest, KillNineOfAProcessorUnderLoadLosesAndDuplicatesNothing
       EXPECT_EQ(retry.status, attempt.sku == "COFFEE-1KG" ? 201u : 422u) << attempt.key << ": " << retry.body;
     }
     (retry.status == 201 ? accepted_streams : rejected_streams).insert(stream);
+    merge_position(answered, attempt.first);
+    merge_position(answered, retry);
   }
   std::cout << "[ figure ] " << attempts.size() << " orders under load, " << unknown_first
             << " answered 504/503 during the failover (all retried safely)" << std::endl;
 
-  // Exactly once in the events topic.
-  const auto counted = census(deployment_, dir_.path() + "/census");
+  // Exactly once in the events topic, once it shows every answered write: the partitions "a"
+  // owned stay behind its open transaction until the broker aborts it.
+  const auto counted = census(deployment_, dir_.path() + "/census", answered);
   EXPECT_EQ(counted.duplicates, 0u);
   for (const auto& stream : accepted_streams) {
     EXPECT_EQ(counted.placed.count(stream) ? counted.placed.at(stream) : 0u, 1u) << stream;
@@ -219,7 +234,9 @@ TEST_F(KafkaFailoverTest, AGatewayTimeoutIs504AndTheRetryWithTheSameKeyIsSafe) {
   EXPECT_EQ(again.json(), placed.json());
 
   const auto stream = domain::order_stream(order_id_for_key(key));
-  const auto counted = census(deployment_, dir_.path() + "/census");
+  eventstore::PositionVector answered;
+  merge_position(answered, placed);
+  const auto counted = census(deployment_, dir_.path() + "/census", answered);
   EXPECT_EQ(counted.duplicates, 0u);
   EXPECT_EQ(counted.placed.count(stream) ? counted.placed.at(stream) : 0u, 1u);
 }
@@ -291,7 +308,9 @@ TEST_F(KafkaFailoverTest, AZombieProcessorIsFencedAndItsSuccessorAnswersTheRetry
   successor.stop();
   successor_done.wait();
 
-  auto counted = census(deployment_, dir_.path() + "/census");
+  eventstore::PositionVector answered;
+  for (const auto* outcome : {&first.outcome, &retried.outcome}) answered.merge_max({{{outcome->partition(), outcome->offset()}}});
+  auto counted = census(deployment_, dir_.path() + "/census", answered);
   EXPECT_EQ(counted.duplicates, 0u);
   EXPECT_EQ(counted.placed[domain::order_stream("z1")], 1u);
   EXPECT_EQ(counted.placed[domain::order_stream("z2")], 1u);

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "eventstore/kafka/kafka_event_log.h"
+#include "eventstore/position.h"
 #include "tests/support/child_process.h"
 #include "tests/support/kafka.h"
 
@@ -80,13 +81,22 @@ class GatewayProcess {
 };
 
 // Every committed event of a deployment, read back through a read-only log on a fresh index.
+//
+// `visible`: positions of answered writes (merged); the read starts only once the events
+// topic shows all of them, bounded by a minute (then it throws). A read_committed reader sees
+// nothing past a partition's last stable offset, and that can trail an acknowledged commit: by
+// the moments the broker takes to write the commit markers, and, after a processor was killed
+// with a transaction open, until the broker aborts that transaction (transaction.timeout.ms
+// plus its abort check interval, 10-20 s) -- which holds back every later commit of the
+// partition's new owner too. Reading earlier would call those commits missing.
 struct StoredEvent {
   std::uint32_t partition = 0;
   std::uint64_t offset = 0;
   v1::EventEnvelope envelope;
 };
 
-inline std::vector<StoredEvent> read_all_events(const KafkaDeployment& deployment, const std::string& state_dir) {
+inline std::vector<StoredEvent> read_all_events(const KafkaDeployment& deployment, const std::string& state_dir,
+                                                const eventstore::PositionVector& visible = {}) {
   eventstore::KafkaLogOptions options;
   options.brokers = deployment.brokers();
   options.topic_prefix = deployment.prefix;
@@ -94,6 +104,17 @@ inline std::vector<StoredEvent> read_all_events(const KafkaDeployment& deploymen
   options.state_dir = state_dir;
   options.read_only = true;
   eventstore::KafkaEventLog log(options);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  for (const auto& [p, offset] : visible.offsets) {
+    while (log.end_offset(p) < offset) {
+      if (std::chrono::steady_clock::now() > deadline) {
+        throw std::runtime_error("the events topic's partition " + std::to_string(p) + " stayed at last stable offset " +
+                                 std::to_string(log.end_offset(p)) + ", below the answered position " +
+                                 std::to_string(offset));
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  }
   std::vector<StoredEvent> events;
   for (std::uint32_t p = 0; p < deployment.partitions; ++p) {
     std::uint64_t from = 0;
