@@ -18,7 +18,7 @@
 namespace orderline::eventstore {
 namespace {
 
-constexpr std::size_t kEvents = 1, kStreams = 2, kOutcomes = 3;
+constexpr std::size_t kEvents = 1, kStreams = 2, kOutcomes = 3, kSnapshots = 4;
 constexpr const char* kPartitionCountKey = "meta/partitions";
 
 std::int64_t now_us() {
@@ -93,6 +93,7 @@ EmbeddedLog::EmbeddedLog(EmbeddedLogOptions options)
       {"events", cf_options},
       {"streams", cf_options},
       {"outcomes", cf_options},
+      {"snapshots", cf_options},
   };
   rocksdb::DB* raw = nullptr;
   auto status = rocksdb::DB::Open(rocksdb::DBOptions(db_options), options_.path, families,
@@ -193,6 +194,16 @@ LogResult<AppendResult> EmbeddedLog::append(std::uint32_t partition, const Appen
     outcome.SerializeToString(&outcome_bytes);
     write_batch.Put(handles_[kOutcomes], outcome.command_id(), outcome_bytes);
     result.outcome_offsets.push_back(outcome.offset());
+  }
+
+  std::string snapshot_value;
+  for (const auto& snapshot : batch.snapshots) {
+    snapshot_value.clear();
+    codec::put_u64(snapshot_value, snapshot.version);
+    codec::put_u32(snapshot_value, snapshot.partition);
+    codec::put_u64(snapshot_value, snapshot.offset);
+    snapshot_value += snapshot.state;
+    write_batch.Put(handles_[kSnapshots], snapshot.stream_id, snapshot_value);
   }
 
   rocksdb::WriteOptions write;
@@ -312,19 +323,25 @@ std::vector<std::uint64_t> EmbeddedLog::wait_any(const std::vector<std::uint64_t
   return current();
 }
 
-LogResult<std::vector<LogRecord>> EmbeddedLog::read_stream(std::string_view stream_id) const {
-  using R = LogResult<std::vector<LogRecord>>;
-  if (!db_) return R::fail(LogError::closed, "event log is closed");
-  const std::string prefix = stream_prefix(stream_id);
+LogResult<bool> EmbeddedLog::has_stream(std::string_view stream_id) const {
   // Most look-ups of a new command are of a stream that does not exist yet (a new order).
   // A point read of its first version is answered by the bloom filters; an iterator is
   // only worth creating when the stream has events.
-  std::string first_key = prefix;
+  std::string first_key = stream_prefix(stream_id);
   codec::put_u64(first_key, 1);
   std::string ignored;
-  if (db_->Get(rocksdb::ReadOptions(), handles_[kStreams], first_key, &ignored).IsNotFound()) {
-    return R::ok({});
-  }
+  auto status = db_->Get(rocksdb::ReadOptions(), handles_[kStreams], first_key, &ignored);
+  if (status.IsNotFound()) return LogResult<bool>::ok(false);
+  if (!status.ok()) return LogResult<bool>::fail(LogError::io_error, status.ToString());
+  return LogResult<bool>::ok(true);
+}
+
+LogResult<std::vector<LogRecord>> EmbeddedLog::read_stream_from(std::string_view stream_id,
+                                                                std::uint64_t from_version) const {
+  using R = LogResult<std::vector<LogRecord>>;
+  const std::string prefix = stream_prefix(stream_id);
+  std::string start = prefix;
+  codec::put_u64(start, from_version);
   std::string upper = prefix;
   upper.back() = '\x01';
   rocksdb::Slice upper_slice(upper);
@@ -332,7 +349,7 @@ LogResult<std::vector<LogRecord>> EmbeddedLog::read_stream(std::string_view stre
   read_options.iterate_upper_bound = &upper_slice;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read_options, handles_[kStreams]));
   std::vector<LogRecord> records;
-  for (it->Seek(prefix); it->Valid(); it->Next()) {
+  for (it->Seek(start); it->Valid(); it->Next()) {
     auto location = it->value().ToStringView();
     if (location.size() != 12) return R::fail(LogError::corrupt, "bad stream index entry");
     const std::uint32_t partition = codec::get_u32(location.substr(0, 4));
@@ -345,6 +362,50 @@ LogResult<std::vector<LogRecord>> EmbeddedLog::read_stream(std::string_view stre
   }
   if (!it->status().ok()) return R::fail(LogError::io_error, it->status().ToString());
   return R::ok(std::move(records));
+}
+
+LogResult<std::vector<LogRecord>> EmbeddedLog::read_stream(std::string_view stream_id) const {
+  using R = LogResult<std::vector<LogRecord>>;
+  if (!db_) return R::fail(LogError::closed, "event log is closed");
+  auto exists = has_stream(stream_id);
+  if (!exists) return R::fail(exists.error, exists.detail);
+  if (!*exists.value) return R::ok({});
+  return read_stream_from(stream_id, 1);
+}
+
+std::optional<StreamSnapshot> EmbeddedLog::get_snapshot(std::string_view stream_id) const {
+  std::string value;
+  auto status = db_->Get(rocksdb::ReadOptions(), handles_[kSnapshots],
+                         rocksdb::Slice(stream_id.data(), stream_id.size()), &value);
+  // An unreadable snapshot is no snapshot: the stream itself is the truth.
+  if (!status.ok() || value.size() < 20) return std::nullopt;
+  StreamSnapshot snapshot;
+  snapshot.stream_id.assign(stream_id);
+  const std::string_view bytes(value);
+  snapshot.version = codec::get_u64(bytes.substr(0, 8));
+  snapshot.partition = codec::get_u32(bytes.substr(8, 4));
+  snapshot.offset = codec::get_u64(bytes.substr(12, 8));
+  // Written in the batch of its events, so it is published with them; one that points past
+  // the published end (or at another partition) is not trusted.
+  if (snapshot.version == 0 || snapshot.partition >= partitions_ || snapshot.offset >= end_offset(snapshot.partition)) {
+    return std::nullopt;
+  }
+  snapshot.state.assign(bytes.substr(20));
+  return snapshot;
+}
+
+LogResult<StreamTail> EmbeddedLog::read_stream_tail(std::string_view stream_id) const {
+  using R = LogResult<StreamTail>;
+  if (!db_) return R::fail(LogError::closed, "event log is closed");
+  auto exists = has_stream(stream_id);
+  if (!exists) return R::fail(exists.error, exists.detail);
+  StreamTail tail;
+  if (!*exists.value) return R::ok(std::move(tail));
+  tail.snapshot = get_snapshot(stream_id);
+  auto records = read_stream_from(stream_id, tail.snapshot ? tail.snapshot->version + 1 : 1);
+  if (!records) return R::fail(records.error, records.detail);
+  tail.records = std::move(*records.value);
+  return R::ok(std::move(tail));
 }
 
 LogResult<std::optional<v1::CommandOutcome>> EmbeddedLog::find_outcome(

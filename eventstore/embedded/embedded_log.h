@@ -8,6 +8,9 @@
 //   events    partition(4, big-endian) offset(8)  -> log_time_us(8) key_len(4) key envelope
 //   streams   stream_id '\0' version(8)          -> partition(4) offset(8)
 //   outcomes  command_id                          -> v1::CommandOutcome
+//   snapshots stream_id                           -> version(8) partition(4) offset(8) state
+//             (the newest aggregate snapshot of a stream; written in the same batch as the
+//             events it folds in, so it never runs ahead of the log)
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -53,6 +56,8 @@ class EmbeddedLog final : public EventLog {
   std::vector<std::uint64_t> wait_any(const std::vector<std::uint64_t>& ends,
                                       std::chrono::milliseconds timeout) const override;
   LogResult<std::vector<LogRecord>> read_stream(std::string_view stream_id) const override;
+  bool keeps_snapshots() const override { return true; }
+  LogResult<StreamTail> read_stream_tail(std::string_view stream_id) const override;
   LogResult<std::optional<v1::CommandOutcome>> find_outcome(
       std::string_view command_id) const override;
 
@@ -75,11 +80,15 @@ class EmbeddedLog final : public EventLog {
 
   void recover_ends();
   LogResult<LogRecord> get_record(std::uint32_t partition, std::uint64_t offset) const;
+  // The stream's events from `from_version` on (the stream index, bounded by the published ends).
+  LogResult<std::vector<LogRecord>> read_stream_from(std::string_view stream_id, std::uint64_t from_version) const;
+  LogResult<bool> has_stream(std::string_view stream_id) const;  // a bloom-filtered point read
+  std::optional<StreamSnapshot> get_snapshot(std::string_view stream_id) const;
 
   EmbeddedLogOptions options_;
   std::uint32_t partitions_;
   std::unique_ptr<rocksdb::DB> db_;
-  std::vector<rocksdb::ColumnFamilyHandle*> handles_;  // default, events, streams, outcomes
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;  // default, events, streams, outcomes, snapshots
   std::vector<std::unique_ptr<PartitionState>> state_;
   // Signalled on every append, for wait_any().
   mutable std::mutex any_mutex_;
