@@ -63,6 +63,7 @@ int serve(const cli::ServeConfig& config) {
   options.bus.queue_capacity = config.queue_capacity;
   options.bus.max_batch = config.max_batch;
   options.bus.processor.snapshot_every = config.snapshot_every;
+  options.outcome_retention = std::chrono::hours(config.outcome_retention_h);
   options.postgres_dsn = config.postgres_dsn;
   options.on_poison = config.on_poison == "stop" ? projections::PoisonPolicy::stop : projections::PoisonPolicy::park;
   // The saga runs beside the embedded log only: its checkpoints and timers are per process,

@@ -1,5 +1,6 @@
 #include "eventstore/embedded/embedded_log.h"
 
+#include <rocksdb/compaction_filter.h>
 #include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/options.h>
@@ -67,6 +68,11 @@ bool decode_event_value(std::string_view value, LogRecord& out) {
 EmbeddedLog::EmbeddedLog(EmbeddedLogOptions options)
     : options_(std::move(options)), partitions_(options_.partitions) {
   if (partitions_ == 0 || partitions_ > 1024) throw std::runtime_error("partitions must be 1..1024");
+  if (options_.outcome_retention < kMinOutcomeRetention) {
+    throw std::runtime_error("outcome retention must be at least 24 hours (DESIGN rule 4)");
+  }
+  if (!options_.now_us) options_.now_us = now_us;
+  outcome_filter_ = make_outcome_retention_filter(options_.outcome_retention, options_.now_us);
 
   rocksdb::Options db_options;
   db_options.create_if_missing = true;
@@ -88,11 +94,16 @@ EmbeddedLog::EmbeddedLog(EmbeddedLogOptions options)
   cf_options.memtable_whole_key_filtering = true;
   cf_options.memtable_prefix_bloom_size_ratio = 0.05;
 
+  rocksdb::ColumnFamilyOptions outcome_options(cf_options);
+  outcome_options.compaction_filter = outcome_filter_.get();
+  outcome_options.periodic_compaction_seconds =
+      std::chrono::duration_cast<std::chrono::seconds>(kOutcomePeriodicCompaction).count();
+
   std::vector<rocksdb::ColumnFamilyDescriptor> families = {
       {rocksdb::kDefaultColumnFamilyName, cf_options},
       {"events", cf_options},
       {"streams", cf_options},
-      {"outcomes", cf_options},
+      {"outcomes", outcome_options},
       {"snapshots", cf_options},
   };
   rocksdb::DB* raw = nullptr;
@@ -153,6 +164,16 @@ LogResult<bool> EmbeddedLog::checkpoint(const std::string& dir) const {
   auto status = rocksdb::Checkpoint::Create(db_.get(), &raw);
   std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw);
   if (status.ok()) status = checkpoint->CreateCheckpoint(dir);
+  if (!status.ok()) return R::fail(LogError::io_error, status.ToString());
+  return R::ok(true);
+}
+
+LogResult<bool> EmbeddedLog::expire_outcomes() {
+  using R = LogResult<bool>;
+  if (!db_) return R::fail(LogError::closed, "event log is closed");
+  rocksdb::CompactRangeOptions compact;
+  compact.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+  auto status = db_->CompactRange(compact, handles_[kOutcomes], nullptr, nullptr);
   if (!status.ok()) return R::fail(LogError::io_error, status.ToString());
   return R::ok(true);
 }

@@ -11,18 +11,22 @@
 //   snapshots stream_id                           -> version(8) partition(4) offset(8) state
 //             (the newest aggregate snapshot of a stream; written in the same batch as the
 //             events it folds in, so it never runs ahead of the log)
+#include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
 
 #include "eventstore/append_observer.h"
+#include "eventstore/embedded/outcome_retention.h"
 #include "eventstore/event_log.h"
 
 namespace rocksdb {
 class DB;
 class ColumnFamilyHandle;
+class CompactionFilter;
 class Env;
 }  // namespace rocksdb
 
@@ -35,6 +39,11 @@ struct EmbeddedLogOptions {
   rocksdb::Env* env = nullptr;       // tests inject a file system that drops unsynced writes
   std::size_t block_cache_bytes = 64 << 20;
   AppendObserver* observer = nullptr;  // timed synced writes (metrics); must outlive the log
+  // Outcomes recorded longer ago than this go in compactions (outcome_retention.h). At least
+  // kMinOutcomeRetention (24 h, DESIGN rule 4): the constructor refuses less.
+  std::chrono::seconds outcome_retention = kDefaultOutcomeRetention;
+  // The retention's clock, microseconds since the epoch (tests inject one); empty: the system clock.
+  std::function<std::int64_t()> now_us;
 };
 
 class EmbeddedLog final : public EventLog {
@@ -60,6 +69,10 @@ class EmbeddedLog final : public EventLog {
   LogResult<StreamTail> read_stream_tail(std::string_view stream_id) const override;
   LogResult<std::optional<v1::CommandOutcome>> find_outcome(
       std::string_view command_id) const override;
+
+  // Applies the outcome retention now: compacts the outcomes column family, dropping every
+  // outcome past it. Compactions do this on their own over time; for tests and operators.
+  LogResult<bool> expire_outcomes();
 
   // Closes the database; later calls answer LogError::closed.
   void close();
@@ -87,6 +100,7 @@ class EmbeddedLog final : public EventLog {
 
   EmbeddedLogOptions options_;
   std::uint32_t partitions_;
+  std::unique_ptr<rocksdb::CompactionFilter> outcome_filter_;  // used by db_: declared before it
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;  // default, events, streams, outcomes, snapshots
   std::vector<std::unique_ptr<PartitionState>> state_;
