@@ -66,6 +66,9 @@ PartitionProcessor::Decision PartitionProcessor::decide(const std::vector<v1::Co
   work.batch.predicted_first_offset = work.next_offset;
   work.now_us = lookups_.now_us();
   work.replies.reserve(commands.size());
+  work.needs_commit.reserve(commands.size());
+  work.batch.outcomes.reserve(commands.size());
+  work.batch.records.reserve(commands.size());
   for (const auto& command : commands) {
     const std::size_t outcomes_before = work.batch.outcomes.size();
     work.replies.push_back(handle(command, work));
@@ -121,7 +124,10 @@ void PartitionProcessor::settle_positions(Decision& decision, const eventstore::
 
 std::vector<CommandReply> PartitionProcessor::process(const std::vector<v1::Command>& commands) {
   auto decision = decide(commands);
-  if (decision.batch.outcomes.empty()) return std::move(decision.replies);
+  if (decision.batch.outcomes.empty()) {
+    committed(decision);  // nothing to write; states taken from the cache go back unchanged
+    return std::move(decision.replies);
+  }
   auto appended = log_.append(partition_, decision.batch);
   if (!appended) {
     // Nothing of this batch is acknowledged: forget its working states and tell every
@@ -139,8 +145,8 @@ std::vector<CommandReply> PartitionProcessor::process(const std::vector<v1::Comm
 const domain::AggregateState* PartitionProcessor::load(const std::string& stream_id, Working& work,
                                                        std::string& error) {
   if (auto it = work.states.find(stream_id); it != work.states.end()) return &it->second;
-  if (const auto* cached = cache_.find(stream_id)) {
-    return &work.states.emplace(stream_id, *cached).first->second;
+  if (auto cached = cache_.take(stream_id)) {
+    return &work.states.emplace(stream_id, std::move(*cached)).first->second;
   }
   auto loaded = load_aggregate(log_, stream_id);
   if (!loaded) {
@@ -162,7 +168,7 @@ CommandReply PartitionProcessor::handle(const v1::Command& command, Working& wor
   // Idempotency: a command id answers with its first outcome, from this batch or the log.
   std::optional<v1::CommandOutcome> earlier;
   if (auto it = work.outcomes.find(command.command_id()); it != work.outcomes.end()) {
-    earlier = it->second;
+    earlier = work.batch.outcomes[it->second];
   } else {
     auto found = log_.find_outcome(command.command_id());
     if (!found) return just(CommandReply::Kind::failed, command, found.detail);
@@ -239,9 +245,11 @@ CommandReply PartitionProcessor::handle(const v1::Command& command, Working& wor
   outcome.set_partition(partition_);
   outcome.set_offset(work.next_offset);
   outcome.set_recorded_at_us(work.now_us);
-  work.outcomes.emplace(command.command_id(), outcome);
-  work.batch.outcomes.push_back(outcome);
-  return done(std::move(outcome));
+  // The batch keeps the outcome; the reply gets the one copy it needs (outcomes are a dozen
+  // heap strings, copied per command on the hot path).
+  work.outcomes.emplace(command.command_id(), work.batch.outcomes.size());
+  work.batch.outcomes.push_back(std::move(outcome));
+  return done(work.batch.outcomes.back());
 }
 
 }  // namespace orderline::commands

@@ -57,7 +57,8 @@ class PartitionProcessor {
   //   appended ? processor.committed(decision) : processor.failed(decision, appended.detail);
   struct Decision {
     std::unordered_map<std::string, domain::AggregateState> states;  // touched in this batch
-    std::unordered_map<std::string, v1::CommandOutcome> outcomes;     // decided in this batch
+    // Command ids decided in this batch -> their outcome's index in batch.outcomes.
+    std::unordered_map<std::string, std::size_t> outcomes;
     eventstore::AppendBatch batch;  // empty outcomes: nothing to append
     std::vector<CommandReply> replies;  // one per command, in order
     std::vector<bool> needs_commit;     // replies that are true only once the batch commits

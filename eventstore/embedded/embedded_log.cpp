@@ -128,7 +128,10 @@ EmbeddedLog::EmbeddedLog(EmbeddedLogOptions options)
     db_->Put(write, handles_[0], kPartitionCountKey, std::to_string(partitions_));
   }
 
-  for (std::uint32_t p = 0; p < partitions_; ++p) state_.push_back(std::make_unique<PartitionState>());
+  for (std::uint32_t p = 0; p < partitions_; ++p) {
+    state_.push_back(std::make_unique<PartitionState>());
+    state_.back()->write_batch = std::make_unique<rocksdb::WriteBatch>();
+  }
   recover_ends();
 }
 
@@ -188,7 +191,8 @@ LogResult<AppendResult> EmbeddedLog::append(std::uint32_t partition, const Appen
   const std::uint64_t first = state.end;
   const std::int64_t log_time = std::max(now_us(), state.last_log_time_us);
 
-  rocksdb::WriteBatch write_batch;
+  rocksdb::WriteBatch& write_batch = *state.write_batch;
+  write_batch.Clear();
   std::string value, index_key, index_value;
   std::uint64_t offset = first;
   for (const auto& record : batch.records) {
@@ -231,6 +235,8 @@ LogResult<AppendResult> EmbeddedLog::append(std::uint32_t partition, const Appen
   write.sync = options_.sync;
   const auto write_started = std::chrono::steady_clock::now();
   auto status = db_->Write(write, &write_batch);
+  // A batch far larger than usual (a bulk import) is not kept for the next, small one.
+  if (write_batch.GetDataSize() > (8u << 20)) *state.write_batch = rocksdb::WriteBatch();
   if (options_.observer) {
     options_.observer->on_append(partition, batch.records.size(), std::chrono::steady_clock::now() - write_started,
                                  status.ok());

@@ -27,6 +27,7 @@ namespace rocksdb {
 class DB;
 class ColumnFamilyHandle;
 class CompactionFilter;
+class WriteBatch;
 class Env;
 }  // namespace rocksdb
 
@@ -89,6 +90,10 @@ class EmbeddedLog final : public EventLog {
     mutable std::condition_variable grown;
     std::uint64_t end = 0;
     std::int64_t last_log_time_us = 0;
+    // The partition's last WriteBatch, cleared and refilled by the next append (its one
+    // writer): a batch of hundreds of commands is hundreds of KiB, and freeing a block that
+    // large per commit makes glibc consolidate its free lists every time.
+    std::unique_ptr<rocksdb::WriteBatch> write_batch;
   };
 
   void recover_ends();
