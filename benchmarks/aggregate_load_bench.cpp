@@ -11,6 +11,7 @@
 // in a fresh directory under $ORDERLINE_BENCH_DIR (default: the system temporary directory).
 #include <benchmark/benchmark.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -26,16 +27,6 @@ using namespace orderline;
 
 constexpr std::uint64_t kEvents = 100'000;
 constexpr std::uint64_t kSnapshotAt = kEvents - 500;
-
-struct Store {
-  std::filesystem::path dir;
-  std::unique_ptr<eventstore::EmbeddedLog> log;
-  ~Store() {
-    log.reset();
-    std::error_code ignored;
-    std::filesystem::remove_all(dir, ignored);
-  }
-};
 
 v1::EventPayload event_at(const std::string& sku, std::uint64_t version, bool churn) {
   v1::EventPayload event;
@@ -95,28 +86,44 @@ void write_stream(eventstore::EventLog& log, const std::string& sku, bool churn)
   }
 }
 
-Store& store() {
-  static Store instance = [] {
-    Store s;
+// The log with both streams, written once per process and removed at exit.
+class Store {
+ public:
+  Store() {
     const char* base = std::getenv("ORDERLINE_BENCH_DIR");
     std::filesystem::path root = base != nullptr && *base != '\0' ? std::filesystem::path(base)
                                                                   : std::filesystem::temp_directory_path();
     std::string pattern = (root / "orderline-load-bench-XXXXXX").string();
-    if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    s.dir = pattern;
+    if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed under " + root.string());
+    dir_ = pattern;
     eventstore::EmbeddedLogOptions options;
-    options.path = s.dir.string();
+    options.path = dir_.string();
     options.sync = false;  // set-up only: loading reads, it never syncs
-    s.log = std::make_unique<eventstore::EmbeddedLog>(options);
-    write_stream(*s.log, "HELD", false);
-    write_stream(*s.log, "CHURN", true);
-    return s;
-  }();
-  return instance;
+    log_ = std::make_unique<eventstore::EmbeddedLog>(options);
+    write_stream(*log_, "HELD", false);
+    write_stream(*log_, "CHURN", true);
+  }
+  ~Store() {
+    log_.reset();
+    std::error_code ignored;
+    std::filesystem::remove_all(dir_, ignored);
+  }
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+  const eventstore::EventLog& log() const { return *log_; }
+
+ private:
+  std::filesystem::path dir_;
+  std::unique_ptr<eventstore::EmbeddedLog> log_;
+};
+
+const eventstore::EventLog& the_log() {
+  static Store store;
+  return store.log();
 }
 
 void load(benchmark::State& state, const std::string& sku, bool with_snapshot) {
-  auto& log = *store().log;
+  const auto& log = the_log();
   const std::string stream = domain::product_stream(sku);
   std::size_t folded = 0;
   for (auto _ : state) {
