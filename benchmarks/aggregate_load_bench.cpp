@@ -8,14 +8,13 @@
 //
 // The events are written straight to the log (no decide: the product's checks scan its
 // reservations, so building 100k held ones through commands would take minutes), unsynced,
-// in a fresh directory under $ORDERLINE_BENCH_DIR (default: the system temporary directory).
+// in a bench::ScratchDir.
 #include <benchmark/benchmark.h>
 
-#include <cstdlib>
-#include <filesystem>
 #include <memory>
 #include <string>
 
+#include "benchmarks/scratch_dir.h"
 #include "commands/aggregate_loader.h"
 #include "domain/snapshot_codec.h"
 #include "eventstore/embedded/embedded_log.h"
@@ -90,30 +89,19 @@ void write_stream(eventstore::EventLog& log, const std::string& sku, bool churn)
 class Store {
  public:
   Store() {
-    const char* base = std::getenv("ORDERLINE_BENCH_DIR");
-    std::filesystem::path root = base != nullptr && *base != '\0' ? std::filesystem::path(base)
-                                                                  : std::filesystem::temp_directory_path();
-    std::string pattern = (root / "orderline-load-bench-XXXXXX").string();
-    if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed under " + root.string());
-    dir_ = pattern;
     eventstore::EmbeddedLogOptions options;
-    options.path = dir_.string();
+    options.path = dir_.path();
     options.sync = false;  // set-up only: loading reads, it never syncs
     log_ = std::make_unique<eventstore::EmbeddedLog>(options);
     write_stream(*log_, "HELD", false);
     write_stream(*log_, "CHURN", true);
-  }
-  ~Store() {
-    log_.reset();
-    std::error_code ignored;
-    std::filesystem::remove_all(dir_, ignored);
   }
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
   const eventstore::EventLog& log() const { return *log_; }
 
  private:
-  std::filesystem::path dir_;
+  bench::ScratchDir dir_;  // declared first: made before the log opens, removed after it closes
   std::unique_ptr<eventstore::EmbeddedLog> log_;
 };
 
