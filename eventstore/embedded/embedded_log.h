@@ -44,7 +44,7 @@ struct EmbeddedLogOptions {
   // kMinOutcomeRetention (24 h, DESIGN rule 4): the constructor refuses less.
   std::chrono::seconds outcome_retention = kDefaultOutcomeRetention;
   // The retention's clock, microseconds since the epoch (tests inject one); empty: the system clock.
-  std::function<std::int64_t()> now_us;
+  std::function<std::int64_t()> now_us = {};
 };
 
 class EmbeddedLog final : public EventLog {

@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <cstdio>
+#include <cstdlib>
 #include <future>
 #include <mutex>
 #include <set>
@@ -82,6 +83,25 @@ void expect_consistent(const std::string& dir, const std::set<int>& acknowledged
   for (int i : acknowledged) EXPECT_TRUE(held.contains("o" + std::to_string(i))) << "acknowledged and lost: o" << i;
 }
 
+// The writer of the kill -9 test, in a process of its own: this binary run again with only
+// this test and ORDERLINE_SNAPSHOT_WRITER="<log dir> <ack fd> <first index>". Started with
+// exec after fork, so it shares no RocksDB threads or locks with the test process.
+TEST(SnapshotCrash, DISABLED_Writer) {
+  const char* spec = std::getenv("ORDERLINE_SNAPSHOT_WRITER");
+  if (spec == nullptr) GTEST_SKIP() << "runs only as the child of the kill -9 test";
+  char path[4096];
+  int ack_fd = -1;
+  int first = 0;
+  ASSERT_EQ(std::sscanf(spec, "%4095s %d %d", path, &ack_fd, &first), 3);
+  eventstore::EmbeddedLog log({path, kPartitions});
+  commands::LocalCommandBus bus(log, testing::fixed_lookups(), bus_options());
+  create_the_product(bus);
+  // Each accepted reservation's index goes to the parent once the bus has acknowledged it.
+  reserve_many(bus, first, 1'000'000, [&](int i) {
+    if (write(ack_fd, &i, sizeof i) != sizeof i) _exit(3);
+  });
+}
+
 TEST(SnapshotCrash, KillNineWhileWritingEventsAndSnapshotsLosesNothing) {
   testing::TempDir dir;
   const std::string path = dir.path() + "/log";
@@ -89,19 +109,20 @@ TEST(SnapshotCrash, KillNineWhileWritingEventsAndSnapshotsLosesNothing) {
   for (int round = 0; round < 3; ++round) {
     int acks[2];
     ASSERT_EQ(pipe(acks), 0);
+    // Everything the child needs is made before fork: between fork and exec it only calls exec.
+    const std::string spec = "ORDERLINE_SNAPSHOT_WRITER=" + path + " " + std::to_string(acks[1]) + " " +
+                             std::to_string(round * 1'000'000);
+    std::string self = "/proc/self/exe", filter = "--gtest_filter=SnapshotCrash.DISABLED_Writer",
+                also = "--gtest_also_run_disabled_tests";
+    char* argv[] = {self.data(), filter.data(), also.data(), nullptr};
+    std::string spec_copy = spec;
+    char* envp[] = {spec_copy.data(), nullptr};
     const pid_t child = fork();
     ASSERT_GE(child, 0);
     if (child == 0) {
       close(acks[0]);
-      eventstore::EmbeddedLog log({path, kPartitions});
-      commands::Lookups lookups = testing::fixed_lookups();
-      commands::LocalCommandBus bus(log, lookups, bus_options());
-      create_the_product(bus);
-      // Each accepted reservation's index goes to the parent once the bus has acknowledged it.
-      reserve_many(bus, round * 1'000'000, 1'000'000, [&](int i) {
-        if (write(acks[1], &i, sizeof i) != sizeof i) _exit(3);
-      });
-      _exit(0);
+      execve(argv[0], argv, envp);
+      _exit(127);
     }
     close(acks[1]);
     FILE* in = fdopen(acks[0], "r");
