@@ -32,6 +32,7 @@
 #include <string>
 #include <vector>
 
+#include "benchmarks/scratch_dir.h"
 #include "commands/local_command_bus.h"
 #include "domain/aggregate.h"
 #include "eventstore/embedded/embedded_log.h"
@@ -44,29 +45,7 @@ constexpr std::uint32_t kPartitions = 8;
 constexpr std::size_t kOrdersPerIteration = 20'000;
 constexpr std::size_t kWindow = 8'192;
 
-// A fresh directory for one benchmark run, removed afterwards.
-class ScratchDir {
- public:
-  ScratchDir() {
-    const char* base = std::getenv("ORDERLINE_BENCH_DIR");
-    std::filesystem::path root = base != nullptr && *base != '\0' ? std::filesystem::path(base)
-                                                                  : std::filesystem::temp_directory_path();
-    std::filesystem::create_directories(root);
-    std::string pattern = (root / "orderline-bench-XXXXXX").string();
-    if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed under " + root.string());
-    path_ = pattern;
-  }
-  ~ScratchDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using bench::ScratchDir;
 
 // The order handler's view of the catalogue: a few active EUR products; every customer exists.
 commands::Lookups bench_lookups() {

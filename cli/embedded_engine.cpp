@@ -61,6 +61,7 @@ EmbeddedEngine::EmbeddedEngine(EngineOptions options) : options_(std::move(optio
     log_options.path = options_.data_dir + "/log";
     log_options.partitions = options_.partitions;
     log_options.observer = options_.append_observer;
+    log_options.outcome_retention = options_.outcome_retention;
     log_ = std::make_unique<eventstore::EmbeddedLog>(log_options);
   }
 

@@ -39,6 +39,8 @@ struct EngineOptions {
   std::string data_dir;
   std::uint32_t partitions = 8;
   commands::LocalBusOptions bus;
+  // Embedded log: command outcomes older than this are removed (at least 24 h).
+  std::chrono::seconds outcome_retention = eventstore::kDefaultOutcomeRetention;
   std::string postgres_dsn;  // non-empty: also fold the log into the PostgreSQL read models
   projections::PoisonPolicy on_poison = projections::PoisonPolicy::park;  // RocksDB projections
   // Set: the event log is Kafka (its state_dir defaults to <data_dir>/kafka-index, and its

@@ -63,6 +63,8 @@ int serve(const cli::ServeConfig& config) {
   options.partitions = config.partitions;
   options.bus.queue_capacity = config.queue_capacity;
   options.bus.max_batch = config.max_batch;
+  options.bus.processor.snapshot_every = config.snapshot_every;
+  options.outcome_retention = std::chrono::hours(config.outcome_retention_h);
   options.postgres_dsn = config.postgres_dsn;
   options.on_poison = config.on_poison == "stop" ? projections::PoisonPolicy::stop : projections::PoisonPolicy::park;
   // The saga's runner keeps its checkpoints and timers per process: sound here on either log,

@@ -80,6 +80,13 @@ void add_serve_flags(CLI::App& command, ServeConfig& config) {
       ->check(CLI::Range(1, 1 << 20))
       ->capture_default_str();
   command.add_option("--max-batch", config.max_batch, "Commands per group commit")->check(CLI::Range(1, 65536))->capture_default_str();
+  command.add_option("--snapshot-every", config.snapshot_every,
+                     "Persist an aggregate's state every N events of its stream (embedded log; 0: never)")
+      ->capture_default_str();
+  command.add_option("--outcome-retention-hours", config.outcome_retention_h,
+                     "Embedded log: hours a command's outcome (idempotent retries) is kept, at least 24")
+      ->check(CLI::Range(24, 24 * 3650))
+      ->capture_default_str();
   command.add_option("--body-limit", config.body_limit, "Largest request body in bytes")->capture_default_str();
   command.add_option("--command-timeout-ms", config.command_timeout_ms, "Deadline of a command")->capture_default_str();
   command.add_option("--read-wait-ms", config.read_wait_ms, "Longest wait of a query with after=")->capture_default_str();

@@ -22,6 +22,8 @@ struct ServeConfig {
   int http_threads = 2;               // gateway I/O threads
   std::size_t queue_capacity = 4096;  // commands queued per partition before 429
   std::size_t max_batch = 512;        // commands per group commit
+  std::uint64_t snapshot_every = 1000;  // a persisted aggregate snapshot every N events of a stream; 0: none
+  int outcome_retention_h = 7 * 24;   // embedded log: command outcomes kept this many hours (>= 24)
   std::size_t body_limit = 64 * 1024; // request bodies above get 413
   int command_timeout_ms = 5000;      // a command's deadline; then 504 outcome_unknown
   int read_wait_ms = 2000;            // how long a query with after=TOKEN may wait

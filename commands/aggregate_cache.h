@@ -4,6 +4,7 @@
 // append succeeded, and on a failed append the batch's working copies are simply dropped.
 #include <cstddef>
 #include <list>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -16,11 +17,16 @@ class AggregateCache {
  public:
   explicit AggregateCache(std::size_t capacity) : capacity_(capacity) {}
 
-  const domain::AggregateState* find(const std::string& stream_id) {
+  // Moves a state out of the cache (a batch works on it and puts it back once committed):
+  // no copy of a long order or a product's reservations per batch, and a batch that fails
+  // leaves nothing stale behind.
+  std::optional<domain::AggregateState> take(const std::string& stream_id) {
     auto it = index_.find(stream_id);
-    if (it == index_.end()) return nullptr;
-    order_.splice(order_.begin(), order_, it->second);  // most recently used first
-    return &it->second->second;
+    if (it == index_.end()) return std::nullopt;
+    std::optional<domain::AggregateState> state(std::move(it->second->second));
+    order_.erase(it->second);
+    index_.erase(it);
+    return state;
   }
 
   void put(const std::string& stream_id, domain::AggregateState state) {

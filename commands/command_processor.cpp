@@ -5,6 +5,9 @@
 
 #include <unordered_map>
 
+#include "commands/aggregate_loader.h"
+#include "domain/snapshot_codec.h"
+
 namespace orderline::commands {
 
 namespace {
@@ -47,6 +50,7 @@ PartitionProcessor::PartitionProcessor(std::uint32_t partition, eventstore::Even
       log_(log),
       lookups_(std::move(lookups)),
       cache_(options.cache_capacity),
+      snapshot_every_(log.keeps_snapshots() ? options.snapshot_every : 0),
       random_(std::random_device{}()) {}
 
 std::string PartitionProcessor::new_event_id() {
@@ -62,12 +66,27 @@ PartitionProcessor::Decision PartitionProcessor::decide(const std::vector<v1::Co
   work.batch.predicted_first_offset = work.next_offset;
   work.now_us = lookups_.now_us();
   work.replies.reserve(commands.size());
+  work.needs_commit.reserve(commands.size());
+  work.batch.outcomes.reserve(commands.size());
+  work.batch.records.reserve(commands.size());
   for (const auto& command : commands) {
     const std::size_t outcomes_before = work.batch.outcomes.size();
     work.replies.push_back(handle(command, work));
     work.needs_commit.push_back(work.batch.outcomes.size() != outcomes_before);
   }
+  add_snapshots(work);
   return work;
+}
+
+// Each due stream's state as of the end of this batch, with the position of its last event
+// in it: the snapshot commits with the events it folds in, or not at all.
+void PartitionProcessor::add_snapshots(Decision& work) const {
+  for (const auto& [stream_id, offset] : work.snapshot_due) {
+    const auto& state = work.states.at(stream_id);
+    auto bytes = domain::encode_snapshot(state);
+    if (!bytes) continue;
+    work.batch.snapshots.push_back({stream_id, domain::version_of(state), partition_, offset, std::move(*bytes)});
+  }
 }
 
 void PartitionProcessor::failed(Decision& decision, const std::string& detail,
@@ -78,6 +97,7 @@ void PartitionProcessor::failed(Decision& decision, const std::string& detail,
 }
 
 void PartitionProcessor::committed(Decision& decision) {
+  stats_.snapshots_written += decision.batch.snapshots.size();
   for (auto& [stream_id, state] : decision.states) cache_.put(stream_id, std::move(state));
   decision.states.clear();
 }
@@ -104,7 +124,10 @@ void PartitionProcessor::settle_positions(Decision& decision, const eventstore::
 
 std::vector<CommandReply> PartitionProcessor::process(const std::vector<v1::Command>& commands) {
   auto decision = decide(commands);
-  if (decision.batch.outcomes.empty()) return std::move(decision.replies);
+  if (decision.batch.outcomes.empty()) {
+    committed(decision);  // nothing to write; states taken from the cache go back unchanged
+    return std::move(decision.replies);
+  }
   auto appended = log_.append(partition_, decision.batch);
   if (!appended) {
     // Nothing of this batch is acknowledged: forget its working states and tell every
@@ -122,25 +145,18 @@ std::vector<CommandReply> PartitionProcessor::process(const std::vector<v1::Comm
 const domain::AggregateState* PartitionProcessor::load(const std::string& stream_id, Working& work,
                                                        std::string& error) {
   if (auto it = work.states.find(stream_id); it != work.states.end()) return &it->second;
-  if (const auto* cached = cache_.find(stream_id)) {
-    return &work.states.emplace(stream_id, *cached).first->second;
+  if (auto cached = cache_.take(stream_id)) {
+    return &work.states.emplace(stream_id, std::move(*cached)).first->second;
   }
-  auto records = log_.read_stream(stream_id);
-  if (!records) {
-    error = records.detail;
+  auto loaded = load_aggregate(log_, stream_id);
+  if (!loaded) {
+    error = loaded.detail;
     return nullptr;
   }
-  auto state = domain::initial_state(stream_id);
-  v1::EventEnvelope envelope;
-  v1::EventPayload payload;
-  for (const auto& record : *records.value) {
-    if (!envelope.ParseFromString(record.value) || !payload.ParseFromString(envelope.payload())) {
-      error = "undecodable event in stream " + stream_id;
-      return nullptr;
-    }
-    domain::evolve(state, payload);
-  }
-  return &work.states.emplace(stream_id, std::move(state)).first->second;
+  ++stats_.loads;
+  stats_.loads_from_snapshot += loaded.value->from_snapshot ? 1 : 0;
+  stats_.events_replayed += loaded.value->events_folded;
+  return &work.states.emplace(stream_id, std::move(loaded.value->state)).first->second;
 }
 
 CommandReply PartitionProcessor::handle(const v1::Command& command, Working& work) {
@@ -152,7 +168,7 @@ CommandReply PartitionProcessor::handle(const v1::Command& command, Working& wor
   // Idempotency: a command id answers with its first outcome, from this batch or the log.
   std::optional<v1::CommandOutcome> earlier;
   if (auto it = work.outcomes.find(command.command_id()); it != work.outcomes.end()) {
-    earlier = it->second;
+    earlier = work.batch.outcomes[it->second];
   } else {
     auto found = log_.find_outcome(command.command_id());
     if (!found) return just(CommandReply::Kind::failed, command, found.detail);
@@ -188,6 +204,7 @@ CommandReply PartitionProcessor::handle(const v1::Command& command, Working& wor
       outcome = rejected(command, version, *decision.rejection);
     } else {
       v1::EventEnvelope envelope;
+      const std::uint64_t version_before = version;
       for (auto& event : decision.events) {
         domain::evolve(state, event);
         envelope.Clear();
@@ -206,6 +223,15 @@ CommandReply PartitionProcessor::handle(const v1::Command& command, Working& wor
             {command.stream_id(), envelope.SerializeAsString(), envelope.stream_version()});
         ++work.next_offset;
       }
+      if (!decision.events.empty() && snapshot_every_ != 0) {
+        const std::uint64_t after = domain::version_of(state);
+        auto due = work.snapshot_due.find(command.stream_id());
+        if (due != work.snapshot_due.end()) {
+          due->second = work.next_offset - 1;  // the snapshot moves to the stream's latest event
+        } else if (after / snapshot_every_ != version_before / snapshot_every_) {
+          work.snapshot_due.emplace(command.stream_id(), work.next_offset - 1);
+        }
+      }
       outcome.set_command_id(command.command_id());
       outcome.set_request_hash(command.request_hash());
       outcome.set_accepted(true);
@@ -219,9 +245,11 @@ CommandReply PartitionProcessor::handle(const v1::Command& command, Working& wor
   outcome.set_partition(partition_);
   outcome.set_offset(work.next_offset);
   outcome.set_recorded_at_us(work.now_us);
-  work.outcomes.emplace(command.command_id(), outcome);
-  work.batch.outcomes.push_back(outcome);
-  return done(std::move(outcome));
+  // The batch keeps the outcome; the reply gets the one copy it needs (outcomes are a dozen
+  // heap strings, copied per command on the hot path).
+  work.outcomes.emplace(command.command_id(), work.batch.outcomes.size());
+  work.batch.outcomes.push_back(std::move(outcome));
+  return done(work.batch.outcomes.back());
 }
 
 }  // namespace orderline::commands

@@ -20,6 +20,18 @@ namespace orderline::commands {
 
 struct ProcessorOptions {
   std::size_t cache_capacity = 50'000;  // aggregate states kept per partition
+  // A stream gets a persisted snapshot of its state each time its version crosses a multiple
+  // of this (in the commit of that event), so a cache miss replays at most this many events.
+  // 0: no snapshots. Ignored for a log that keeps none (Kafka).
+  std::uint64_t snapshot_every = 1000;
+};
+
+// Counters of the aggregate loads, for tests and metrics.
+struct ProcessorStats {
+  std::uint64_t loads = 0;                // cache misses that read the log
+  std::uint64_t loads_from_snapshot = 0;  // ... of which started from a snapshot
+  std::uint64_t events_replayed = 0;      // events folded by those loads
+  std::uint64_t snapshots_written = 0;    // snapshots handed to the log in committed batches
 };
 
 // What the command handler may consult besides the aggregate (DESIGN rule 7).
@@ -45,10 +57,13 @@ class PartitionProcessor {
   //   appended ? processor.committed(decision) : processor.failed(decision, appended.detail);
   struct Decision {
     std::unordered_map<std::string, domain::AggregateState> states;  // touched in this batch
-    std::unordered_map<std::string, v1::CommandOutcome> outcomes;     // decided in this batch
+    // Command ids decided in this batch -> their outcome's index in batch.outcomes.
+    std::unordered_map<std::string, std::size_t> outcomes;
     eventstore::AppendBatch batch;  // empty outcomes: nothing to append
     std::vector<CommandReply> replies;  // one per command, in order
     std::vector<bool> needs_commit;     // replies that are true only once the batch commits
+    // Streams whose snapshot is due, with the offset of their last event in this batch.
+    std::unordered_map<std::string, std::uint64_t> snapshot_due;
     std::uint64_t next_offset = 0;      // offset the next appended record will get
     std::int64_t now_us = 0;
   };
@@ -60,16 +75,21 @@ class PartitionProcessor {
   // After the log refused the batch: every reply that needed the commit becomes `failed`.
   void failed(Decision& decision, const std::string& detail, const std::vector<v1::Command>& commands) const;
 
+  const ProcessorStats& stats() const { return stats_; }
+
  private:
   using Working = Decision;
   CommandReply handle(const v1::Command& command, Working& work);
   const domain::AggregateState* load(const std::string& stream_id, Working& work, std::string& error);
   std::string new_event_id();
+  void add_snapshots(Decision& work) const;
 
   std::uint32_t partition_;
   eventstore::EventLog& log_;
   Lookups lookups_;
   AggregateCache cache_;
+  std::uint64_t snapshot_every_;  // 0: none
+  ProcessorStats stats_;
   std::mt19937_64 random_;
 };
 

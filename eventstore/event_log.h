@@ -28,6 +28,24 @@ struct NewRecord {
   std::uint64_t stream_version = 0;  // the envelope's stream_version, for the stream index
 };
 
+// The state of one stream's aggregate after its event `version`, kept by a log with a state
+// store (the embedded log; DESIGN write-side rule 3) so a long stream need not be replayed
+// from its first event. Appended in the same commit as the events it folds in.
+struct StreamSnapshot {
+  std::string stream_id;
+  std::uint64_t version = 0;    // stream version of the last event folded in
+  std::uint32_t partition = 0;  // position of that event
+  std::uint64_t offset = 0;
+  std::string state;  // opaque to the log: domain/snapshot_codec.h
+};
+
+// A stream as the command processor loads it: its newest snapshot, if the log keeps one,
+// and the events after it, in version order.
+struct StreamTail {
+  std::optional<StreamSnapshot> snapshot;
+  std::vector<LogRecord> records;
+};
+
 // Everything one commit writes to one partition: its events and the outcomes of the
 // commands that produced (or refused to produce) them. Appended atomically.
 struct AppendBatch {
@@ -41,6 +59,9 @@ struct AppendBatch {
   // position after that record before storing it; the embedded log assigns exactly the
   // predicted offsets. Unset: outcome offsets are stored as given.
   std::optional<std::uint64_t> predicted_first_offset;
+  // Snapshots of streams of this batch, as of their last event in it; written only with the
+  // batch (never without its events). Ignored by a log without a state store.
+  std::vector<StreamSnapshot> snapshots;
 };
 
 struct AppendResult {
@@ -103,6 +124,19 @@ class EventLog {
   // The events of one stream in version order, via a stream index (cost proportional to the
   // stream's own length).
   virtual LogResult<std::vector<LogRecord>> read_stream(std::string_view stream_id) const = 0;
+
+  // Whether append() keeps AppendBatch::snapshots and read_stream_tail() returns them;
+  // callers skip building snapshots for a log that would drop them.
+  virtual bool keeps_snapshots() const { return false; }
+
+  // The newest snapshot of a stream and the events after it. A log without snapshots
+  // returns the whole stream. The snapshot is not validated here: the caller decodes it and
+  // falls back to read_stream() when it cannot use it.
+  virtual LogResult<StreamTail> read_stream_tail(std::string_view stream_id) const {
+    auto records = read_stream(stream_id);
+    if (!records) return LogResult<StreamTail>::fail(records.error, records.detail);
+    return LogResult<StreamTail>::ok(StreamTail{std::nullopt, std::move(*records.value)});
+  }
 
   // The recorded outcome of a command id, if any (DESIGN rule 4).
   virtual LogResult<std::optional<v1::CommandOutcome>> find_outcome(

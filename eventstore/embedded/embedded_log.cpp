@@ -1,5 +1,6 @@
 #include "eventstore/embedded/embedded_log.h"
 
+#include <rocksdb/compaction_filter.h>
 #include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/options.h>
@@ -18,7 +19,7 @@
 namespace orderline::eventstore {
 namespace {
 
-constexpr std::size_t kEvents = 1, kStreams = 2, kOutcomes = 3;
+constexpr std::size_t kEvents = 1, kStreams = 2, kOutcomes = 3, kSnapshots = 4;
 constexpr const char* kPartitionCountKey = "meta/partitions";
 
 std::int64_t now_us() {
@@ -67,6 +68,11 @@ bool decode_event_value(std::string_view value, LogRecord& out) {
 EmbeddedLog::EmbeddedLog(EmbeddedLogOptions options)
     : options_(std::move(options)), partitions_(options_.partitions) {
   if (partitions_ == 0 || partitions_ > 1024) throw std::runtime_error("partitions must be 1..1024");
+  if (options_.outcome_retention < kMinOutcomeRetention) {
+    throw std::runtime_error("outcome retention must be at least 24 hours (DESIGN rule 4)");
+  }
+  if (!options_.now_us) options_.now_us = now_us;
+  outcome_filter_ = make_outcome_retention_filter(options_.outcome_retention, options_.now_us);
 
   rocksdb::Options db_options;
   db_options.create_if_missing = true;
@@ -88,11 +94,17 @@ EmbeddedLog::EmbeddedLog(EmbeddedLogOptions options)
   cf_options.memtable_whole_key_filtering = true;
   cf_options.memtable_prefix_bloom_size_ratio = 0.05;
 
+  rocksdb::ColumnFamilyOptions outcome_options(cf_options);
+  outcome_options.compaction_filter = outcome_filter_.get();
+  outcome_options.periodic_compaction_seconds =
+      std::chrono::duration_cast<std::chrono::seconds>(kOutcomePeriodicCompaction).count();
+
   std::vector<rocksdb::ColumnFamilyDescriptor> families = {
       {rocksdb::kDefaultColumnFamilyName, cf_options},
       {"events", cf_options},
       {"streams", cf_options},
-      {"outcomes", cf_options},
+      {"outcomes", outcome_options},
+      {"snapshots", cf_options},
   };
   rocksdb::DB* raw = nullptr;
   auto status = rocksdb::DB::Open(rocksdb::DBOptions(db_options), options_.path, families,
@@ -116,7 +128,10 @@ EmbeddedLog::EmbeddedLog(EmbeddedLogOptions options)
     db_->Put(write, handles_[0], kPartitionCountKey, std::to_string(partitions_));
   }
 
-  for (std::uint32_t p = 0; p < partitions_; ++p) state_.push_back(std::make_unique<PartitionState>());
+  for (std::uint32_t p = 0; p < partitions_; ++p) {
+    state_.push_back(std::make_unique<PartitionState>());
+    state_.back()->write_batch = std::make_unique<rocksdb::WriteBatch>();
+  }
   recover_ends();
 }
 
@@ -156,6 +171,16 @@ LogResult<bool> EmbeddedLog::checkpoint(const std::string& dir) const {
   return R::ok(true);
 }
 
+LogResult<bool> EmbeddedLog::expire_outcomes() {
+  using R = LogResult<bool>;
+  if (!db_) return R::fail(LogError::closed, "event log is closed");
+  rocksdb::CompactRangeOptions compact;
+  compact.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+  auto status = db_->CompactRange(compact, handles_[kOutcomes], nullptr, nullptr);
+  if (!status.ok()) return R::fail(LogError::io_error, status.ToString());
+  return R::ok(true);
+}
+
 LogResult<AppendResult> EmbeddedLog::append(std::uint32_t partition, const AppendBatch& batch) {
   using R = LogResult<AppendResult>;
   if (!db_) return R::fail(LogError::closed, "event log is closed");
@@ -166,7 +191,8 @@ LogResult<AppendResult> EmbeddedLog::append(std::uint32_t partition, const Appen
   const std::uint64_t first = state.end;
   const std::int64_t log_time = std::max(now_us(), state.last_log_time_us);
 
-  rocksdb::WriteBatch write_batch;
+  rocksdb::WriteBatch& write_batch = *state.write_batch;
+  write_batch.Clear();
   std::string value, index_key, index_value;
   std::uint64_t offset = first;
   for (const auto& record : batch.records) {
@@ -195,10 +221,22 @@ LogResult<AppendResult> EmbeddedLog::append(std::uint32_t partition, const Appen
     result.outcome_offsets.push_back(outcome.offset());
   }
 
+  std::string snapshot_value;
+  for (const auto& snapshot : batch.snapshots) {
+    snapshot_value.clear();
+    codec::put_u64(snapshot_value, snapshot.version);
+    codec::put_u32(snapshot_value, snapshot.partition);
+    codec::put_u64(snapshot_value, snapshot.offset);
+    snapshot_value += snapshot.state;
+    write_batch.Put(handles_[kSnapshots], snapshot.stream_id, snapshot_value);
+  }
+
   rocksdb::WriteOptions write;
   write.sync = options_.sync;
   const auto write_started = std::chrono::steady_clock::now();
   auto status = db_->Write(write, &write_batch);
+  // A batch far larger than usual (a bulk import) is not kept for the next, small one.
+  if (write_batch.GetDataSize() > (8u << 20)) *state.write_batch = rocksdb::WriteBatch();
   if (options_.observer) {
     options_.observer->on_append(partition, batch.records.size(), std::chrono::steady_clock::now() - write_started,
                                  status.ok());
@@ -312,19 +350,25 @@ std::vector<std::uint64_t> EmbeddedLog::wait_any(const std::vector<std::uint64_t
   return current();
 }
 
-LogResult<std::vector<LogRecord>> EmbeddedLog::read_stream(std::string_view stream_id) const {
-  using R = LogResult<std::vector<LogRecord>>;
-  if (!db_) return R::fail(LogError::closed, "event log is closed");
-  const std::string prefix = stream_prefix(stream_id);
+LogResult<bool> EmbeddedLog::has_stream(std::string_view stream_id) const {
   // Most look-ups of a new command are of a stream that does not exist yet (a new order).
   // A point read of its first version is answered by the bloom filters; an iterator is
   // only worth creating when the stream has events.
-  std::string first_key = prefix;
+  std::string first_key = stream_prefix(stream_id);
   codec::put_u64(first_key, 1);
   std::string ignored;
-  if (db_->Get(rocksdb::ReadOptions(), handles_[kStreams], first_key, &ignored).IsNotFound()) {
-    return R::ok({});
-  }
+  auto status = db_->Get(rocksdb::ReadOptions(), handles_[kStreams], first_key, &ignored);
+  if (status.IsNotFound()) return LogResult<bool>::ok(false);
+  if (!status.ok()) return LogResult<bool>::fail(LogError::io_error, status.ToString());
+  return LogResult<bool>::ok(true);
+}
+
+LogResult<std::vector<LogRecord>> EmbeddedLog::read_stream_from(std::string_view stream_id,
+                                                                std::uint64_t from_version) const {
+  using R = LogResult<std::vector<LogRecord>>;
+  const std::string prefix = stream_prefix(stream_id);
+  std::string start = prefix;
+  codec::put_u64(start, from_version);
   std::string upper = prefix;
   upper.back() = '\x01';
   rocksdb::Slice upper_slice(upper);
@@ -332,7 +376,7 @@ LogResult<std::vector<LogRecord>> EmbeddedLog::read_stream(std::string_view stre
   read_options.iterate_upper_bound = &upper_slice;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read_options, handles_[kStreams]));
   std::vector<LogRecord> records;
-  for (it->Seek(prefix); it->Valid(); it->Next()) {
+  for (it->Seek(start); it->Valid(); it->Next()) {
     auto location = it->value().ToStringView();
     if (location.size() != 12) return R::fail(LogError::corrupt, "bad stream index entry");
     const std::uint32_t partition = codec::get_u32(location.substr(0, 4));
@@ -345,6 +389,50 @@ LogResult<std::vector<LogRecord>> EmbeddedLog::read_stream(std::string_view stre
   }
   if (!it->status().ok()) return R::fail(LogError::io_error, it->status().ToString());
   return R::ok(std::move(records));
+}
+
+LogResult<std::vector<LogRecord>> EmbeddedLog::read_stream(std::string_view stream_id) const {
+  using R = LogResult<std::vector<LogRecord>>;
+  if (!db_) return R::fail(LogError::closed, "event log is closed");
+  auto exists = has_stream(stream_id);
+  if (!exists) return R::fail(exists.error, exists.detail);
+  if (!*exists.value) return R::ok({});
+  return read_stream_from(stream_id, 1);
+}
+
+std::optional<StreamSnapshot> EmbeddedLog::get_snapshot(std::string_view stream_id) const {
+  std::string value;
+  auto status = db_->Get(rocksdb::ReadOptions(), handles_[kSnapshots],
+                         rocksdb::Slice(stream_id.data(), stream_id.size()), &value);
+  // An unreadable snapshot is no snapshot: the stream itself is the truth.
+  if (!status.ok() || value.size() < 20) return std::nullopt;
+  StreamSnapshot snapshot;
+  snapshot.stream_id.assign(stream_id);
+  const std::string_view bytes(value);
+  snapshot.version = codec::get_u64(bytes.substr(0, 8));
+  snapshot.partition = codec::get_u32(bytes.substr(8, 4));
+  snapshot.offset = codec::get_u64(bytes.substr(12, 8));
+  // Written in the batch of its events, so it is published with them; one that points past
+  // the published end (or at another partition) is not trusted.
+  if (snapshot.version == 0 || snapshot.partition >= partitions_ || snapshot.offset >= end_offset(snapshot.partition)) {
+    return std::nullopt;
+  }
+  snapshot.state.assign(bytes.substr(20));
+  return snapshot;
+}
+
+LogResult<StreamTail> EmbeddedLog::read_stream_tail(std::string_view stream_id) const {
+  using R = LogResult<StreamTail>;
+  if (!db_) return R::fail(LogError::closed, "event log is closed");
+  auto exists = has_stream(stream_id);
+  if (!exists) return R::fail(exists.error, exists.detail);
+  StreamTail tail;
+  if (!*exists.value) return R::ok(std::move(tail));
+  tail.snapshot = get_snapshot(stream_id);
+  auto records = read_stream_from(stream_id, tail.snapshot ? tail.snapshot->version + 1 : 1);
+  if (!records) return R::fail(records.error, records.detail);
+  tail.records = std::move(*records.value);
+  return R::ok(std::move(tail));
 }
 
 LogResult<std::optional<v1::CommandOutcome>> EmbeddedLog::find_outcome(

@@ -91,4 +91,32 @@ inline v1::Command create_product(const std::string& sku, std::int64_t price, st
   return command;
 }
 
+// The saga's request to hold stock of `sku` for an order (no expiry), and its release: the
+// commands that make a product's stream long.
+inline v1::Command reserve_stock(const std::string& sku, const std::string& order_id, std::int64_t quantity = 1) {
+  v1::Command command;
+  command.set_command_id("reserve-" + sku + "-" + order_id);
+  command.set_stream_id(domain::product_stream(sku));
+  command.set_expected_version(-1);
+  command.set_request_hash("reserve-" + order_id);
+  auto* body = command.mutable_reserve_stock();
+  body->set_sku(sku);
+  body->set_order_id(order_id);
+  body->set_quantity(quantity);
+  return command;
+}
+
+inline v1::Command release_stock(const std::string& sku, const std::string& order_id) {
+  v1::Command command;
+  command.set_command_id("release-" + sku + "-" + order_id);
+  command.set_stream_id(domain::product_stream(sku));
+  command.set_expected_version(-1);
+  command.set_request_hash("release-" + order_id);
+  auto* body = command.mutable_release_stock();
+  body->set_sku(sku);
+  body->set_order_id(order_id);
+  body->set_reason("test");
+  return command;
+}
+
 }  // namespace orderline::testing
