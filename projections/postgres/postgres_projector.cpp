@@ -160,6 +160,7 @@ PostgresProjector::Step PostgresProjector::step() {
     events.push_back(std::move(d));
   }
 
+  const auto tx_started = std::chrono::steady_clock::now();
   pqxx::work tx(*connection_, "batch");
   // First, so a competing projector blocks on the checkpoint rows rather than on read-model rows.
   if (!advance_checkpoints(tx, id_, advances)) {
@@ -180,6 +181,7 @@ PostgresProjector::Step PostgresProjector::step() {
   for (const auto& d : events) fold.apply(EventContext{*d.record, d.envelope, d.event});
   write_changes(tx, fold.take(), schema_);
   tx.commit();
+  if (options_.observer) options_.observer->on_batch(records.size(), std::chrono::steady_clock::now() - tx_started);
 
   {
     std::lock_guard lock(mutex_);

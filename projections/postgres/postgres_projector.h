@@ -33,6 +33,16 @@
 
 namespace orderline::projections::pg {
 
+// Told of every batch the PostgreSQL projector commits (metrics), so this layer knows nothing
+// of Prometheus. Called on the projector's thread; must be cheap and never block.
+class PostgresProjectorObserver {
+ public:
+  virtual ~PostgresProjectorObserver() = default;
+  // `events` folded in one transaction (checkpoint compare-and-set, fold, writes, COMMIT)
+  // that took `transaction` from BEGIN to the end of COMMIT.
+  virtual void on_batch(std::size_t events, std::chrono::nanoseconds transaction) = 0;
+};
+
 struct PostgresProjectorOptions {
   std::string dsn;                                // libpq URI or key=value string
   std::string projection = "orders";              // checkpoint name of these read models
@@ -50,6 +60,8 @@ struct PostgresProjectorOptions {
   // during a hand-over: reload the stored checkpoints and go on instead of stopping for good. The
   // compare-and-set still guarantees that no batch is applied twice.
   bool reload_on_fence = false;
+  // Told of every committed batch (a rebuild's batches too); must outlive the projector.
+  PostgresProjectorObserver* observer = nullptr;
 };
 
 class PostgresProjector {
