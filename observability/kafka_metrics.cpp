@@ -18,14 +18,16 @@ double number(const json::object& o, std::string_view key, double fallback = -1)
 }
 
 // Records the consumer has yet to fetch: from the last stable offset (read_committed) or the
-// high watermark, to the position of the next record handed to the application. librdkafka's
+// high watermark, to the position of the next record handed to the application (app_offset;
+// before the first record, the fetch position less what waits in the fetch queue). librdkafka's
 // own consumer_lag counts from the *committed* offset, which a processor never moves through
 // this consumer (its offsets commit inside the producer's transactions), so it is used only
 // when the position is unknown.
 double partition_lag(const json::object& p) {
   const double ls = number(p, "ls_offset");
   const double end = ls >= 0 ? ls : number(p, "hi_offset");
-  const double position = number(p, "app_offset");
+  double position = number(p, "app_offset");
+  if (position < 0 && number(p, "next_offset") >= 0) position = number(p, "next_offset") - number(p, "fetchq_cnt", 0);
   if (end >= 0 && position >= 0) return end > position ? end - position : 0;
   return number(p, "consumer_lag");
 }
@@ -50,8 +52,10 @@ void KafkaMetrics::on_statistics(std::string_view text) {
     for (const auto& [broker_name, value] : brokers->as_object()) {
       if (!value.is_object()) continue;
       const auto& broker = value.as_object();
-      // Bootstrap and internal (coordinator) entries have no node id of their own.
-      if (number(broker, "nodeid") < 0) continue;
+      // Bootstrap entries have no node id; coordinators ("GroupCoordinator", "TxnCoordinator")
+      // are logical entries for a real broker that is listed on its own.
+      const auto* source = broker.if_contains("source");
+      if (number(broker, "nodeid") < 0 || (source && source->is_string() && source->as_string() == "logical")) continue;
       const auto* rtt = broker.if_contains("rtt");
       if (rtt == nullptr || !rtt->is_object() || number(rtt->as_object(), "cnt", 0) <= 0) continue;
       fresh.brokers[std::string(broker_name)] = {number(rtt->as_object(), "avg", 0) / 1e6,

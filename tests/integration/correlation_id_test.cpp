@@ -97,7 +97,7 @@ TEST_F(CorrelationId, FromXRequestIdToEnvelopesAndLogLines) {
   for (int i = 0; i < 20 && !pushed; ++i) {
     auto frame = ws.read_json();
     ASSERT_FALSE(frame.is_null()) << "no push of the order";
-    pushed = frame.at("type") == "OrderPlaced" && frame.at("order_id") == order_id;
+    pushed = frame.at("type") == "OrderPlaced" && frame.at("order_id").as_string() == order_id;
   }
   ASSERT_TRUE(pushed);
 

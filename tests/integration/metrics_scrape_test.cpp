@@ -7,6 +7,7 @@
 #include <fstream>
 #include <regex>
 #include <set>
+#include <thread>
 
 #include "eventstore/position.h"
 #include "observability/metrics_text.h"
@@ -163,7 +164,21 @@ TEST(MetricsWithSaga, AlertsAndDashboardsUseExportedSagaMetrics) {
   testing::TempDir dir;
   testing::OrderdProcess server(dir.path() + "/data", {});
   testing::HttpClient http(server.port());
-  const auto text = http.get("/metrics").body;
+  http.set_default_headers(testing::admin_bearer());
+  // The saga's counters have series (and are exported) once it has run an order.
+  auto customer = http.post("/api/v1/customers", R"({"email":"s@example.com","name":"S"})");
+  ASSERT_EQ(customer.status, 201u) << customer.body;
+  auto order = http.post("/api/v1/orders",
+                         R"({"customer_id":")" + std::string(customer.json().at("customer_id").as_string()) +
+                             R"(","currency":"EUR","lines":[{"sku":"COFFEE-1KG","quantity":1}]})",
+                         {{"Idempotency-Key", "saga-names"}});
+  ASSERT_EQ(order.status, 201u) << order.body;
+  std::string text;
+  for (int i = 0; i < 200; ++i) {
+    text = http.get("/metrics").body;
+    if (text.find("orderline_saga_outcomes_total{") != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
   const std::string deploy = std::string(ORDERLINE_SOURCE_DIR) + "/deploy";
   int saga_names = 0;
   for (const auto& name : testing::metric_names_used_in_deploy(deploy)) {

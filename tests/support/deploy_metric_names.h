@@ -12,7 +12,7 @@ namespace orderline::testing {
 // Every orderline_* name in the files under `folder` (comment lines skipped), without the
 // _bucket/_sum/_count suffixes of histograms.
 inline std::set<std::string> metric_names_used_under(const std::string& folder) {
-  static const std::regex kName("orderline_[a-z_]+");
+  static const std::regex kName("orderline_[a-z0-9_]+");
   std::set<std::string> out;
   for (const auto& entry : std::filesystem::recursive_directory_iterator(folder)) {
     if (!entry.is_regular_file()) continue;

@@ -29,14 +29,20 @@ constexpr const char* kConsumer = R"({
   "brokers": {
     "127.0.0.1:9092/bootstrap": {"name": "127.0.0.1:9092/bootstrap", "nodeid": -1, "state": "UP",
                                  "rtt": {"min": 100, "max": 900, "avg": 500, "p99": 900, "cnt": 3}},
-    "127.0.0.1:9092/1": {"name": "127.0.0.1:9092/1", "nodeid": 1, "state": "UP",
-                         "rtt": {"min": 200, "max": 4000, "avg": 1500, "p99": 3900, "cnt": 40}}
+    "127.0.0.1:9092/1": {"name": "127.0.0.1:9092/1", "nodeid": 1, "state": "UP", "source": "learned",
+                         "rtt": {"min": 200, "max": 4000, "avg": 1500, "p99": 3900, "cnt": 40}},
+    "GroupCoordinator": {"name": "GroupCoordinator", "nodeid": 1, "state": "UP", "source": "logical",
+                         "rtt": {"min": 100, "max": 700, "avg": 300, "p99": 700, "cnt": 9}}
   },
   "topics": {"shop.commands": {"topic": "shop.commands", "partitions": {
     "0": {"partition": 0, "fetch_state": "active", "ls_offset": 120, "hi_offset": 125, "app_offset": 100,
           "committed_offset": 7, "consumer_lag": 113},
     "1": {"partition": 1, "fetch_state": "active", "ls_offset": 50, "hi_offset": 50, "app_offset": 50,
           "committed_offset": -1001, "consumer_lag": -1},
+    "3": {"partition": 3, "fetch_state": "active", "ls_offset": 40, "hi_offset": 40, "app_offset": -1001,
+          "next_offset": 40, "fetchq_cnt": 0, "committed_offset": -1001, "consumer_lag": -1},
+    "4": {"partition": 4, "fetch_state": "active", "ls_offset": 40, "hi_offset": 40, "app_offset": -1001,
+          "next_offset": 40, "fetchq_cnt": 6, "committed_offset": -1001, "consumer_lag": -1},
     "2": {"partition": 2, "fetch_state": "none", "ls_offset": 9, "hi_offset": 9, "app_offset": -1001,
           "consumer_lag": -1},
     "-1": {"partition": -1, "fetch_state": "none", "ls_offset": -1001, "app_offset": -1001, "consumer_lag": -1}
@@ -58,6 +64,10 @@ TEST(KafkaStatistics, ConsumerLagIsFromThePositionNotTheCommittedOffset) {
   EXPECT_EQ(sum_of(samples, "orderline_kafka_consumer_lag", with("0")), 20);
   EXPECT_TRUE(has_sample(samples, "orderline_kafka_consumer_lag", with("1")));
   EXPECT_EQ(sum_of(samples, "orderline_kafka_consumer_lag", with("1")), 0);
+  // Nothing consumed yet: the fetch position less the records fetched but not handed over.
+  EXPECT_TRUE(has_sample(samples, "orderline_kafka_consumer_lag", with("3")));
+  EXPECT_EQ(sum_of(samples, "orderline_kafka_consumer_lag", with("3")), 0);
+  EXPECT_EQ(sum_of(samples, "orderline_kafka_consumer_lag", with("4")), 6);
   EXPECT_FALSE(has_sample(samples, "orderline_kafka_consumer_lag", with("2")));
   EXPECT_FALSE(has_sample(samples, "orderline_kafka_consumer_lag", with("-1")));
   // A consumer has no producer queue.
@@ -72,6 +82,7 @@ TEST(KafkaStatistics, RoundTripsOfRealBrokersInSecondsAndKeptThroughAQuietWindow
   EXPECT_DOUBLE_EQ(sum_of(samples, "orderline_kafka_broker_rtt_avg_seconds", broker), 0.0015);
   EXPECT_DOUBLE_EQ(sum_of(samples, "orderline_kafka_broker_rtt_p99_seconds", broker), 0.0039);
   EXPECT_FALSE(has_sample(samples, "orderline_kafka_broker_rtt_avg_seconds", {{"broker", "127.0.0.1:9092/bootstrap"}}));
+  EXPECT_FALSE(has_sample(samples, "orderline_kafka_broker_rtt_avg_seconds", {{"broker", "GroupCoordinator"}}));
 
   // The next window saw no request to that broker (cnt 0, avg 0): the last round trip stays.
   std::string quiet = kConsumer;
