@@ -80,6 +80,7 @@ EmbeddedEngine::EmbeddedEngine(EngineOptions options) : options_(std::move(optio
     // down never holds up the RocksDB read models or an acknowledgement.
     projections::pg::PostgresProjectorOptions pg_options;
     pg_options.dsn = options_.postgres_dsn;
+    pg_options.observer = options_.postgres_observer;
     postgres_ = std::make_unique<projections::pg::PostgresProjections>(*log_, pg_options);
     order_search_ = std::make_unique<projections::pg::PostgresOrderSearch>(
         projections::pg::PostgresOrderSearchOptions{.dsn = options_.postgres_dsn});
@@ -192,6 +193,12 @@ bool EmbeddedEngine::wait_for_read_models(std::chrono::milliseconds timeout) {
     if (std::chrono::steady_clock::now() > deadline) return false;
   }
   return true;
+}
+
+projections::ProjectorStats EmbeddedEngine::projection_stats() const {
+  auto stats = projector_->stats();
+  if (postgres_) stats.projections.push_back(postgres_->stats());
+  return stats;
 }
 
 }  // namespace orderline::cli

@@ -23,6 +23,7 @@
 namespace orderline::projections::pg {
 class PostgresProjections;
 class PostgresOrderSearch;
+class PostgresProjectorObserver;
 }
 
 namespace orderline::cli {
@@ -50,6 +51,8 @@ struct EngineOptions {
   projections::ProjectorObserver* projector_observer = nullptr;
   // Told of every synced write of the event log (metrics); must outlive the engine.
   eventstore::AppendObserver* append_observer = nullptr;
+  // Told of every PostgreSQL read-model transaction (metrics, with postgres_dsn); must outlive it.
+  projections::pg::PostgresProjectorObserver* postgres_observer = nullptr;
   SagaConfig saga;
   // Told of the order updates of every read-model batch (WebSocket pushes); must outlive it.
   projections::OrderFeed* order_feed = nullptr;
@@ -73,6 +76,8 @@ class EmbeddedEngine {
   projections::ReadModelStore& read_models() { return *read_models_; }
   commands::LocalCommandBus& bus() { return *bus_; }
   const projections::Projector& projector() const { return *projector_; }
+  // The RocksDB projections' stats, and the PostgreSQL read models' when there are some (lag gauges).
+  projections::ProjectorStats projection_stats() const;
   // Staff order search over the PostgreSQL read models; null without a DSN.
   projections::OrderSearch* order_search();
   // The projection registry and its operations (RocksDB; PostgreSQL listed when configured).

@@ -21,6 +21,7 @@
 #include "gateway/auth/personal_data.h"
 #include "gateway/server.h"
 #include "gateway/stream_hub.h"
+#include "eventstore/kafka/kafka_statistics.h"
 #include "observability/metrics.h"
 
 namespace {
@@ -83,13 +84,21 @@ int serve(const cli::ServeConfig& config) {
     options.bus.observer = metrics.commands();
     options.projector_observer = metrics.projector();
     options.append_observer = metrics.appends();
+    options.postgres_observer = metrics.pg_projector();
     options.saga.observer = metrics.saga();
+    if (options.kafka) {
+      options.kafka->statistics_interval = std::chrono::milliseconds(config.kafka_statistics_ms);
+      eventstore::set_kafka_statistics_observer(metrics.kafka_statistics());
+    }
   }
   cli::EmbeddedEngine engine(options);
   engine.start();
   metrics.set_sources({&engine.log(), [&engine] { return engine.bus().stats(); },
-                       [&engine] { return engine.projector().stats(); }, cli::system_now_us});
+                       [&engine] { return engine.projection_stats(); }, cli::system_now_us});
   if (config.metrics && engine.saga()) metrics.set_saga_source([&engine] { return engine.saga()->stats(); });
+  if (const auto* kafka = dynamic_cast<const eventstore::KafkaEventLog*>(&engine.log()); kafka && config.metrics) {
+    metrics.set_kafka_transactions_source([kafka] { return kafka->transaction_counts(); });
+  }
   spdlog::info("event log {}: {} partitions",
                config.event_log.empty() ? config.data_dir + "/log" : config.event_log, engine.log().partition_count());
 

@@ -45,6 +45,8 @@ void add_processor_flags(CLI::App& command, ProcessorRoleConfig& config) {
       ->envname("ORDERLINE_LOG_LEVEL")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
       ->capture_default_str();
+  add_operator_http_flags(command, config.operator_http);
+  add_kafka_statistics_flag(command, config.kafka_statistics_ms);
 }
 
 void add_projector_flags(CLI::App& command, ProjectorRoleConfig& config) {
@@ -68,6 +70,7 @@ void add_projector_flags(CLI::App& command, ProjectorRoleConfig& config) {
       ->envname("ORDERLINE_LOG_LEVEL")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
       ->capture_default_str();
+  add_operator_http_flags(command, config.operator_http);
 }
 
 }  // namespace orderline::cli

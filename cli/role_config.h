@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/operator_http.h"
 #include "cli/serve_config.h"
 
 namespace CLI {
@@ -32,6 +33,8 @@ struct ProcessorRoleConfig {
   int session_timeout_ms = 8000;      // a dead processor's partitions move after this
   std::vector<std::string> kafka_options;  // --kafka-option NAME=VALUE: TLS/SASL client settings
   std::string log_level = "info";
+  OperatorHttpConfig operator_http;   // /healthz, /readyz, /metrics
+  int kafka_statistics_ms = 5000;     // librdkafka statistics period (Kafka metrics); 0: off
 };
 
 // `orderd projector NAME`: a read-model projector alone (today: NAME = postgres).
@@ -43,6 +46,7 @@ struct ProjectorRoleConfig {
   std::string postgres_dsn;         // --pg (required for postgres)
   std::vector<std::string> kafka_options;  // --kafka-option NAME=VALUE: TLS/SASL client settings
   std::string log_level = "info";
+  OperatorHttpConfig operator_http;  // /healthz, /readyz, /metrics
 };
 
 void add_gateway_flags(CLI::App& command, GatewayRoleConfig& config);

@@ -4,10 +4,13 @@
 #include <signal.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <mutex>
+#include <set>
 #include <thread>
 
 #include "cli/auth_setup.h"
@@ -15,9 +18,12 @@
 #include "cli/embedded_engine.h"
 #include "cli/kafka_config.h"
 #include "cli/logging.h"
+#include "cli/operator_http.h"
+#include "cli/role_readiness.h"
 #include "commands/kafka/kafka_command_bus.h"
 #include "commands/kafka/kafka_processor.h"
 #include "eventstore/kafka/group_membership.h"
+#include "eventstore/kafka/kafka_statistics.h"
 #include "gateway/server.h"
 #include "observability/metrics.h"
 #include "projections/postgres/postgres_projector.h"
@@ -58,9 +64,11 @@ int run_gateway(const GatewayRoleConfig& role) {
 
   auto kafka = log_options(config.event_log, config.kafka_options, config.data_dir, config.partitions);
   kafka.read_only = true;  // processors write; a gateway must fence none of them
+  if (config.metrics) kafka.statistics_interval = std::chrono::milliseconds(config.kafka_statistics_ms);
   eventstore::KafkaEventLog log(kafka);
 
   observability::Metrics metrics;
+  if (config.metrics) eventstore::set_kafka_statistics_observer(metrics.kafka_statistics());  // the bus's clients
   projections::ReadModelStoreOptions store_options;
   store_options.path = config.data_dir + "/readmodels";
   store_options.partitions = log.partition_count();
@@ -123,28 +131,8 @@ int run_gateway(const GatewayRoleConfig& role) {
   services.bus = &bus;
   services.read_models = &store;
   services.log = &log;
-  // The read models' lag is the check: the gateway has no cheap probe of the brokers that
-  // would answer faster than its request timeout.
-  services.readiness = [&log, &store] {
-    std::vector<std::pair<std::string, std::string>> checks;
-    bool ready = true;
-    std::string reason;
-    std::uint64_t lag = 0;
-    const auto applied = store.checkpoints();
-    for (std::uint32_t p = 0; p < log.partition_count(); ++p) {
-      const auto end = log.end_offset(p);
-      const auto done = applied.offsets.count(p) ? applied.offsets.at(p) : 0;
-      lag += end > done ? end - done : 0;
-    }
-    if (lag > 100'000) {
-      ready = false;
-      reason = "read models are " + std::to_string(lag) + " offsets behind the log";
-      checks.emplace_back("read_models", std::to_string(lag) + " offsets behind");
-    } else {
-      checks.emplace_back("read_models", "ok");
-    }
-    return gateway::Readiness{ready, reason, checks};
-  };
+  // Brokers reachable, read models not too far behind (role_readiness.h).
+  services.readiness = [&log, &store] { return gateway_readiness(log, store.checkpoints()); };
   if (config.metrics) {
     services.metrics = [&metrics] { return metrics.render(); };
     services.http_observer = metrics.http();
@@ -170,6 +158,13 @@ int run_processor(const ProcessorRoleConfig& config) {
   auto kafka = log_options(config.event_log, config.kafka_options, config.data_dir, config.partitions);
   // Stable per instance: a restart fences its own zombie (DESIGN rule 2).
   kafka.transactional_id = kafka.topic_prefix + ".processor." + config.instance_id;
+  // Before any client exists: librdkafka's statistics feed the Kafka metrics from the start.
+  const bool metrics_on = config.operator_http.metrics;
+  observability::Metrics metrics;
+  if (metrics_on) {
+    kafka.statistics_interval = std::chrono::milliseconds(config.kafka_statistics_ms);
+    eventstore::set_kafka_statistics_observer(metrics.kafka_statistics());
+  }
   eventstore::KafkaEventLog log(kafka);
 
   // The catalogue and customer read models the command handlers consult (DESIGN rule 7),
@@ -178,7 +173,9 @@ int run_processor(const ProcessorRoleConfig& config) {
   store_options.path = config.data_dir + "/readmodels";
   store_options.partitions = log.partition_count();
   projections::ReadModelStore store(store_options);
-  projections::Projector projector(log, store, projections::standard_projections());
+  projections::ProjectorOptions projector_options;
+  if (metrics_on) projector_options.observer = metrics.projector();
+  projections::Projector projector(log, store, projections::standard_projections(), projector_options);
   projector.start();
 
   commands::KafkaProcessorOptions options;
@@ -199,6 +196,15 @@ int run_processor(const ProcessorRoleConfig& config) {
   };
   commands::KafkaProcessor processor(log, std::move(lookups), options);
 
+  if (metrics_on) {
+    metrics.set_sources({&log, {}, [&projector] { return projector.stats(); }, system_now_us});
+    metrics.set_kafka_transactions_source([&log] { return log.transaction_counts(); });
+  }
+  OperatorHttp http(
+      config.operator_http, [&] { return processor_readiness(log, processor.stats(), processor.fatal()); },
+      metrics_on ? std::function<std::string()>([&metrics] { return metrics.render(); }) : nullptr);
+  http.start();
+
   std::thread signal_thread([&] {
     int signal_number = 0;
     sigwait(&signals, &signal_number);
@@ -212,6 +218,7 @@ int run_processor(const ProcessorRoleConfig& config) {
   // Wakes the signal thread when run() ended by itself (fenced).
   ::kill(::getpid(), SIGTERM);
   signal_thread.join();
+  http.stop();
   projector.stop();
   if (!fatal.empty()) {
     spdlog::error("processor stopped: {}", fatal);
@@ -237,7 +244,40 @@ int run_projector(const ProjectorRoleConfig& config) {
   projections::pg::PostgresProjectorOptions options;
   options.dsn = config.postgres_dsn;
   options.reload_on_fence = true;
+  const bool metrics_on = config.operator_http.metrics;
+  observability::Metrics metrics;
+  if (metrics_on) options.observer = metrics.pg_projector();
+  // The projector is replaced on every rebalance; the HTTP thread reads it under this mutex.
+  std::mutex projector_mutex;
   std::unique_ptr<projections::pg::PostgresProjector> projector;
+  std::set<std::uint32_t> owned;
+  auto state = [&] {
+    std::lock_guard lock(projector_mutex);
+    ProjectorState now;
+    now.owned = owned;
+    if (projector) {
+      now.health = projector->health();
+      now.checkpoints = projector->checkpoints();
+    }
+    return now;
+  };
+  if (metrics_on) {
+    // Its lag, as projection "orders" on the partitions this instance folds.
+    metrics.set_sources({&log, {}, [&] {
+                           projections::ProjectorStats stats;
+                           std::lock_guard lock(projector_mutex);
+                           if (!projector) return stats;
+                           stats.projections.push_back({options.projection, projector->checkpoints(),
+                                                        std::max(1, projector->version()), false, "",
+                                                        {owned.begin(), owned.end()}});
+                           return stats;
+                         },
+                         system_now_us});
+  }
+  OperatorHttp http(
+      config.operator_http, [&] { return projector_readiness(log, state()); },
+      metrics_on ? std::function<std::string()>([&metrics] { return metrics.render(); }) : nullptr);
+  http.start();
   spdlog::info("projector {} on {} into PostgreSQL", config.name, config.event_log);
   std::cout << "Orderline projector " << config.name << " is running" << std::endl;
 
@@ -250,17 +290,19 @@ int run_projector(const ProjectorRoleConfig& config) {
   });
   while (!stopping.load()) {
     if (!group.poll(std::chrono::milliseconds(200))) continue;
+    std::lock_guard lock(projector_mutex);
     if (projector) projector->stop();
     projector.reset();
-    options.only_partitions.assign(group.owned().begin(), group.owned().end());
-    std::string names;
-    for (auto p : options.only_partitions) names += (names.empty() ? "" : ",") + std::to_string(p);
-    spdlog::info("projector {}: folding partitions [{}]", config.name, names);
+    owned = group.owned();
+    options.only_partitions.assign(owned.begin(), owned.end());
+    spdlog::info("projector {}: folding partitions [{}]", config.name, partition_list(owned));
     if (options.only_partitions.empty()) continue;
     projector = std::make_unique<projections::pg::PostgresProjector>(log, options);
     projector->start();
   }
   signal_thread.join();
+  http.stop();
+  std::lock_guard lock(projector_mutex);
   if (projector) projector->stop();
   return 0;
 }

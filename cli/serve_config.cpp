@@ -147,6 +147,7 @@ void add_serve_flags(CLI::App& command, ServeConfig& config) {
   command.add_flag("--metrics,!--no-metrics", config.metrics,
                    "Export GET /metrics (off: no metric is recorded; for measuring their cost)")
       ->capture_default_str();
+  add_kafka_statistics_flag(command, config.kafka_statistics_ms);
   command.add_option("--on-poison", config.on_poison,
                      "An event a projection cannot fold after retries: park it as a dead letter and go on, or stop "
                      "that projection on it")
@@ -156,6 +157,13 @@ void add_serve_flags(CLI::App& command, ServeConfig& config) {
   command.add_option("--log-level", config.log_level, "trace, debug, info, warn, error")
       ->envname("ORDERLINE_LOG_LEVEL")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
+      ->capture_default_str();
+}
+
+void add_kafka_statistics_flag(CLI::App& command, int& milliseconds) {
+  command.add_option("--kafka-statistics-ms", milliseconds,
+                     "Period of librdkafka's statistics behind the Kafka client metrics (0: off; Kafka mode)")
+      ->check(CLI::Range(0, 86'400'000))
       ->capture_default_str();
 }
 

@@ -29,6 +29,7 @@ struct ServeConfig {
   int read_wait_ms = 2000;            // how long a query with after=TOKEN may wait
   std::string log_level = "info";     // trace, debug, info, warn, error
   bool metrics = true;                // GET /metrics; off only to measure what metrics cost
+  int kafka_statistics_ms = 5000;     // librdkafka statistics period (Kafka metrics); 0: off
   std::string postgres_dsn;           // --pg / ORDERLINE_PG: PostgreSQL read models; empty: none
   std::string on_poison = "park";     // a RocksDB projection's unfoldable event: park (dead letter) or stop
   bool saga = true;                   // the order saga: reserve stock, authorise payment, confirm
@@ -77,5 +78,7 @@ void add_serve_flags(CLI::App& command, ServeConfig& config);
 // --port-file: the bound port, written to a temporary name and renamed, so a reader (a test, a
 // supervisor) never sees half a number. Does nothing for an empty path.
 void write_port_file(const std::string& path, std::uint16_t port);
+// --kafka-statistics-ms, for every role that runs Kafka clients.
+void add_kafka_statistics_flag(CLI::App& command, int& milliseconds);
 
 }  // namespace orderline::cli

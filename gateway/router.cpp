@@ -155,9 +155,18 @@ RouteMatch match_route(std::string_view method, const std::vector<std::string>& 
   return result;
 }
 
+namespace {
+bool is_operator_path(const std::vector<std::string>& segments) {
+  return segments.size() == 1 && (segments[0] == "healthz" || segments[0] == "readyz" || segments[0] == "metrics");
+}
+}  // namespace
+
 void dispatch(const ExchangePtr& ex) {
   if (ex->request.method == "OPTIONS") return answer_preflight(ex);
   auto match = match_route(ex->request.method, ex->request.segments);
+  if (ex->config->operator_only && !is_operator_path(ex->request.segments)) {
+    match.kind = RouteMatch::Kind::not_found;  // the API's routes do not exist on an operator port
+  }
   switch (match.kind) {
     case RouteMatch::Kind::found: {
       ex->params = std::move(match.params);

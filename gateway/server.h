@@ -65,6 +65,10 @@ struct GatewayConfig {
   std::string customer_keys_path;
   // Origins allowed by CORS (exact "https://shop.example.com", or "*"). Empty: no CORS headers.
   std::vector<std::string> cors_origins;
+
+  // Only /healthz, /readyz and /metrics; every other path is 404. The operator port of the
+  // roles without the API (`orderd processor`, `orderd projector`): same server, no API.
+  bool operator_only = false;
 };
 
 // Readiness of the engine's parts, for /readyz.

@@ -3,6 +3,8 @@
 #include <algorithm>
 
 #include "gateway/stream_protocol.h"
+#include "observability/log.h"
+#include "observability/log_context.h"
 
 namespace orderline::gateway {
 namespace {
@@ -47,6 +49,13 @@ void StreamHub::on_batch(std::uint32_t partition, std::uint64_t next_offset,
     // One connection with two matching topics gets the update once.
     std::sort(targets.begin(), targets.end());
     targets.erase(std::unique(targets.begin(), targets.end()), targets.end());
+    if (observability::should_log(spdlog::level::debug)) {
+      // In the request chain that caused the event: one id finds the request, the command,
+      // the projection and this push.
+      observability::ScopedLogContext scope(update.correlation_id, update.causation_id);
+      observability::log("gateway")->debug("pushing {} of order {} v{} to {} WebSocket connection(s)", update.type,
+                                           update.order_id, update.version, targets.size());
+    }
     // The message's position covers everything published up to and including it, so a
     // client that resumes from it misses nothing on any partition.
     auto text = update_frame(update, eventstore::encode_position(published_));

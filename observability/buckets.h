@@ -17,4 +17,10 @@ inline std::vector<double> batch_size_buckets() {
   return {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096};
 }
 
+// Events per PostgreSQL transaction, 1 to 16384 in powers of two (the projector takes up to
+// 16384 events per transaction when catching up).
+inline std::vector<double> pg_batch_size_buckets() {
+  return {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384};
+}
+
 }  // namespace orderline::observability

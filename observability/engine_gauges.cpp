@@ -4,23 +4,10 @@
 #include <map>
 #include <utility>
 
+#include "observability/families.h"
+
 namespace orderline::observability {
 namespace {
-
-prometheus::MetricFamily family(std::string name, std::string help) {
-  prometheus::MetricFamily f;
-  f.name = std::move(name);
-  f.help = std::move(help);
-  f.type = prometheus::MetricType::Gauge;
-  return f;
-}
-
-void add(prometheus::MetricFamily& f, std::vector<prometheus::ClientMetric::Label> labels, double value) {
-  prometheus::ClientMetric metric;
-  metric.label = std::move(labels);
-  metric.gauge.value = value;
-  f.metric.push_back(std::move(metric));
-}
 
 std::int64_t system_now_us() {
   using namespace std::chrono;
@@ -41,12 +28,12 @@ std::vector<prometheus::MetricFamily> EngineGauges::Collect() const {
     const auto stats = sources_.bus();
     auto depth = family("orderline_command_queue_depth", "Commands waiting for their partition's worker");
     for (std::size_t p = 0; p < stats.queued.size(); ++p) {
-      add(depth, {{"partition", std::to_string(p)}}, static_cast<double>(stats.queued[p]));
+      add_gauge(depth, {{"partition", std::to_string(p)}}, static_cast<double>(stats.queued[p]));
     }
     out.push_back(std::move(depth));
     auto capacity = family("orderline_command_queue_capacity",
                            "Commands a partition's queue holds; beyond, commands are answered 429");
-    add(capacity, {}, static_cast<double>(stats.queue_capacity));
+    add_gauge(capacity, {}, static_cast<double>(stats.queue_capacity));
     out.push_back(std::move(capacity));
   }
   if (!sources_.log) return out;
@@ -55,7 +42,7 @@ std::vector<prometheus::MetricFamily> EngineGauges::Collect() const {
   auto end_offsets = family("orderline_event_log_end_offset", "Next offset of each event log partition");
   for (std::uint32_t p = 0; p < log.partition_count(); ++p) {
     ends.push_back(log.end_offset(p));
-    add(end_offsets, {{"partition", std::to_string(p)}}, static_cast<double>(ends.back()));
+    add_gauge(end_offsets, {{"partition", std::to_string(p)}}, static_cast<double>(ends.back()));
   }
   out.push_back(std::move(end_offsets));
   if (!sources_.projector) return out;
@@ -69,8 +56,8 @@ std::vector<prometheus::MetricFamily> EngineGauges::Collect() const {
   for (const auto& lag : lags) {
     std::vector<prometheus::ClientMetric::Label> labels = {{"partition", std::to_string(lag.partition)},
                                                             {"projection", lag.projection}};
-    add(events, labels, static_cast<double>(lag.events));
-    add(seconds, std::move(labels), lag.seconds);
+    add_gauge(events, labels, static_cast<double>(lag.events));
+    add_gauge(seconds, std::move(labels), lag.seconds);
   }
   out.push_back(std::move(events));
   out.push_back(std::move(seconds));

@@ -19,10 +19,13 @@
 #include "commands/command_observer.h"
 #include "commands/saga/saga_runner.h"
 #include "eventstore/append_observer.h"
+#include "eventstore/kafka/kafka_event_log.h"
+#include "eventstore/kafka/kafka_statistics.h"
 #include "gateway/auth/failure.h"
 #include "gateway/http_observer.h"
 #include "gateway/stream_observer.h"
 #include "observability/engine_gauges.h"
+#include "projections/postgres/postgres_projector.h"
 #include "projections/projector.h"
 
 namespace orderline::observability {
@@ -40,10 +43,15 @@ class Metrics {
   commands::CommandObserver* commands();
   projections::ProjectorObserver* projector();
   eventstore::AppendObserver* appends();
+  projections::pg::PostgresProjectorObserver* pg_projector();
   commands::saga::SagaObserver* saga();
   // The order saga's in-flight gauges (unset, e.g. with --no-saga: left out).
   void set_saga_source(std::function<commands::saga::SagaStats()> stats);
   gateway::StreamObserver* streams();  // WebSocket connections, pushes, slow consumers
+  // librdkafka statistics of the Kafka clients (hand to eventstore::set_kafka_statistics_observer)
+  // and the event log's transaction counts (unset: left out).
+  eventstore::KafkaStatisticsObserver* kafka_statistics();
+  void set_kafka_transactions_source(std::function<eventstore::TransactionCounts()> counts);
 
   // What the scrape-time gauges read; may be set after construction (and before or while the
   // gateway serves: it is guarded).

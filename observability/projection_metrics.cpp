@@ -23,10 +23,19 @@ ProjectionMetrics::ProjectionMetrics(prometheus::Registry& registry)
                           .Name("orderline_projection_batch_duration_seconds")
                           .Help("Time to read, fold and write one batch of events with its checkpoints")
                           .Register(registry)
+                          .Add({}, latency_buckets())),
+      write_duration_(prometheus::BuildHistogram()
+                          .Name("orderline_projection_write_duration_seconds")
+                          .Help("The RocksDB write of one batch of read models with its checkpoints (sync=false)")
+                          .Register(registry)
                           .Add({}, latency_buckets())) {}
 
 void ProjectionMetrics::on_poison_event(const std::string& projection, bool stopped) {
   poison_.Add({{"projection", projection}, {"outcome", stopped ? "stopped" : "parked"}}).Increment();
+}
+
+void ProjectionMetrics::on_write(std::chrono::nanoseconds elapsed) {
+  write_duration_.Observe(std::chrono::duration<double>(elapsed).count());
 }
 
 void ProjectionMetrics::on_batch(std::uint32_t, std::size_t events, std::chrono::nanoseconds elapsed) {

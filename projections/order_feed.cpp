@@ -25,6 +25,8 @@ std::optional<OrderUpdate> order_update(const EventContext& context, BatchWriter
   update.partition = context.record.partition;
   update.offset = context.record.offset;
   update.at_us = context.envelope.occurred_at_us();
+  update.correlation_id = context.envelope.correlation_id();
+  update.causation_id = context.envelope.causation_id();
   return update;
 }
 

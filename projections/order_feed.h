@@ -24,6 +24,9 @@ struct OrderUpdate {
   std::uint32_t partition = 0;
   std::uint64_t offset = 0;  // the event's log offset (its position entry is offset + 1)
   std::int64_t at_us = 0;    // business time of the event
+  // The event's ids, so the push is logged in the request chain that caused it.
+  std::string correlation_id;
+  std::string causation_id;
 };
 
 // Told by the projector, on its thread, of each written batch. Must not block: the projector

@@ -1,5 +1,6 @@
 #include "projections/projection_lag.h"
 
+#include <algorithm>
 #include <map>
 #include <utility>
 
@@ -12,6 +13,8 @@ std::vector<ProjectionLag> projection_lags(const ProjectorStats& stats, const st
   std::map<std::pair<std::uint32_t, std::uint64_t>, std::optional<std::int64_t>> times;
   for (const auto& projection : stats.projections) {
     for (std::uint32_t p = 0; p < projection.checkpoints.size() && p < log_ends.size(); ++p) {
+      const auto& only = projection.partitions;
+      if (!only.empty() && std::find(only.begin(), only.end(), p) == only.end()) continue;
       ProjectionLag lag{projection.name, p, 0, 0};
       const auto checkpoint = projection.checkpoints[p];
       if (log_ends[p] > checkpoint) {

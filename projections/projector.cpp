@@ -349,7 +349,9 @@ std::size_t Projector::step_locked(std::uint32_t partition) {
     writers[i].put(keys::checkpoint(instance.projection->name(), partition), encoded);
   }
 
+  const auto write_started = std::chrono::steady_clock::now();
   auto status = batch.commit();
+  if (options_.observer) options_.observer->on_write(std::chrono::steady_clock::now() - write_started);
   if (!status.ok()) {
     observability::log("projector")->error("cannot write read models (partition {}, offsets {}..{}): {}", partition, from,
                                            next - 1, status.ToString());

@@ -27,6 +27,9 @@ class ProjectorObserver {
   // `events` folded from `partition` and written with their checkpoints in `elapsed`
   // (decode + apply + the read-model write).
   virtual void on_batch(std::uint32_t partition, std::size_t events, std::chrono::nanoseconds elapsed) = 0;
+  // The RocksDB write of that batch alone (read models + checkpoints, sync=false): a slow disk
+  // shows here before it shows in the whole batch's time.
+  virtual void on_write(std::chrono::nanoseconds /*elapsed*/) {}
   // An event parked as a dead letter of `projection`, or a projection stopped on it.
   virtual void on_poison_event(const std::string& /*projection*/, bool /*stopped*/) {}
 };
@@ -63,6 +66,9 @@ struct ProjectorStats {
     int version = 1;
     bool paused = false;
     std::string failure = {};  // why it stopped (PoisonPolicy::stop); "" otherwise
+    // The partitions this process folds; empty: all. A member of a projector group reports
+    // only its own (the others' checkpoints are another member's to move).
+    std::vector<std::uint32_t> partitions = {};
   };
   std::vector<Projection> projections;
   std::uint64_t applied_events = 0;  // since start

@@ -6,6 +6,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "eventstore/kafka/kafka_statistics.h"
 #include "eventstore/kafka/topic_admin.h"
 #include "eventstore/partitioning.h"
 #include "observability/log.h"
@@ -35,6 +36,8 @@ rd_kafka_t* new_client(rd_kafka_type_t type, const eventstore::KafkaLogOptions& 
   for (const auto& [name, value] : settings) set(name, value);
   for (const auto& [name, value] : kafka.client_config) set(name, value);
   if (dr != nullptr) rd_kafka_conf_set_dr_msg_cb(conf, dr);
+  // Both clients of the bus are polled by its reader thread all the time.
+  eventstore::enable_kafka_statistics(conf, kafka.statistics_interval);
   rd_kafka_t* rk = rd_kafka_new(type, conf, errstr, sizeof errstr);
   if (rk == nullptr) {
     rd_kafka_conf_destroy(conf);

@@ -7,6 +7,7 @@
 #include <optional>
 #include <stdexcept>
 
+#include "eventstore/kafka/kafka_statistics.h"
 #include "eventstore/kafka/topic_admin.h"
 #include "eventstore/partitioning.h"
 #include "observability/log.h"
@@ -79,6 +80,7 @@ KafkaProcessor::KafkaProcessor(eventstore::KafkaEventLog& log, Lookups lookups, 
   for (const auto& [name, value] : kafka.client_config) set(name, value);
   rd_kafka_conf_set_rebalance_cb(conf, rebalance_trampoline);
   rd_kafka_conf_set_opaque(conf, this);
+  eventstore::enable_kafka_statistics(conf, kafka.statistics_interval);  // consumer lag per partition
   consumer_ = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof errstr);
   if (consumer_ == nullptr) {
     rd_kafka_conf_destroy(conf);
@@ -105,7 +107,10 @@ std::string KafkaProcessor::fatal() const {
 
 KafkaProcessorStats KafkaProcessor::stats() const {
   std::lock_guard lock(mutex_);
-  return stats_;
+  auto stats = stats_;
+  for (const auto& [p, epoch] : to_restore_) stats.restoring.insert(p);
+  for (const auto& [p, restored] : restored_) stats.restoring.insert(p);  // restored, not resumed yet
+  return stats;
 }
 
 void KafkaProcessor::set_fatal(std::string why) {

@@ -62,6 +62,7 @@ struct KafkaProcessorStats {
   std::uint64_t commands = 0;      // consumed and committed
   std::uint64_t dropped_past_deadline = 0;
   std::set<std::uint32_t> owned;   // partitions assigned and restored
+  std::set<std::uint32_t> restoring;  // assigned, not serving yet (restore under way; /readyz)
 };
 
 class KafkaProcessor {

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "eventstore/embedded/key_codec.h"
+#include "eventstore/kafka/kafka_statistics.h"
 
 namespace orderline::eventstore {
 namespace {
@@ -297,6 +298,8 @@ rd_kafka_t* KafkaEventLog::new_producer() {
   apply_pass_through(conf, options_);
   rd_kafka_conf_set_dr_msg_cb(conf.conf, delivery_callback);
   rd_kafka_conf_set_opaque(conf.conf, &current_delivery_);
+  // A read-only log's producer only asks for metadata and is never polled (see kafka_statistics.h).
+  if (!options_.read_only) enable_kafka_statistics(conf.conf, options_.statistics_interval);
   return new_client(RD_KAFKA_PRODUCER, conf);
 }
 
@@ -838,6 +841,7 @@ LogResult<AppendResult> KafkaEventLog::append_locked(std::uint32_t partition, co
   // which the producer is replaced (see replace_producer).
   auto abort = [&](R failure, bool refused) {
     current_delivery_ = nullptr;
+    aborted_.fetch_add(1);
     if (check_fatal()) return R::fail(LogError::closed, failure.detail + "; " + fatal_);
     bool in_doubt = refused;
     if (auto* error = rd_kafka_abort_transaction(producer, timeout_ms)) {
@@ -987,7 +991,10 @@ LogResult<AppendResult> KafkaEventLog::append_locked(std::uint32_t partition, co
   const auto deadline = Clock::now() + options_.request_timeout;
   for (;;) {
     rd_kafka_error_t* error = rd_kafka_commit_transaction(producer, timeout_ms);
-    if (error == nullptr) break;
+    if (error == nullptr) {
+      committed_.fetch_add(1);
+      break;
+    }
     if (rd_kafka_error_is_retriable(error) && Clock::now() < deadline) {
       rd_kafka_error_destroy(error);
       continue;
@@ -998,6 +1005,7 @@ LogResult<AppendResult> KafkaEventLog::append_locked(std::uint32_t partition, co
     }
     index_stale_.store(true);
     current_delivery_ = nullptr;
+    unknown_.fetch_add(1);
     auto failed = take_error(error, "commit_transaction (the transaction may or may not have committed)");
     if (failed.error != LogError::closed) producer_in_doubt_ = true;
     return failed;
@@ -1195,6 +1203,7 @@ std::uint64_t KafkaEventLog::wait_beyond(std::uint32_t partition, std::uint64_t 
     const std::uint64_t end = queried ? *queried.value : known_ends_[partition].load();
     const auto now = Clock::now();
     if (end > offset || now >= deadline) return end;
+    serve_statistics();
     std::this_thread::sleep_for(std::min<Clock::duration>(options_.wait_poll_interval, deadline - now));
   }
 }
@@ -1213,8 +1222,28 @@ std::vector<std::uint64_t> KafkaEventLog::wait_any(const std::vector<std::uint64
     }
     const auto now = Clock::now();
     if (current != ends || now >= deadline) return current;
+    serve_statistics();
     std::this_thread::sleep_for(std::min<Clock::duration>(options_.wait_poll_interval, deadline - now));
   }
+}
+
+std::string KafkaEventLog::probe(std::chrono::milliseconds timeout) const {
+  // The offsets client: never assigned, and rd_kafka_metadata() is thread-safe.
+  const rd_kafka_metadata_t* metadata = nullptr;
+  const auto err = rd_kafka_metadata(clients_->offsets, 0, nullptr, &metadata, static_cast<int>(timeout.count()));
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return fmt::format("no broker of {} answered within {} ms: {}", options_.brokers, timeout.count(),
+                       rd_kafka_err2str(err));
+  }
+  rd_kafka_metadata_destroy(metadata);
+  return {};
+}
+
+void KafkaEventLog::serve_statistics() const {
+  if (options_.read_only || options_.statistics_interval.count() <= 0) return;
+  // Never beside an append: its delivery reports must be served on its own thread (flush).
+  std::unique_lock lock(append_mutex_, std::try_to_lock);
+  if (lock.owns_lock() && clients_->producer != nullptr) rd_kafka_poll(clients_->producer, 0);
 }
 
 LogResult<bool> KafkaEventLog::refresh_index_if_stale() const {

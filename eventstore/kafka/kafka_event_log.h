@@ -104,6 +104,17 @@ struct KafkaLogOptions {
   // producer is not transactional (so it fences no writer), and since other processes write
   // the topics, the index catches up from them before every look-up.
   bool read_only = false;
+  // librdkafka statistics (kafka_statistics.h) of the clients that are polled all the time:
+  // this log's transactional producer (not a read-only log's), the command bus's producer and
+  // reply reader, the processor's consumer. Zero: off.
+  std::chrono::milliseconds statistics_interval{0};
+};
+
+// Transactions of one log's producer, counted where it commits and aborts (metrics).
+struct TransactionCounts {
+  std::uint64_t committed = 0;
+  std::uint64_t aborted = 0;
+  std::uint64_t unknown = 0;  // the commit's outcome was not known (the index then catches up)
 };
 
 // A record that commits in the same transaction as an append (append_with): a command's
@@ -189,6 +200,14 @@ class KafkaEventLog final : public EventLog {
   LogResult<std::optional<v1::CommandOutcome>> find_outcome(
       std::string_view command_id) const override;
 
+  // Whether a broker answers a metadata request within `timeout` (readiness probes): empty
+  // when one did, else why not. Thread-safe.
+  std::string probe(std::chrono::milliseconds timeout) const;
+
+  TransactionCounts transaction_counts() const {
+    return {committed_.load(), aborted_.load(), unknown_.load()};
+  }
+
   const std::string& events_topic() const { return events_topic_; }
   const std::string& outcomes_topic() const { return outcomes_topic_; }
 
@@ -232,7 +251,15 @@ class KafkaEventLog final : public EventLog {
   std::unique_ptr<Clients> clients_;
   std::unique_ptr<rocksdb::DB> index_;
 
-  std::mutex append_mutex_;        // one transaction at a time; guards the fields below it
+  // Serves the producer's queued statistics while no append does (an idle producer is not
+  // polled otherwise); from the wait loops, which idle readers of the log run all the time.
+  void serve_statistics() const;
+
+  std::atomic<std::uint64_t> committed_{0};
+  std::atomic<std::uint64_t> aborted_{0};
+  std::atomic<std::uint64_t> unknown_{0};
+  // One transaction at a time; guards the fields below it. Mutable for serve_statistics().
+  mutable std::mutex append_mutex_;
   Delivery* current_delivery_ = nullptr;  // the producer's opaque: where reports go
   std::uint32_t generation_ = 0;           // of the current append (see Delivery)
   bool producer_in_doubt_ = false;  // replace the producer before the next transaction

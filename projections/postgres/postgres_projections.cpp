@@ -58,6 +58,11 @@ PostgresProjector::Health PostgresProjections::health() const {
   return live_->health();
 }
 
+ProjectorStats::Projection PostgresProjections::stats() const {
+  std::lock_guard lock(mutex_);
+  return {options_.projection, live_->checkpoints(), std::max(1, live_->version()), paused_, ""};
+}
+
 std::vector<ProjectionStatus> PostgresProjections::list() const {
   std::lock_guard lock(mutex_);
   ProjectionStatus status;

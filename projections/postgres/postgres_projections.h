@@ -12,6 +12,7 @@
 
 #include "projections/postgres/postgres_projector.h"
 #include "projections/projection_operations.h"
+#include "projections/projector.h"
 
 namespace orderline::projections::pg {
 
@@ -24,6 +25,8 @@ class PostgresProjections final : public ProjectionOperations {
   void start();
   void stop();
   PostgresProjector::Health health() const;
+  // The live version's checkpoints, for the lag gauges (as projection options.projection).
+  ProjectorStats::Projection stats() const;
 
   std::vector<ProjectionStatus> list() const override;
   OperationResult rebuild(const std::string& name) override;

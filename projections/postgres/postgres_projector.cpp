@@ -184,6 +184,7 @@ PostgresProjector::Step PostgresProjector::step() {
 PostgresProjector::Commit PostgresProjector::commit(const std::vector<const Decoded*>& events,
                                                     const std::vector<CheckpointAdvance>& advances,
                                                     const std::vector<Parked>& parked) {
+  const auto tx_started = std::chrono::steady_clock::now();
   pqxx::work tx(*connection_, "batch");
   // First, so a competing projector blocks on the checkpoint rows rather than on read-model rows.
   if (!advance_checkpoints(tx, id_, advances)) {
@@ -207,6 +208,9 @@ PostgresProjector::Commit PostgresProjector::commit(const std::vector<const Deco
     park_dead_letter(tx, id_.name, *letter.record, letter.event_type, letter.error, letter.attempts);
   }
   tx.commit();
+  if (options_.observer) {
+    options_.observer->on_batch(events.size() + parked.size(), std::chrono::steady_clock::now() - tx_started);
+  }
 
   {
     std::lock_guard lock(mutex_);

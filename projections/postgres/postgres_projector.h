@@ -33,6 +33,16 @@
 
 namespace orderline::projections::pg {
 
+// Told of every batch the PostgreSQL projector commits (metrics), so this layer knows nothing
+// of Prometheus. Called on the projector's thread; must be cheap and never block.
+class PostgresProjectorObserver {
+ public:
+  virtual ~PostgresProjectorObserver() = default;
+  // `events` folded in one transaction (checkpoint compare-and-set, fold, writes, COMMIT)
+  // that took `transaction` from BEGIN to the end of COMMIT.
+  virtual void on_batch(std::size_t events, std::chrono::nanoseconds transaction) = 0;
+};
+
 struct PostgresProjectorOptions {
   std::string dsn;                                // libpq URI or key=value string
   std::string projection = "orders";              // checkpoint name of these read models
@@ -53,6 +63,8 @@ struct PostgresProjectorOptions {
   // An event whose data the tables cannot hold (SQLSTATE class 22 or 23) is tried this many
   // times in all, then parked in orderline.dead_letters; the read models go on without it.
   int poison_attempts = 3;
+  // Told of every committed batch (a rebuild's batches too); must outlive the projector.
+  PostgresProjectorObserver* observer = nullptr;
 };
 
 class PostgresProjector {

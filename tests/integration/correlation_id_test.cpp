@@ -1,15 +1,17 @@
 // A request's correlation id (X-Request-Id, or a traceparent's trace id) travels into the
 // command, the events it appends (their envelopes) and the log lines of the gateway, the
-// command bus and the projector.
+// command bus, the projector and the WebSocket push of the order's update.
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <optional>
 #include <sstream>
 
 #include "gateway/request_ids.h"
 #include "tests/support/auth.h"
 #include "tests/support/http_client.h"
 #include "tests/support/process.h"
+#include "tests/support/ws_client.h"
 
 #ifndef ORDERCTL_PATH
 #error "ORDERCTL_PATH must name the orderctl binary"
@@ -82,9 +84,22 @@ class CorrelationId : public ::testing::Test {
 };
 
 TEST_F(CorrelationId, FromXRequestIdToEnvelopesAndLogLines) {
+  // A staff client following every order, so the order's events are pushed over WebSocket.
+  testing::WsClient ws(server_.port());
+  ws.send(R"({"op":"subscribe","all":true,"token":")" + std::string(testing::OrderdProcess::kAdminToken) + R"("})");
+  ASSERT_EQ(ws.read_json().at("type"), "subscribed");
+
   const std::string request_id = "corr-" + gateway::new_request_id();
   const auto order_id = place("corr-1", {{"X-Request-Id", request_id}});
   const std::string command_id = "place-" + order_id;
+  // The push of OrderPlaced reached the client (so its log line has been written).
+  bool pushed = false;
+  for (int i = 0; i < 20 && !pushed; ++i) {
+    auto frame = ws.read_json();
+    ASSERT_FALSE(frame.is_null()) << "no push of the order";
+    pushed = frame.at("type") == "OrderPlaced" && frame.at("order_id").as_string() == order_id;
+  }
+  ASSERT_TRUE(pushed);
 
   const auto events = events_of(order_id);
   ASSERT_GE(events.size(), 1u);  // the saga may have moved the order on already
@@ -93,13 +108,23 @@ TEST_F(CorrelationId, FromXRequestIdToEnvelopesAndLogLines) {
   for (const auto& event : events) EXPECT_EQ(event.at("correlation_id").as_string(), request_id);
 
   std::map<std::string, json::object> by_component;
+  std::optional<json::object> push;
   // The saga's commands and their events carry the same correlation id; the lines about this
   // request's own command are the ones it caused.
   for (auto& line : log_lines_with(request_id)) {
     const auto* causation = line.if_contains("causation_id");
     if (causation && causation->as_string() != command_id) continue;
+    const std::string msg(line.at("msg").as_string());
+    if (msg.find("pushing OrderPlaced of order " + order_id) != std::string::npos) {
+      push = line;
+      continue;
+    }
     by_component[std::string(line.at("component").as_string())] = line;
   }
+  // The WebSocket push of the order's first event, in the same chain, caused by the command.
+  ASSERT_TRUE(push.has_value()) << server_.output();
+  EXPECT_EQ(push->at("component").as_string(), "gateway");
+  EXPECT_EQ(push->at("causation_id").as_string(), command_id);
   ASSERT_TRUE(by_component.count("gateway")) << server_.output();
   ASSERT_TRUE(by_component.count("commands")) << server_.output();
   ASSERT_TRUE(by_component.count("projector")) << server_.output();

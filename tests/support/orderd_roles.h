@@ -45,6 +45,18 @@ inline std::unique_ptr<ChildProcess> start_processor(const KafkaDeployment& depl
   return std::make_unique<ChildProcess>(argv, dir + "/processor-" + instance_id + ".log");
 }
 
+// The port a role wrote to its --port-file once listening; 0 when it exited first or wrote
+// nothing within a minute.
+inline std::uint16_t wait_for_port_file(const std::string& port_file, ChildProcess& process) {
+  for (int i = 0; i < 1200 && !std::filesystem::exists(port_file); ++i) {
+    if (!process.running()) return 0;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  int port = 0;
+  std::ifstream(port_file) >> port;
+  return static_cast<std::uint16_t>(port);
+}
+
 // `orderd gateway`; returns once it has written its port file (it is then serving).
 class GatewayProcess {
  public:
