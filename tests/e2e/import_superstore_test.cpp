@@ -124,10 +124,10 @@ TEST_F(ImportSuperstore, ImportsOnceReadsBackAsHistoryAndTheSecondRunCreatesNoth
   r = http_->get("/api/v1/products/FUR-BO-10001798?after=" + position);
   ASSERT_EQ(r.status, 200U) << r.body;
   EXPECT_EQ(r.json().at("available"), 100);
-  // The customer's history lists the imported orders (CG-12520 has 5 in the sample).
+  // The customer's history lists the imported orders (CG-12520 has 3 in the sample).
   r = http_->get("/api/v1/customers/" + customer_id + "/orders?after=" + position);
   ASSERT_EQ(r.status, 200U) << r.body;
-  EXPECT_EQ(r.json().at("items").as_array().size(), 5U);
+  EXPECT_EQ(r.json().at("items").as_array().size(), 3U);
 
   // Again: nothing new.
   out = import(kSample, status);
@@ -166,7 +166,8 @@ TEST_F(ImportSuperstore, TheRouteAnswersBadBatchesWithProblems) {
   EXPECT_EQ(r.header("content-type"), "application/problem+json");
   EXPECT_EQ(r.json().at("code"), "validation_failed");
   std::set<std::string> fields;
-  for (const auto& e : r.json().at("errors").as_array()) fields.insert(std::string(e.at("field").as_string()));
+  const auto problem = r.json();
+  for (const auto& e : problem.at("errors").as_array()) fields.insert(std::string(e.at("field").as_string()));
   for (const char* f : {"source", "orders[0].key", "orders[0].customer_key", "orders[0].placed_at", "orders[0].lines"}) {
     EXPECT_TRUE(fields.count(f)) << f << " in " << r.body;
   }
