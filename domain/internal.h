@@ -34,6 +34,9 @@ std::optional<Rejection> check_body_id(std::string_view body_id, std::string_vie
 // "errors[].field".
 std::string line_field(int i, std::string_view leaf);
 
+// An OrderPlaced naming the order, its customer and currency; the caller adds the rest.
+v1::EventPayload new_order_placed(const OrderState& state, const v1::PlaceOrder& body);
+
 // The three machines' first moves ("" -> placed, not_paid, unfulfilled), for OrderPlaced.
 void add_placement_transitions(v1::OrderPlaced& placed);
 

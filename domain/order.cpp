@@ -20,6 +20,15 @@ std::string line_field(int i, std::string_view leaf) {
 
 // ---- place_order --------------------------------------------------------------------------
 
+v1::EventPayload new_order_placed(const OrderState& state, const v1::PlaceOrder& body) {
+  v1::EventPayload event;
+  auto& placed = *event.mutable_order_placed();
+  placed.set_order_id(body.order_id().empty() ? state.order_id : body.order_id());
+  placed.set_customer_id(body.customer_id());
+  placed.set_currency(body.currency());
+  return event;
+}
+
 void add_placement_transitions(v1::OrderPlaced& placed) {
   *placed.add_transitions() = transition("order", "", status::placed);
   *placed.add_transitions() = transition("payment", "", status::not_paid);
@@ -67,11 +76,8 @@ namespace {
 // Prices every line from the catalogue snapshot and adds the total; any line the catalogue
 // cannot sell rejects the whole order.
 Decision price_order(const OrderState& state, const v1::PlaceOrder& body, const DecideContext& ctx) {
-  v1::EventPayload event;
+  v1::EventPayload event = new_order_placed(state, body);
   auto& placed = *event.mutable_order_placed();
-  placed.set_order_id(body.order_id().empty() ? state.order_id : body.order_id());
-  placed.set_customer_id(body.customer_id());
-  placed.set_currency(body.currency());
   placed.set_saga(ctx.saga);
   v1::Money total = make_money(0, body.currency());
   for (int i = 0; i < body.lines_size(); ++i) {

@@ -17,7 +17,7 @@ namespace {
 
 constexpr std::size_t kMaxLineNameLength = 200;
 
-// The import's lines as a PlaceOrder, so the shape checks of a placed order apply unchanged.
+// The import's ids and lines as a PlaceOrder, so the shape checks of a placed order apply unchanged.
 v1::PlaceOrder as_place_order(const v1::ImportHistoricalOrder& body) {
   v1::PlaceOrder order;
   order.set_order_id(body.order_id());
@@ -48,12 +48,10 @@ std::optional<Rejection> check_dates(const v1::ImportHistoricalOrder& body, std:
 
 // The OrderPlaced of the import: every line priced as it was sold, each SKU one the catalogue
 // knows (discontinued since is fine: it was sold then).
-Decision place_imported(const OrderState& state, const v1::ImportHistoricalOrder& body, const DecideContext& ctx) {
-  v1::EventPayload event;
+Decision place_imported(const OrderState& state, const v1::ImportHistoricalOrder& body, const v1::PlaceOrder& shape,
+                        const DecideContext& ctx) {
+  v1::EventPayload event = new_order_placed(state, shape);
   auto& placed = *event.mutable_order_placed();
-  placed.set_order_id(body.order_id().empty() ? state.order_id : body.order_id());
-  placed.set_customer_id(body.customer_id());
-  placed.set_currency(body.currency());
   placed.set_imported(true);
   v1::Money total = make_money(0, body.currency());
   for (int i = 0; i < body.lines_size(); ++i) {
@@ -95,12 +93,13 @@ Decision place_imported(const OrderState& state, const v1::ImportHistoricalOrder
 Decision import_historical_order(const OrderState& state, const v1::ImportHistoricalOrder& body,
                                  const DecideContext& ctx) {
   if (state.version > 0) return reject(codes::already_exists, "order '" + state.order_id + "' already exists");
-  if (auto bad = check_order_shape(state, as_place_order(body))) return Decision{{}, std::move(bad)};
+  const v1::PlaceOrder shape = as_place_order(body);
+  if (auto bad = check_order_shape(state, shape)) return Decision{{}, std::move(bad)};
   if (auto bad = check_dates(body, ctx.now_us)) return Decision{{}, std::move(bad)};
   if (ctx.customer_exists && !ctx.customer_exists(body.customer_id())) {
     return reject(codes::unknown_customer, "unknown customer '" + body.customer_id() + "'", "customer_id");
   }
-  Decision out = place_imported(state, body, ctx);
+  Decision out = place_imported(state, body, shape, ctx);
   if (out.rejection) return out;
   out.occurred_at_us.push_back(body.placed_at_us());
 

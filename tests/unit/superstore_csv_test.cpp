@@ -2,7 +2,9 @@
 // quoting, and a clear error naming row and column for every kind of malformed input.
 #include <gtest/gtest.h>
 
+#include <array>
 #include <stdexcept>
+#include <vector>
 
 #include "cli/superstore_csv.h"
 
@@ -85,26 +87,22 @@ TEST(SuperstoreCsv, MalformedInputNamesRowAndColumn) {
   };
   EXPECT_EQ(error_of(header + good_row + replaced(good_row, "2016-11-08", "2016-13-40")),
             "superstore.csv: row 2, column \"Order Date\": not a date (YYYY-MM-DD): \"2016-13-40\"");
-  EXPECT_EQ(error_of(header + replaced(good_row, "2016-11-08", "2016-02-30")),
-            "superstore.csv: row 1, column \"Order Date\": not a date (YYYY-MM-DD): \"2016-02-30\"");
-  EXPECT_EQ(error_of(header + replaced(good_row, "2016-11-11", "2016-11-07")),
-            "superstore.csv: row 1, column \"Ship Date\": before the order date: \"2016-11-07\"");
-  EXPECT_EQ(error_of(header + replaced(good_row, "261.96", "-261.96")),
-            "superstore.csv: row 1, column \"Sales\": not a non-negative decimal amount: \"-261.96\"");
-  EXPECT_EQ(error_of(header + replaced(good_row, "261.96", "2.6e2")),
-            "superstore.csv: row 1, column \"Sales\": not a non-negative decimal amount: \"2.6e2\"");
-  EXPECT_EQ(error_of(header + replaced(good_row, "261.96,2,0", "261.96,0,0")),
-            "superstore.csv: row 1, column \"Quantity\": not a whole number >= 1: \"0\"");
-  EXPECT_EQ(error_of(header + replaced(good_row, "261.96,2,0", "261.96,2,1.5")),
-            "superstore.csv: row 1, column \"Discount\": not a fraction in [0, 1): \"1.5\"");
-  EXPECT_EQ(error_of(header + replaced(good_row, "\"CG-12520\"", "\"\"")),
-            "superstore.csv: row 1, column \"Customer ID\": empty: \"\"");
-  EXPECT_EQ(error_of(header + replaced(good_row, ",\"Furniture\"", "")),
-            "superstore.csv: row 1: 20 fields, the header has 21");
-  EXPECT_EQ(error_of(header + replaced(good_row, "\"Claire Gute\"", "\"Claire\"Gute")),
-            "superstore.csv: row 1, field 7: text after a closing quote");
-  EXPECT_EQ(error_of(header + replaced(good_row, ",41.9136", ",\"41.9136")),
-            "superstore.csv: row 1, field 21: a quoted field never ends");
+  // One bad field in row 1: {text replaced, its replacement, the error}.
+  const std::vector<std::array<std::string, 3>> cases = {
+      {"2016-11-08", "2016-02-30", R"(row 1, column "Order Date": not a date (YYYY-MM-DD): "2016-02-30")"},
+      {"2016-11-11", "2016-11-07", R"(row 1, column "Ship Date": before the order date: "2016-11-07")"},
+      {"261.96", "-261.96", R"(row 1, column "Sales": not a non-negative decimal amount: "-261.96")"},
+      {"261.96", "2.6e2", R"(row 1, column "Sales": not a non-negative decimal amount: "2.6e2")"},
+      {"261.96,2,0", "261.96,0,0", R"(row 1, column "Quantity": not a whole number >= 1: "0")"},
+      {"261.96,2,0", "261.96,2,1.5", R"(row 1, column "Discount": not a fraction in [0, 1): "1.5")"},
+      {R"("CG-12520")", R"("")", R"(row 1, column "Customer ID": empty: "")"},
+      {R"(,"Furniture")", "", "row 1: 20 fields, the header has 21"},
+      {R"("Claire Gute")", R"("Claire"Gute)", "row 1, field 7: text after a closing quote"},
+      {",41.9136", R"(,"41.9136)", "row 1, field 21: a quoted field never ends"},
+  };
+  for (const auto& [from, to, error] : cases) {
+    EXPECT_EQ(error_of(header + replaced(good_row, from, to)), "superstore.csv: " + error) << to;
+  }
   EXPECT_EQ(error_of(replaced(header, ",\"Sales\"", "") + replaced(good_row, "261.96,", "")),
             "superstore.csv: header: missing column \"Sales\"");
   EXPECT_EQ(error_of(""), "superstore.csv: empty file, no header");
