@@ -12,6 +12,7 @@
 #include <boost/json.hpp>
 
 #include <memory>
+#include <set>
 
 #include "domain/aggregate.h"
 #include "eventstore/position.h"
@@ -77,7 +78,15 @@ class ImportRun : public std::enable_shared_from_this<ImportRun> {
     return !records.value->empty();
   }
 
+  // The same key twice in one batch is one item: the second is already present.
+  bool repeated(Kind kind, const std::string& key) {
+    if (seen_[static_cast<int>(kind)].insert(key).second) return false;
+    ++tally(kind).already_present;
+    return true;
+  }
+
   bool submit_customer(const ImportedCustomer& customer) {
+    if (repeated(Kind::customer, customer.key)) return true;
     const auto customer_id = imported_customer_id(batch_.source, customer.key);
     const auto stream = domain::customer_stream(customer_id);
     const auto present = exists(stream);
@@ -104,6 +113,7 @@ class ImportRun : public std::enable_shared_from_this<ImportRun> {
   }
 
   bool submit_product(const v1::CreateProduct& product) {
+    if (repeated(Kind::product, product.sku())) return true;
     const auto stream = domain::product_stream(product.sku());
     const auto present = exists(stream);
     if (!present) return false;
@@ -119,6 +129,7 @@ class ImportRun : public std::enable_shared_from_this<ImportRun> {
     phase_submitted_ = false;
     orders_started_ = true;
     for (auto& order : batch_.orders) {
+      if (repeated(Kind::order, order.key)) continue;
       const auto order_id = imported_order_id(batch_.source, order.key);
       const auto stream = domain::order_stream(order_id);
       const auto present = exists(stream);
@@ -205,6 +216,7 @@ class ImportRun : public std::enable_shared_from_this<ImportRun> {
   bool orders_started_ = false;
   bool answered_ = false;
   Tally customers_, products_, orders_;
+  std::set<std::string> seen_[3];  // keys per Kind
   json::array rejections_;
   eventstore::PositionVector position_;
   std::optional<commands::CommandReply> transient_;  // the first reply that was no outcome

@@ -174,7 +174,7 @@ TEST_F(ImportSuperstore, TheRouteAnswersBadBatchesWithProblems) {
   r = http_->post(route, "[1, 2");
   EXPECT_EQ(r.status, 400U) << r.body;
   // Business rules: the batch is decided item by item; the rejected are listed.
-  r = http_->post(route, R"({"source": "e2e", "customers": [{"key": "K1", "name": "Kim"}],
+  r = http_->post(route, R"({"source": "e2e", "customers": [{"key": "K1", "name": "Kim"}, {"key": "K1", "name": "Kim"}],
       "orders": [{"key": "O1", "customer_key": "K1", "currency": "USD", "placed_at": "2015-01-02T12:00:00Z",
                   "shipped_at": "2015-01-01T12:00:00Z", "delivered_at": "2015-01-03T12:00:00Z",
                   "lines": [{"sku": "FUR-BO-10001798", "quantity": 1, "unit_price": {"amount_minor": 100, "currency": "USD"}}]},
@@ -184,6 +184,7 @@ TEST_F(ImportSuperstore, TheRouteAnswersBadBatchesWithProblems) {
   ASSERT_EQ(r.status, 200U) << r.body;
   const auto answer = r.json();
   EXPECT_EQ(answer.at("customers").at("created"), 1);
+  EXPECT_EQ(answer.at("customers").at("already_present"), 1);  // the same key twice is one customer
   EXPECT_EQ(answer.at("orders").at("rejected"), 2);
   std::map<std::string, json::object> rejected;  // by key: replies come in any order
   for (const auto& item : answer.at("rejections").as_array()) {
