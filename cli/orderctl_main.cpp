@@ -16,6 +16,7 @@
 #include "cli/backup_command.h"
 #include "cli/event_export.h"
 #include "cli/export_command.h"
+#include "cli/import_command.h"
 #include "cli/orders_command.h"
 #include "cli/http_get.h"
 #include "cli/top_command.h"
@@ -166,6 +167,12 @@ int main(int argc, char** argv) {
   cli::RestoreArgs restore_args;
   auto* restore = app.add_subcommand("restore", "Make a data directory a copy of a backup, for orderd serve");
   cli::add_restore_flags(*restore, restore_args);
+  auto* import_command = app.add_subcommand("import", "Load history into a running orderd (admin token)");
+  import_command->require_subcommand(1);
+  cli::ImportArgs import_args;
+  auto* import_superstore = import_command->add_subcommand(
+      "superstore", "The Superstore sample (scripts/superstore): customers, products, completed orders; idempotent");
+  cli::add_import_superstore_flags(*import_superstore, import_args);
   auto* whoami_command = app.add_subcommand("whoami", "Who a running orderd takes the token for (/api/v1/auth/me)");
   std::string whoami_url = "http://127.0.0.1:8080";
   whoami_command->add_option("--url", whoami_url, "The server")->envname("ORDERLINE_URL")->capture_default_str();
@@ -174,7 +181,7 @@ int main(int argc, char** argv) {
   std::string token_file;
   // projections and deadletters take it before or after their operation (fallthrough); without
   // --token/ORDERLINE_TOKEN/--token-file they fall back to ORDERLINE_ADMIN_TOKEN as before.
-  for (auto* command : {top, whoami_command, projections, deadletters, show, backup}) {
+  for (auto* command : {top, whoami_command, projections, deadletters, show, backup, import_superstore}) {
     command->add_option("--token", token, "Bearer token (an access token, or the admin service token)")
         ->envname("ORDERLINE_TOKEN");
     command->add_option("--token-file", token_file, "File whose first line is the bearer token")
@@ -208,6 +215,10 @@ int main(int argc, char** argv) {
     if (show->parsed()) return cli::run_orders_show(show_args);
     if (backup->parsed()) return cli::run_backup(backup_args);
     if (restore->parsed()) return cli::run_restore(restore_args);
+    if (import_superstore->parsed()) {
+      import_args.token = projection_args.token;  // as projections: else ORDERLINE_ADMIN_TOKEN
+      return cli::run_import_superstore(import_args);
+    }
   } catch (const std::exception& e) {
     std::cerr << "orderctl: " << e.what() << std::endl;
     return 1;

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "cli/http_get.h"
+#include "cli/progress_bar.h"
 
 namespace orderline::cli {
 namespace {
@@ -91,13 +92,9 @@ void print_table(const json::array& items) {
 // "[#########...........]  45.1%  123,456/273,000 events  52,311 ev/s  ETA 3s"
 std::string progress_line(const json::object& rebuild) {
   const double folded = number(rebuild.at("folded")), total = number(rebuild.at("total"));
-  const double fraction = total > 0 ? std::min(1.0, folded / total) : 0;
-  constexpr int kWidth = 30;
-  const int filled = static_cast<int>(fraction * kWidth);
   const auto eta = rebuild.at("eta_seconds").is_null() ? -1.0 : number(rebuild.at("eta_seconds"));
-  return fmt::format("[{}{}] {:5.1f}%  {:.0f}/{:.0f} events  {:.0f} ev/s  ETA {}  ({})", std::string(filled, '#'),
-                     std::string(kWidth - filled, '.'), fraction * 100, folded, total,
-                     number(rebuild.at("events_per_second")), duration(eta), text(rebuild.at("state")));
+  return fmt::format("{}  {:.0f}/{:.0f} events  {:.0f} ev/s  ETA {}  ({})", progress_bar(total > 0 ? folded / total : 0),
+                     folded, total, number(rebuild.at("events_per_second")), duration(eta), text(rebuild.at("state")));
 }
 
 // The RocksDB entry of the projection in a GET .../projections/{name} answer.
@@ -159,7 +156,7 @@ int projections_rebuild(const ProjectionsArgs& args) {
 
   const bool tty = ::isatty(STDERR_FILENO) == 1;
   const auto began = std::chrono::steady_clock::now();
-  auto last_line = began - std::chrono::hours(1);
+  ProgressPrinter progress;
   for (;;) {
     std::this_thread::sleep_for(std::chrono::milliseconds(250));
     auto answer = call(args, "GET", "/api/v1/admin/projections/" + args.name);
@@ -172,15 +169,9 @@ int projections_rebuild(const ProjectionsArgs& args) {
     const auto& rebuild = entry->at("rebuild").as_object();
     const auto state = text(rebuild.at("state"));
     const auto now = std::chrono::steady_clock::now();
-    // A terminal gets one line redrawn in place; a log gets a line every 5 seconds.
-    if (tty) {
-      std::cerr << "\r" << progress_line(rebuild) << "\033[K" << std::flush;
-    } else if (now - last_line >= std::chrono::seconds(5) || state == "done" || state == "failed") {
-      std::cerr << progress_line(rebuild) << "\n";
-      last_line = now;
-    }
-    if (state == "done" || state == "failed" || state == "cancelled") {
-      if (tty) std::cerr << "\n";
+    const bool finished = state == "done" || state == "failed" || state == "cancelled";
+    progress.show(progress_line(rebuild), finished);
+    if (finished) {
       if (state == "done") {
         std::cerr << args.name << ": version " << text(target) << " is live; the old version was dropped\n";
         return 0;

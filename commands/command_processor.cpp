@@ -205,7 +205,8 @@ CommandReply PartitionProcessor::handle(const v1::Command& command, Working& wor
     } else {
       v1::EventEnvelope envelope;
       const std::uint64_t version_before = version;
-      for (auto& event : decision.events) {
+      for (std::size_t i = 0; i < decision.events.size(); ++i) {
+        auto& event = decision.events[i];
         domain::evolve(state, event);
         envelope.Clear();
         envelope.set_event_id(new_event_id());
@@ -213,7 +214,8 @@ CommandReply PartitionProcessor::handle(const v1::Command& command, Working& wor
         envelope.set_stream_version(domain::version_of(state));
         envelope.set_type(domain::event_type(event));
         envelope.set_schema_version(domain::schema_version(event));
-        envelope.set_occurred_at_us(work.now_us);
+        // Business time: now, unless the event happened long ago (imported history).
+        envelope.set_occurred_at_us(i < decision.occurred_at_us.size() ? decision.occurred_at_us[i] : work.now_us);
         envelope.set_correlation_id(command.correlation_id());
         envelope.set_causation_id(command.command_id());
         envelope.set_command_id(command.command_id());

@@ -154,6 +154,9 @@ struct DecideContext {
 struct Decision {
   std::vector<v1::EventPayload> events;  // empty and no rejection: an accepted no-op
   std::optional<Rejection> rejection;
+  // Business time of each event (EventEnvelope.occurred_at_us) when it is not the time of the
+  // decision: imported history happened years ago. Empty: every event happens now.
+  std::vector<std::int64_t> occurred_at_us = {};
 };
 
 AggregateState initial_state(std::string_view stream_id);

@@ -30,6 +30,24 @@ Decision wrong_aggregate(const v1::Command& command, std::string_view aggregate)
 std::optional<Rejection> check_body_id(std::string_view body_id, std::string_view state_id,
                                        std::string_view field);
 
+// Field path of an order line's field in the API ("lines[2].quantity"), for problem+json
+// "errors[].field".
+std::string line_field(int i, std::string_view leaf);
+
+// An OrderPlaced naming the order, its customer and currency; the caller adds the rest.
+v1::EventPayload new_order_placed(const OrderState& state, const v1::PlaceOrder& body);
+
+// The three machines' first moves ("" -> placed, not_paid, unfulfilled), for OrderPlaced.
+void add_placement_transitions(v1::OrderPlaced& placed);
+
+// The checks of a new order that need nothing but the command (ids, currency, line count,
+// quantities, one line per SKU): placed and imported orders share them (order.cpp).
+std::optional<Rejection> check_order_shape(const OrderState& state, const v1::PlaceOrder& body);
+
+// ImportHistoricalOrder: an order from history, straight to its final state (order_import.cpp).
+Decision import_historical_order(const OrderState& state, const v1::ImportHistoricalOrder& body,
+                                 const DecideContext& ctx);
+
 // What cancelling or expiring does to the money (refund what was taken, void a hold).
 void add_payment_unwind(v1::OrderMoved& move, const OrderState& state);
 

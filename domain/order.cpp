@@ -12,12 +12,28 @@ namespace {
 
 using C = v1::Command;
 
-// Field paths of the API (problem+json "errors[].field").
+}  // namespace
+
 std::string line_field(int i, std::string_view leaf) {
   return "lines[" + std::to_string(i) + "]." + std::string(leaf);
 }
 
 // ---- place_order --------------------------------------------------------------------------
+
+v1::EventPayload new_order_placed(const OrderState& state, const v1::PlaceOrder& body) {
+  v1::EventPayload event;
+  auto& placed = *event.mutable_order_placed();
+  placed.set_order_id(body.order_id().empty() ? state.order_id : body.order_id());
+  placed.set_customer_id(body.customer_id());
+  placed.set_currency(body.currency());
+  return event;
+}
+
+void add_placement_transitions(v1::OrderPlaced& placed) {
+  *placed.add_transitions() = transition("order", "", status::placed);
+  *placed.add_transitions() = transition("payment", "", status::not_paid);
+  *placed.add_transitions() = transition("fulfillment", "", status::unfulfilled);
+}
 
 // The checks that need nothing but the command itself, so a malformed command is always
 // answered the same way, whatever the catalogue says today.
@@ -55,14 +71,13 @@ std::optional<Rejection> check_order_shape(const OrderState& state, const v1::Pl
   return std::nullopt;
 }
 
+namespace {
+
 // Prices every line from the catalogue snapshot and adds the total; any line the catalogue
 // cannot sell rejects the whole order.
 Decision price_order(const OrderState& state, const v1::PlaceOrder& body, const DecideContext& ctx) {
-  v1::EventPayload event;
+  v1::EventPayload event = new_order_placed(state, body);
   auto& placed = *event.mutable_order_placed();
-  placed.set_order_id(body.order_id().empty() ? state.order_id : body.order_id());
-  placed.set_customer_id(body.customer_id());
-  placed.set_currency(body.currency());
   placed.set_saga(ctx.saga);
   v1::Money total = make_money(0, body.currency());
   for (int i = 0; i < body.lines_size(); ++i) {
@@ -90,9 +105,7 @@ Decision price_order(const OrderState& state, const v1::PlaceOrder& body, const 
     out->set_name(snapshot->name);
   }
   *placed.mutable_total() = total;
-  *placed.add_transitions() = transition("order", "", status::placed);
-  *placed.add_transitions() = transition("payment", "", status::not_paid);
-  *placed.add_transitions() = transition("fulfillment", "", status::unfulfilled);
+  add_placement_transitions(placed);
   return emit(std::move(event));
 }
 
@@ -291,6 +304,9 @@ Decision decide_order(const OrderState& state, const v1::Command& command, const
     }
   }
   if (command.body_case() == C::kPlaceOrder) return place_order(state, command.place_order(), ctx);
+  if (command.body_case() == C::kImportHistoricalOrder) {
+    return import_historical_order(state, command.import_historical_order(), ctx);
+  }
   if (auto saga = decide_order_saga(state, command, ctx)) return std::move(*saga);
   if (const auto* action = action_of(command)) return move_order(state, command, *action);
   return wrong_aggregate(command, "order");

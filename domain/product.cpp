@@ -86,12 +86,19 @@ Decision create(const ProductState& s, const v1::CreateProduct& body) {
   }
   if (auto bad = check_price(body.price())) return rejected(std::move(bad));
   if (auto bad = check_quantity(body.stock(), 0, "stock")) return rejected(std::move(bad));
+  if (body.category().size() > kMaxNameLength || body.sub_category().size() > kMaxNameLength) {
+    return reject(codes::validation_failed,
+                  "category and sub_category have at most " + std::to_string(kMaxNameLength) + " characters",
+                  body.category().size() > kMaxNameLength ? "category" : "sub_category");
+  }
   v1::EventPayload event;
   auto& created = *event.mutable_product_created();
   created.set_sku(body.sku());
   created.set_name(body.name());
   *created.mutable_price() = body.price();
   created.set_stock(body.stock());
+  created.set_category(body.category());
+  created.set_sub_category(body.sub_category());
   return emit(std::move(event));
 }
 

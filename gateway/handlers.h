@@ -52,6 +52,7 @@ void list_dead_letters(const ExchangePtr& ex);
 void retry_dead_letter(const ExchangePtr& ex);
 void skip_dead_letter(const ExchangePtr& ex);
 void backup(const ExchangePtr& ex);  // staff: online backup of the embedded engine
+void import_orders(const ExchangePtr& ex);  // admin: a batch of historical orders (issue 9)
 void stream_without_upgrade(const ExchangePtr& ex);
 
 }  // namespace orderline::gateway::handlers

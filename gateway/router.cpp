@@ -66,6 +66,7 @@ const std::vector<Route>& routes() {
       {{"POST", "/api/v1/admin/products/{sku}/discontinue"}, h::discontinue, kStaff},
       {{"PUT", "/api/v1/admin/log-level"}, h::set_log_level, kOps},
       {{"POST", "/api/v1/admin/backup"}, h::backup, kOps},
+      {{"POST", "/api/v1/admin/import/orders"}, h::import_orders, roles(Role::admin)},
       // The WebSocket upgrade is taken by the session before routing; this answers plain GETs.
       // Public here: each subscription checks its own access (gateway/stream_access.h).
       {{"GET", "/api/v1/stream"}, h::stream_without_upgrade, kPublic},

@@ -2,6 +2,7 @@
 // the quantity committed to live orders (available = on hand - committed) follows the order
 // events of orders placed without the saga, and the product's own holds (StockReserved,
 // StockReleased, StockShipped) for orders the saga runs, where Product is the authority.
+// Imported history (OrderPlaced.imported) moves no stock at all.
 #include "projections/keys.h"
 #include "projections/standard_projections.h"
 #include "orderline/v1/views.pb.h"
@@ -47,6 +48,12 @@ class Catalogue final : public Projection {
         // order's, which need the lines later: the catalogue keeps its own copy of them, so it
         // never reads another projection's keys (and can be rebuilt alone).
         if (e.order_placed().saga()) return;
+        // Imported history moves no stock (its goods left years ago): an empty copy of its
+        // lines, so its OrderShipped (and a later return) finds nothing to adjust.
+        if (e.order_placed().imported()) {
+          writer.put(keys::catalogue_order_lines(order_id_of(ctx)), v1::OrderView{}.SerializeAsString());
+          return;
+        }
         v1::OrderView lines;
         for (const auto& line : e.order_placed().lines()) {
           adjust(writer, line.sku(), line.quantity(), 0);

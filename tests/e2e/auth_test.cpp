@@ -142,6 +142,7 @@ const std::map<std::pair<std::string, std::string>, std::string> kExpectedAccess
     {{"POST", "/api/v1/admin/deadletters/{id}/retry"}, "ops,admin"},
     {{"POST", "/api/v1/admin/deadletters/{id}/skip"}, "ops,admin"},
     {{"POST", "/api/v1/admin/backup"}, "ops,admin"},
+    {{"POST", "/api/v1/admin/import/orders"}, "admin"},
     // Public at the HTTP level: each subscription checks its token (stream_test.cpp).
     {{"GET", "/api/v1/stream"}, "public"},
     {{"POST", "/api/v1/admin/products"}, "staff,admin"},
