@@ -123,6 +123,8 @@ int run_gateway(const GatewayRoleConfig& role) {
   services.bus = &bus;
   services.read_models = &store;
   services.log = &log;
+  projections::RecommendationQueries recommendations(store);
+  services.recommendations = &recommendations;
   // The read models' lag is the check: the gateway has no cheap probe of the brokers that
   // would answer faster than its request timeout.
   services.readiness = [&log, &store] {

@@ -20,6 +20,7 @@
 #include "projections/projection_operations.h"
 #include "gateway/stream_observer.h"
 #include "projections/read_models.h"
+#include "projections/recommendation_queries.h"
 
 namespace orderline::gateway {
 
@@ -107,6 +108,8 @@ struct Services {
   std::function<bool(const std::string& dir, std::function<void(BackupReport)> done)> backup;
   // Live order updates over WebSocket; without it /api/v1/stream answers 503.
   StreamHub* stream_hub = nullptr;
+  // Recommendations (issue 9). Optional; without it the recommendation routes answer 503.
+  const projections::RecommendationQueries* recommendations = nullptr;
   StreamObserver* stream_observer = nullptr;  // optional
   auth::AuthObserver* auth_observer = nullptr;  // optional; told of every refused authentication
   std::function<std::int64_t()> now_s;  // clock of token times and limits; default: the wall clock
