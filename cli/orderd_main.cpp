@@ -21,6 +21,7 @@
 #include "gateway/server.h"
 #include "gateway/stream_hub.h"
 #include "observability/metrics.h"
+#include "projections/recommendation_queries.h"
 
 namespace {
 

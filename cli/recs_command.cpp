@@ -2,7 +2,9 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cstdio>
 #include <iostream>
+#include <optional>
 
 namespace orderline::cli {
 
@@ -25,6 +27,13 @@ CLI::App* add_recs_command(CLI::App& app, RecsEvaluateArgs& args) {
   evaluate->add_option("--half-life-days", args.options.half_life_days, "Half-life of decayed popularity")
       ->check(CLI::Range(0.01, 100000.0))
       ->capture_default_str();
+  evaluate->add_option("--popularity-weight", args.options.popularity_weight,
+                       "Weight of relative popularity added to our model's similarity sums")
+      ->check(CLI::Range(0.0, 1000.0))
+      ->capture_default_str();
+  evaluate->add_option("--split", args.split, "First day of the test period (YYYY-MM-DD); train before it")
+      ->capture_default_str();
+  evaluate->add_option("--test-end", args.test_end, "Day after the test period (YYYY-MM-DD)")->capture_default_str();
   evaluate->add_option("--als-factors", args.options.als.factors)->check(CLI::Range(1, 512))->capture_default_str();
   evaluate->add_option("--als-regularization", args.options.als.regularization)
       ->check(CLI::Range(0.0, 1e6))
@@ -34,7 +43,31 @@ CLI::App* add_recs_command(CLI::App& app, RecsEvaluateArgs& args) {
   return evaluate;
 }
 
-int run_recs_evaluate(const RecsEvaluateArgs& args) {
+namespace {
+
+std::optional<std::chrono::sys_days> parse_day(const std::string& text) {
+  int y = 0;
+  unsigned m = 0, d = 0;
+  char tail = 0;
+  if (std::sscanf(text.c_str(), "%4d-%2u-%2u%c", &y, &m, &d, &tail) != 3) return std::nullopt;
+  const std::chrono::year_month_day day{std::chrono::year{y}, std::chrono::month{m}, std::chrono::day{d}};
+  if (!day.ok()) return std::nullopt;
+  return std::chrono::sys_days(day);
+}
+
+}  // namespace
+
+int run_recs_evaluate(const RecsEvaluateArgs& given) {
+  RecsEvaluateArgs args = given;
+  const auto split = parse_day(args.split);
+  const auto test_end = parse_day(args.test_end);
+  if (!split || !test_end || *test_end <= *split) {
+    std::cerr << "orderctl recs evaluate: --split and --test-end must be days (YYYY-MM-DD), the end after the split"
+              << std::endl;
+    return 2;
+  }
+  args.options.split = *split;
+  args.options.test_end = *test_end;
   std::vector<SuperstoreLine> lines;
   try {
     lines = read_superstore_csv(args.path);

@@ -45,7 +45,7 @@ std::map<std::string, Order> orders_of(const std::vector<SuperstoreLine>& lines,
   return orders;
 }
 
-Split split_of(const std::map<std::string, Order>& orders, std::chrono::sys_days at) {
+Split split_of(const std::map<std::string, Order>& orders, std::chrono::sys_days at, std::chrono::sys_days end) {
   Split split;
   std::set<std::string> catalogue;
   std::map<std::string, std::set<std::string>> test_items;
@@ -54,7 +54,7 @@ Split split_of(const std::map<std::string, Order>& orders, std::chrono::sys_days
     if (order.date < at) {
       split.train_orders.emplace_back(id, &order);
       for (const auto& [item, name] : order.items) split.train_items[order.customer_id].insert(item);
-    } else {
+    } else if (order.date < end) {
       for (const auto& [item, name] : order.items) test_items[order.customer_id].insert(item);
     }
   }
@@ -138,7 +138,7 @@ std::vector<ModelResult> evaluate_recommendations(const std::vector<SuperstoreLi
                                                   const EvaluationOptions& options) {
   const std::string level_name = level == ItemLevel::product ? "product" : "sub_category";
   const auto orders = orders_of(lines, level);
-  const auto split = split_of(orders, options.split);
+  const auto split = split_of(orders, options.split, options.test_end);
 
   // The training history through the projection's own fold.
   FoldOptions fold_options;
@@ -163,6 +163,7 @@ std::vector<ModelResult> evaluate_recommendations(const std::vector<SuperstoreLi
 
   auto model = [&](const std::string& name, Similarity similarity, std::size_t neighbours) {
     RecommenderOptions recommender_options;
+    recommender_options.popularity_weight = options.popularity_weight;
     recommender_options.similarity = similarity;
     recommender_options.neighbours = neighbours;
     recommender_options.half_life_us = fold_options.half_life_us;
@@ -175,8 +176,10 @@ std::vector<ModelResult> evaluate_recommendations(const std::vector<SuperstoreLi
                                   }));
   };
   model(fmt::format("decayed popularity ({} d half-life)", options.half_life_days), Similarity::cosine, 0);
-  model("item-to-item cosine (ours)", Similarity::cosine, options.neighbours);
-  model("item-to-item Jaccard", Similarity::jaccard, options.neighbours);
+  model(fmt::format("item-to-item cosine + {} popularity (ours)", options.popularity_weight), Similarity::cosine,
+        options.neighbours);
+  model(fmt::format("item-to-item Jaccard + {} popularity", options.popularity_weight), Similarity::jaccard,
+        options.neighbours);
   results.push_back(evaluate_als(split, level_name, options));
   return results;
 }

@@ -2,7 +2,9 @@
 // `orderctl recs evaluate`: the offline evaluation of recommendations on a purchase history
 // (the Superstore sample), with a time split.
 //
-// Train: every order dated before the split (2017-01-01). Test: the orders from the split on.
+// Train: every order dated before the split (2017-01-01). Test: the orders from the split to
+// test_end (2018-01-01, past the file's end); --split 2016-01-01 --test-end 2017-01-01 is the
+// validation split the defaults were chosen on, without looking at 2017.
 // Evaluated customers: those with at least one training order and at least one relevant item.
 // Relevant items of a customer: the items they bought in the test period, minus every item
 // they bought in training (recommenders never offer what a customer already bought, so those
@@ -28,9 +30,11 @@ enum class ItemLevel { product, sub_category };
 
 struct EvaluationOptions {
   std::chrono::sys_days split{std::chrono::year{2017} / 1 / 1};
+  std::chrono::sys_days test_end{std::chrono::year{2018} / 1 / 1};  // test: [split, test_end)
   std::size_t k = 10;
   std::size_t neighbours = 50;  // K of the item-to-item model
   double half_life_days = 30;   // of decayed popularity
+  double popularity_weight = 0.5;  // RecommenderOptions::popularity_weight of our model
   AlsOptions als;
 };
 

@@ -24,6 +24,7 @@
 #include "projections/projector.h"
 #include "projections/read_model_store.h"
 #include "projections/standard_projections.h"
+#include "projections/recommendation_queries.h"
 
 namespace orderline::cli {
 namespace {

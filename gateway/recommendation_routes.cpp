@@ -8,6 +8,7 @@
 #include "gateway/access.h"
 #include "gateway/handlers.h"
 #include "gateway/route_support.h"
+#include "projections/recommendation_queries.h"
 
 namespace orderline::gateway::handlers {
 namespace json = boost::json;

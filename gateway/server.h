@@ -20,7 +20,10 @@
 #include "projections/projection_operations.h"
 #include "gateway/stream_observer.h"
 #include "projections/read_models.h"
-#include "projections/recommendation_queries.h"
+
+namespace orderline::projections {
+class RecommendationQueries;  // projections/recommendation_queries.h
+}
 
 namespace orderline::gateway {
 

@@ -126,9 +126,11 @@ std::vector<Recommendation> Recommender::for_customer(std::string_view customer_
 std::vector<Recommendation> Recommender::for_history(const std::vector<std::string>& history,
                                                      std::size_t limit) const {
   struct Candidate {
-    double score = 0;
+    double similarity = 0;  // sum over the history
+    double popularity = 0;  // decayed, relative to the most popular item (0..1)
     double best = 0;
     std::string because;
+    double score(double weight) const { return similarity + weight * popularity; }
   };
   const std::unordered_set<std::string> bought(history.begin(), history.end());
   std::unordered_map<std::string, Candidate> candidates;
@@ -137,29 +139,54 @@ std::vector<Recommendation> Recommender::for_history(const std::vector<std::stri
     for (const auto& neighbour : neighbours(history[h])) {
       if (bought.count(neighbour.sku)) continue;
       auto& c = candidates[neighbour.sku];
-      c.score += neighbour.score;
+      c.similarity += neighbour.score;
       if (neighbour.score > c.best || (neighbour.score == c.best && history[h] < c.because)) {
         c.best = neighbour.score;
         c.because = history[h];
       }
     }
   }
-  std::vector<Scored> ranked;
+  // Popularity is the prior every candidate starts from (weighted), and orders the ties.
+  const auto ranking = popular();
+  const double top = ranking.empty() || ranking.front().score <= 0 ? 1 : ranking.front().score;
+  for (const auto& item : ranking) {
+    if (bought.count(item.sku)) continue;
+    auto found = candidates.find(item.sku);
+    if (found != candidates.end()) {
+      found->second.popularity = item.score / top;
+    } else {
+      candidates[item.sku].popularity = item.score / top;
+    }
+  }
+  std::vector<std::pair<std::string, const Candidate*>> ranked;
   ranked.reserve(candidates.size());
-  for (const auto& [sku, c] : candidates) ranked.push_back({sku, c.score});
+  for (const auto& [sku, c] : candidates) ranked.emplace_back(sku, &c);
+  const double weight = options_.popularity_weight;
   const std::size_t keep = std::min(ranked.size(), limit);
-  std::partial_sort(ranked.begin(), ranked.begin() + static_cast<std::ptrdiff_t>(keep), ranked.end(), by_score);
+  std::partial_sort(ranked.begin(), ranked.begin() + static_cast<std::ptrdiff_t>(keep), ranked.end(),
+                    [weight](const auto& a, const auto& b) {
+                      if (a.second->score(weight) != b.second->score(weight)) {
+                        return a.second->score(weight) > b.second->score(weight);
+                      }
+                      if (a.second->popularity != b.second->popularity) {
+                        return a.second->popularity > b.second->popularity;
+                      }
+                      return a.first < b.first;
+                    });
   ranked.resize(keep);
   std::vector<Recommendation> out;
-  for (const auto& scored : ranked) {
-    const auto& c = candidates[scored.sku];
+  for (const auto& [sku, c] : ranked) {
     Recommendation r;
-    r.sku = scored.sku;
-    r.name = name_of(scored.sku);
-    r.score = scored.score;
-    r.reason = Recommendation::Reason::because_you_bought;
-    r.because_sku = c.because;
-    r.because_name = name_of(c.because);
+    r.sku = sku;
+    r.name = name_of(sku);
+    r.score = c->score(weight);
+    if (c->similarity > 0) {
+      r.reason = Recommendation::Reason::because_you_bought;
+      r.because_sku = c->because;
+      r.because_name = name_of(c->because);
+    } else {
+      r.reason = Recommendation::Reason::popular;
+    }
     out.push_back(std::move(r));
   }
   fill_with_popular(out, limit, history);

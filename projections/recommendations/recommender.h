@@ -10,9 +10,12 @@
 // `orderctl recs evaluate` compares them (docs/recommendations.md).
 //
 // A customer's score for item j is the sum of sim(i, j) over the items i they bought (each
-// item's top-K neighbours only), its reason the i that contributed most. Items they bought
-// are never recommended. Slots the neighbours do not fill (a new customer, rare items) are
-// filled by decayed popularity at the newest business time seen, reason "popular".
+// item's top-K neighbours only) plus popularity_weight * pop(j), with pop(j) the decayed
+// popularity at the newest business time seen relative to the most popular item's (0..1):
+// a prior that keeps a weak co-purchase signal from outranking what most customers buy.
+// Its reason is the i that contributed most ("because you bought X"), or "popular" when no
+// item of the history is a neighbour (a new customer, rare items). Ties go to the more
+// popular item. Items they bought are never recommended.
 #include <cstddef>
 #include <string>
 #include <string_view>
@@ -31,6 +34,9 @@ struct RecommenderOptions {
   std::size_t max_history = 200;    // items of a customer's history used (by SKU order)
   double half_life_us = 30.0 * 24 * 3600 * 1e6;  // of decayed popularity; as FoldOptions
   std::size_t popular_ranking = 1000;  // items of the popularity ranking kept (and cached)
+  // Weight of relative popularity (0..1) added to a customer's similarity sums; 0: popularity
+  // only orders ties and fills. Chosen on a validation split (docs/recommendations.md).
+  double popularity_weight = 0.5;
 };
 
 struct Recommendation {

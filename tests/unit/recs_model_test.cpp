@@ -55,7 +55,9 @@ TEST_F(RecsModel, CosineCorrectsForPopularity) {
 }
 
 TEST_F(RecsModel, ACustomerGetsNeighboursOfTheirItemsWithReasonsAndNothingTheyBought) {
-  Recommender recommender(store_);
+  RecommenderOptions similarity_only;
+  similarity_only.popularity_weight = 0;
+  Recommender recommender(store_, similarity_only);
   // ada bought COFFEE and FILTER: MUG is their neighbour; TEA only by popularity.
   auto recs = recommender.for_customer("ada", 3);
   ASSERT_EQ(recs.size(), 2u);  // only MUG and TEA are left to recommend
@@ -65,6 +67,35 @@ TEST_F(RecsModel, ACustomerGetsNeighboursOfTheirItemsWithReasonsAndNothingTheyBo
   EXPECT_NEAR(recs[0].score, 2 / std::sqrt(15.0) + 1 / std::sqrt(10.0), 1e-12);
   EXPECT_EQ(recs[1].sku, "TEA");
   EXPECT_EQ(reason_text(recs[1]), "popular");
+}
+
+TEST_F(RecsModel, PopularityWeighsInAsAPrior) {
+  // eve bought MUG only: its neighbours are COFFEE 2/sqrt(15), TEA 1/sqrt(5), FILTER 1/sqrt(10).
+  RecommenderOptions options;
+  options.popularity_weight = 0;
+  auto similarity_only = Recommender(store_, options).for_customer("eve", 3);
+  ASSERT_EQ(similarity_only.size(), 3u);
+  EXPECT_EQ(similarity_only[0].sku, "COFFEE");  // 0.516
+  EXPECT_EQ(similarity_only[1].sku, "TEA");     // 0.447
+  EXPECT_EQ(similarity_only[2].sku, "FILTER");  // 0.316
+  // With weight 1 popularity (relative to MUG's) decides between close similarities: FILTER
+  // (two orders, days 1-2) passes TEA (one order, day 4) once the prior counts.
+  options.popularity_weight = 1;
+  const auto popularity = Recommender(store_, options).popular();
+  const double top = popularity[0].score;
+  double tea = 0, filter = 0;
+  for (const auto& p : popularity) {
+    if (p.sku == "TEA") tea = p.score / top;
+    if (p.sku == "FILTER") filter = p.score / top;
+  }
+  auto blended = Recommender(store_, options).for_customer("eve", 3);
+  ASSERT_EQ(blended.size(), 3u);
+  EXPECT_EQ(blended[0].sku, "COFFEE");
+  EXPECT_EQ(blended[1].sku, "FILTER");
+  EXPECT_NEAR(blended[1].score, 1 / std::sqrt(10.0) + filter, 1e-12);
+  EXPECT_EQ(blended[2].sku, "TEA");
+  EXPECT_NEAR(blended[2].score, 1 / std::sqrt(5.0) + tea, 1e-12);
+  EXPECT_EQ(reason_text(blended[2]), "because you bought MUG name");
 }
 
 TEST_F(RecsModel, ANewCustomerGetsDecayedPopularity) {
