@@ -42,7 +42,12 @@ class RecommendationsTest : public ::testing::Test {
   // (sku, reason) of every item of an answer.
   static std::vector<std::pair<std::string, std::string>> items(const testing::HttpResponse& r) {
     std::vector<std::pair<std::string, std::string>> out;
-    for (const auto& item : r.json().at("items").as_array()) {
+    const json::value body = r.json();
+    if (!body.is_object() || !body.as_object().contains("items")) {
+      ADD_FAILURE() << "no items in " << r.status << " " << r.body;
+      return out;
+    }
+    for (const auto& item : body.at("items").as_array()) {
       EXPECT_TRUE(item.as_object().contains("name"));
       EXPECT_TRUE(item.at("score").is_number());
       out.emplace_back(std::string(item.at("sku").as_string()), std::string(item.at("reason").as_string()));

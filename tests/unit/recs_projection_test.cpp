@@ -20,7 +20,9 @@ namespace {
 
 namespace recs = recommendations;
 constexpr std::uint32_t kPartitions = 3;
-const std::vector<std::string> kSkus = {"BEANS", "FILTER", "GRINDER", "KETTLE", "MUG", "TEA"};
+const std::vector<std::string> kSkus = {"BEANS",  "CUP",    "DRIPPER", "FILTER", "GRINDER", "JUG",  "KETTLE", "MUG",
+                                       "SCALE",  "SPOON",  "TAMPER",  "TEA",    "THERMOS", "TIN",  "TRAY"};
+constexpr int kCustomers = 30;
 
 commands::Lookups shop_lookups() {
   auto lookups = fixed_lookups();
@@ -63,14 +65,14 @@ class RecsProjectionTest : public ::testing::Test {
     ASSERT_TRUE(reply.outcome.accepted()) << reply.outcome.error_detail();
   }
 
-  // Order i of customer i % 7 holds 1 to 3 SKUs; every fourth is cancelled, every fifth
+  // Order i of customer i % 30 holds 1 to 3 SKUs; every fourth is cancelled, every fifth
   // delivered and returned (retracted either way), every sixth delivered and kept.
   void write_orders(int count) {
     for (int i = 0; i < count; ++i) {
       const auto id = "o" + std::to_string(i);
-      const auto customer = "cust-" + std::to_string(i % 7);
+      const auto customer = "cust-" + std::to_string(i % kCustomers);
       std::vector<std::pair<std::string, int>> lines;
-      for (int l = 0; l <= i % 3; ++l) lines.emplace_back(kSkus[(i * 7 + l * 3) % kSkus.size()], 1);
+      for (int l = 0; l <= i % 3; ++l) lines.emplace_back(kSkus[(i * 7 + l * 4) % kSkus.size()], 1);
       run(place_order(id, customer, lines));
       std::vector<std::string> items;
       for (auto& [sku, q] : lines) items.push_back(sku);
@@ -123,7 +125,7 @@ class RecsProjectionTest : public ::testing::Test {
       out.push_back(line);
     };
     for (const auto& sku : kSkus) add(related(sku));
-    for (int c = 0; c < 8; ++c) add(for_customer("cust-" + std::to_string(c)));
+    for (int c = 0; c <= kCustomers; ++c) add(for_customer("cust-" + std::to_string(c)));  // and one unknown
     return out;
   }
 
@@ -141,7 +143,7 @@ class RecsProjectionTest : public ::testing::Test {
 };
 
 TEST_F(RecsProjectionTest, FoldsOrdersWithRetractionsLikeTheModelAndSurvivesARebuild) {
-  write_orders(120);
+  write_orders(150);
   projections::ReadModelStore store({dir_.path() + "/read-models", kPartitions});
   projections::Projector live(log_, store, projections::standard_projections());
   live.catch_up();
