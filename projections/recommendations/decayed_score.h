@@ -21,6 +21,7 @@ struct DecayedScore {
 
  private:
   void shift(std::int64_t at_us, double half_life_us, int sign);
+  void settle();
 };
 
 }  // namespace orderline::recommendations
