@@ -17,6 +17,7 @@
 #include "cli/event_export.h"
 #include "cli/export_command.h"
 #include "cli/import_command.h"
+#include "cli/recs_command.h"
 #include "cli/orders_command.h"
 #include "cli/http_get.h"
 #include "cli/top_command.h"
@@ -187,6 +188,8 @@ int main(int argc, char** argv) {
     command->add_option("--token-file", token_file, "File whose first line is the bearer token")
         ->envname("ORDERLINE_TOKEN_FILE");
   }
+  cli::RecsEvaluateArgs recs_args;
+  auto* recs_evaluate = cli::add_recs_command(app, recs_args);
   CLI11_PARSE(app, argc, argv);
   try {
     top_args.token = cli::resolve_token(token, token_file);
@@ -219,6 +222,7 @@ int main(int argc, char** argv) {
       import_args.token = projection_args.token;  // as projections: else ORDERLINE_ADMIN_TOKEN
       return cli::run_import_superstore(import_args);
     }
+    if (recs_evaluate->parsed()) return cli::run_recs_evaluate(recs_args);
   } catch (const std::exception& e) {
     std::cerr << "orderctl: " << e.what() << std::endl;
     return 1;

@@ -23,6 +23,7 @@
 #include "gateway/stream_hub.h"
 #include "eventstore/kafka/kafka_statistics.h"
 #include "observability/metrics.h"
+#include "projections/recommendation_queries.h"
 
 namespace {
 
@@ -144,6 +145,8 @@ int serve(const cli::ServeConfig& config) {
   services.order_search = engine.order_search();
   services.projections = &engine.projection_operations();
   services.stream_hub = &stream_hub;
+  projections::RecommendationQueries recommendations(engine.read_models());
+  services.recommendations = &recommendations;
   services.readiness = [&engine] {
     auto health = engine.readiness();
     return gateway::Readiness{health.ready, std::move(health.reason), std::move(health.checks)};

@@ -30,6 +30,7 @@
 #include "projections/projector.h"
 #include "projections/read_model_store.h"
 #include "projections/standard_projections.h"
+#include "projections/recommendation_queries.h"
 
 namespace orderline::cli {
 namespace {
@@ -131,6 +132,8 @@ int run_gateway(const GatewayRoleConfig& role) {
   services.bus = &bus;
   services.read_models = &store;
   services.log = &log;
+  projections::RecommendationQueries recommendations(store);
+  services.recommendations = &recommendations;
   // Brokers reachable, read models not too far behind (role_readiness.h).
   services.readiness = [&log, &store] { return gateway_readiness(log, store.checkpoints()); };
   if (config.metrics) {

@@ -27,6 +27,8 @@ void register_customer(const ExchangePtr& ex);
 void get_customer(const ExchangePtr& ex);
 void forget_customer(const ExchangePtr& ex);
 void customer_orders(const ExchangePtr& ex);
+void related_products(const ExchangePtr& ex);          // bought together; public
+void customer_recommendations(const ExchangePtr& ex);  // the customer themself or staff
 
 void place_order(const ExchangePtr& ex);
 void get_order(const ExchangePtr& ex);

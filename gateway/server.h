@@ -25,6 +25,10 @@ namespace orderline::auth {
 class CustomerKeys;
 }
 
+namespace orderline::projections {
+class RecommendationQueries;  // projections/recommendation_queries.h
+}
+
 namespace orderline::gateway {
 
 class StreamHub;
@@ -115,6 +119,8 @@ struct Services {
   std::function<bool(const std::string& dir, std::function<void(BackupReport)> done)> backup;
   // Live order updates over WebSocket; without it /api/v1/stream answers 503.
   StreamHub* stream_hub = nullptr;
+  // Recommendations (issue 9). Optional; without it the recommendation routes answer 503.
+  const projections::RecommendationQueries* recommendations = nullptr;
   StreamObserver* stream_observer = nullptr;  // optional
   auth::AuthObserver* auth_observer = nullptr;  // optional; told of every refused authentication
   // The customer key store, when the caller owns it (orderd serve: its backups checkpoint it).

@@ -25,6 +25,7 @@ std::vector<std::unique_ptr<Projection>> standard_projections() {
   all.push_back(make_catalogue_projection());  // before order_details: reads the order's lines as they were
   all.push_back(make_customer_orders_projection());
   all.push_back(make_order_details_projection());
+  all.push_back(make_recommendations_projection());
   return all;
 }
 

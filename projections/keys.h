@@ -8,6 +8,7 @@
 //   l/<order_id>                                  -> v1::OrderView with only its lines (catalogue's own copy)
 //   meta/active/<projection>                      -> live version (decimal); absent: 1
 //   dl/<projection>/<partition(4)><offset(8)>     -> v1::DeadLetter (never version-prefixed)
+//   r/...                                         -> recommendations' counts (recommendation_keys.h)
 // Version 1 of a projection uses these keys as they are (stores written before versions existed
 // stay valid); version N >= 2 puts every key of that projection, checkpoints included, under
 // "~<projection>@<N>/", so a rebuild writes beside the live version and a swap or drop is one

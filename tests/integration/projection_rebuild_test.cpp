@@ -140,11 +140,11 @@ TEST_F(ProjectionRebuildTest, RebuildUnderLiveWritesNeverShowsAHalfBuiltVersionA
   });
   std::thread writer([&] { write_orders(300, 300); });
 
-  for (const char* name : {"order_details", "customer_orders", "catalogue"}) {
+  for (const char* name : {"order_details", "customer_orders", "catalogue", "recommendations"}) {
     ASSERT_TRUE(admin.rebuild(name).code == projections::OperationResult::Code::ok) << name;
   }
   EXPECT_EQ(admin.rebuild("order_details").code, projections::OperationResult::Code::conflict);
-  for (const char* name : {"order_details", "customer_orders", "catalogue"}) {
+  for (const char* name : {"order_details", "customer_orders", "catalogue", "recommendations"}) {
     EXPECT_EQ(wait_for_rebuild(admin, name), "done") << name;
   }
   writer.join();

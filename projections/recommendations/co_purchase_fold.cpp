@@ -1,0 +1,61 @@
+#include "projections/recommendations/co_purchase_fold.h"
+
+#include <algorithm>
+
+namespace orderline::recommendations {
+
+bool CoPurchaseFold::count(const Basket& basket) {
+  if (basket.order_id.empty() || store_.order(basket.order_id)) return false;
+  OrderRecord record;
+  record.customer_id = basket.customer_id;
+  record.at_us = basket.at_us;
+  for (const auto& item : basket.items) record.skus.push_back(item.sku);
+  apply(record, &basket, +1);
+  store_.put_order(basket.order_id, record);
+  return true;
+}
+
+bool CoPurchaseFold::retract(std::string_view order_id) {
+  auto record = store_.order(order_id);
+  if (!record || record->state == OrderRecord::State::retracted) return false;
+  apply(*record, nullptr, -1);
+  // Kept as a tombstone: a late or repeated OrderPlaced of this order is not counted again.
+  record->state = OrderRecord::State::retracted;
+  record->skus.clear();
+  store_.put_order(order_id, *record);
+  return true;
+}
+
+void CoPurchaseFold::apply(const OrderRecord& record, const Basket* names, int sign) {
+  for (std::size_t i = 0; i < record.skus.size(); ++i) {
+    const auto& sku = record.skus[i];
+    ItemStats stats = store_.item(sku).value_or(ItemStats{});
+    stats.orders = std::max<std::int64_t>(0, stats.orders + sign);
+    if (sign > 0) {
+      stats.popularity.add(record.at_us, options_.half_life_us);
+      if (names && !names->items[i].name.empty()) stats.name = names->items[i].name;
+    } else {
+      stats.popularity.remove(record.at_us, options_.half_life_us);
+    }
+    store_.put_item(sku, stats);
+    if (!record.customer_id.empty()) {
+      store_.put_customer_item(record.customer_id, sku,
+                               std::max<std::int64_t>(0, store_.customer_item(record.customer_id, sku) + sign));
+    }
+  }
+  const std::size_t paired = std::min(record.skus.size(), options_.max_pair_items);
+  for (std::size_t i = 0; i < paired; ++i) {
+    for (std::size_t j = i + 1; j < paired; ++j) {
+      const auto& a = record.skus[i];
+      const auto& b = record.skus[j];
+      store_.put_pair(a, b, std::max<std::int64_t>(0, store_.pair(a, b) + sign));
+    }
+  }
+  Totals totals = store_.totals();
+  totals.live_orders = std::max<std::int64_t>(0, totals.live_orders + sign);
+  if (sign > 0) totals.latest_us = std::max(totals.latest_us, record.at_us);
+  ++totals.generation;
+  store_.put_totals(totals);
+}
+
+}  // namespace orderline::recommendations

@@ -1,0 +1,72 @@
+#pragma once
+// The counts the recommendation model learns from, behind two small interfaces so the same
+// fold runs into memory (orderctl recs evaluate, tests) and into RocksDB (the projection):
+//   CountStore   point reads and writes: what folding one order needs
+//   CountReader  scans: what answering a query needs
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "projections/recommendations/decayed_score.h"
+
+namespace orderline::recommendations {
+
+struct ItemStats {
+  std::int64_t orders = 0;   // live orders holding the item
+  DecayedScore popularity;   // the same orders, decayed by business time
+  std::string name;          // last name seen
+};
+
+// What was counted for one order, so it is never counted twice and its retraction takes back
+// exactly what was added, whatever the catalogue says by then.
+struct OrderRecord {
+  enum class State { counted, retracted };
+  State state = State::counted;
+  std::string customer_id;
+  std::int64_t at_us = 0;
+  std::vector<std::string> skus;  // distinct, sorted
+};
+
+struct Totals {
+  std::int64_t live_orders = 0;
+  std::int64_t latest_us = 0;    // newest business time folded: "now" for decayed popularity
+  std::uint64_t generation = 0;  // bumped by every change, so caches know they are stale
+};
+
+class CountStore {
+ public:
+  virtual ~CountStore() = default;
+  virtual std::optional<OrderRecord> order(std::string_view order_id) = 0;
+  virtual void put_order(std::string_view order_id, const OrderRecord& record) = 0;
+  virtual std::optional<ItemStats> item(std::string_view sku) = 0;
+  virtual void put_item(std::string_view sku, const ItemStats& stats) = 0;
+  // Orders holding both a and b (a != b). put_pair writes both directions; 0 erases them.
+  virtual std::int64_t pair(std::string_view a, std::string_view b) = 0;
+  virtual void put_pair(std::string_view a, std::string_view b, std::int64_t count) = 0;
+  // Live orders of the customer holding the item; 0 erases.
+  virtual std::int64_t customer_item(std::string_view customer_id, std::string_view sku) = 0;
+  virtual void put_customer_item(std::string_view customer_id, std::string_view sku, std::int64_t count) = 0;
+  virtual Totals totals() = 0;
+  virtual void put_totals(const Totals& totals) = 0;
+};
+
+using Counted = std::pair<std::string, std::int64_t>;  // (sku, count)
+
+class CountReader {
+ public:
+  virtual ~CountReader() = default;
+  virtual std::optional<ItemStats> item(std::string_view sku) const = 0;
+  // Every item bought together with sku, with the number of orders holding both, by sku.
+  virtual std::vector<Counted> pairs_of(std::string_view sku) const = 0;
+  // The customer's items (live orders holding each), by sku.
+  virtual std::vector<Counted> customer_items(std::string_view customer_id) const = 0;
+  // Calls each(sku, stats) for every item with live orders (popularity ranking).
+  virtual void for_each_item(const std::function<void(const std::string&, const ItemStats&)>& each) const = 0;
+  virtual Totals totals() const = 0;
+};
+
+}  // namespace orderline::recommendations
