@@ -218,6 +218,10 @@ L.append(f"The ceilings: RocksDB with the embedded log's options and `sync = tru
          f"{n(kafka_raw['sizes_sampled'])} of Orderline's events read from `{kafka_raw['sizes_sampled_from']}`) over "
          f"{kafka_raw['partitions']} partitions, librdkafka {kafka_raw['librdkafka']}. PostgreSQL: "
          f"{n(pg_copy['rows'])} rows in one COPY into a table like `orderline_v1.orders` (primary key and both indexes).")
+kafka_version = sh("sed -n 's/^KAFKA_VERSION=\\([0-9.]*\\).*/\\1/p' " + os.path.join(root, "scripts/kafka"))
+sv = pg_copy["server_version"]
+L.append(f"Servers: PostgreSQL {sv // 10000}.{sv % 10000}, Apache Kafka {kafka_version or 'n/a'} (KRaft, one node); "
+         f"peer: {', '.join(f'{k} {v}' for k, v in peer_versions.items())}.")
 L.append("")
 
 # Load curve

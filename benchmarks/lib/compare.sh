@@ -28,23 +28,33 @@ PEER_POOL="${PEER_POOL:-10}"  # pg connections per peer worker (node-postgres' d
 PG_OWNED_DIR=""
 KAFKA_OWNED_DIR=""
 start_services() {
-  if [[ -n "${ORDERLINE_PG:-}" ]]; then
+  # Both start at once (the broker's JVM takes tens of seconds on 2 busy cores).
+  local pg_job="" kafka_job=""
+  if [[ -z "${ORDERLINE_PG:-}" ]]; then
+    PG_OWNED_DIR=$(mktemp -d "$BENCH_TMP/orderline-bench-pg-XXXXXX")
+    scripts/postgres start --port 0 --dir "$PG_OWNED_DIR" >"$WORK/postgres.stdout" 2>"$WORK/postgres.stderr" &
+    pg_job=$!
+  fi
+  if [[ -z "${ORDERLINE_KAFKA:-}" ]]; then
+    KAFKA_OWNED_DIR=$(mktemp -d "$BENCH_TMP/orderline-bench-kafka-XXXXXX")
+    scripts/kafka start --port 0 --dir "$KAFKA_OWNED_DIR" >"$WORK/kafka.stdout" 2>"$WORK/kafka.stderr" &
+    kafka_job=$!
+  fi
+  if [[ -n "$pg_job" ]]; then
+    wait "$pg_job" || { cat "$WORK/postgres.stderr" >&2; log "PostgreSQL did not start"; return 1; }
+    PG_URL=$(sed -n 's/^ORDERLINE_PG=//p' "$WORK/postgres.stdout")
+    log "PostgreSQL: our own, $PG_URL"
+  else
     PG_URL=$ORDERLINE_PG
     log "PostgreSQL: using ORDERLINE_PG=$PG_URL"
-  else
-    PG_OWNED_DIR=$(mktemp -d "$BENCH_TMP/orderline-bench-pg-XXXXXX")
-    PG_URL=$(scripts/postgres start --port 0 --dir "$PG_OWNED_DIR" 2>"$WORK/postgres.stderr" | sed -n 's/^ORDERLINE_PG=//p')
-    [[ -n "$PG_URL" ]] || { cat "$WORK/postgres.stderr" >&2; log "PostgreSQL did not start"; return 1; }
-    log "PostgreSQL: our own, $PG_URL"
   fi
-  if [[ -n "${ORDERLINE_KAFKA:-}" ]]; then
+  if [[ -n "$kafka_job" ]]; then
+    wait "$kafka_job" || { cat "$WORK/kafka.stderr" >&2; log "Kafka did not start"; return 1; }
+    KAFKA_ADDR=$(sed -n 's/^ORDERLINE_KAFKA=//p' "$WORK/kafka.stdout")
+    log "Kafka: our own, $KAFKA_ADDR"
+  else
     KAFKA_ADDR=$ORDERLINE_KAFKA
     log "Kafka: using ORDERLINE_KAFKA=$KAFKA_ADDR"
-  else
-    KAFKA_OWNED_DIR=$(mktemp -d "$BENCH_TMP/orderline-bench-kafka-XXXXXX")
-    KAFKA_ADDR=$(scripts/kafka start --port 0 --dir "$KAFKA_OWNED_DIR" 2>"$WORK/kafka.stderr" | sed -n 's/^ORDERLINE_KAFKA=//p')
-    [[ -n "$KAFKA_ADDR" ]] || { cat "$WORK/kafka.stderr" >&2; log "Kafka did not start"; return 1; }
-    log "Kafka: our own, $KAFKA_ADDR"
   fi
   for host in "${PG_URL#*@}" "$KAFKA_ADDR"; do
     [[ "$host" == 127.* || "$host" == localhost* ]] || { log "refusing a non-loopback server: $host"; return 1; }
