@@ -32,7 +32,13 @@ stop_server() {
   local name=$1 pid=${SERVER_PIDS[$1]:-}
   [[ -n "$pid" ]] || return 0
   unset "SERVER_PIDS[$name]"
-  kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null; echo "gone" >"$WORK/$name.exit"; return 0; }
+  # Runs from the exit trap too: nothing here may fail under set -e.
+  if ! kill -0 "$pid" 2>/dev/null; then
+    local gone=0
+    wait "$pid" 2>/dev/null || gone=$?
+    echo "exited early ($gone)" >"$WORK/$name.exit"
+    return 0
+  fi
   kill -TERM "$pid" 2>/dev/null || true
   for _ in $(seq 600); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
   if kill -0 "$pid" 2>/dev/null; then
