@@ -6,17 +6,16 @@
 set terminal pngcairo size 1100,460 font ",10"
 set output outfile
 set multiplot layout 1,2 title "Place + read an order, 64 connections, open loop (same run, same machine)"
-set logscale x
+set logscale xy
 set grid
 set key top left
-set xlabel "offered orders/s"
-set ylabel "achieved orders/s"
+set xlabel "offered orders/s (log)"
+set ylabel "achieved orders/s (log)"
 set title "Throughput"
 plot datafile using 1:1 with lines dashtype 2 lc rgb "#999999" title "offered", \
      '' using 1:2 with linespoints pt 7 lc rgb "#d95f02" title "Emmett peer", \
      '' using 1:4 with linespoints pt 5 lc rgb "#1b9e77" title "Orderline embedded", \
      '' using 1:6 with linespoints pt 9 lc rgb "#7570b3" title "Orderline on Kafka"
-set logscale y
 set ylabel "p99 latency (ms, log)"
 set title "p99 latency (from the scheduled send time)"
 plot datafile using 1:3 with linespoints pt 7 lc rgb "#d95f02" title "Emmett peer", \

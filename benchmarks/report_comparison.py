@@ -218,6 +218,7 @@ L.append(f"The ceilings: RocksDB with the embedded log's options and `sync = tru
          f"{n(kafka_raw['sizes_sampled'])} of Orderline's events read from `{kafka_raw['sizes_sampled_from']}`) over "
          f"{kafka_raw['partitions']} partitions, librdkafka {kafka_raw['librdkafka']}. PostgreSQL: "
          f"{n(pg_copy['rows'])} rows in one COPY into a table like `orderline_v1.orders` (primary key and both indexes).")
+L.append("")
 kafka_version = sh("sed -n 's/^KAFKA_VERSION=\\([0-9.]*\\).*/\\1/p' " + os.path.join(root, "scripts/kafka"))
 sv = pg_copy["server_version"]
 L.append(f"Servers: PostgreSQL {sv // 10000}.{sv % 10000}, Apache Kafka {kafka_version or 'n/a'} (KRaft, one node); "
@@ -278,8 +279,8 @@ for s in log_sizes:
              f"({n(pf['orders_per_s'])}/s), {n(pf['total_seconds'], 1)} s with the read models; data directory "
              f"{n(pf['data_dir_bytes'] / 1048576, 1)} MiB.")
 L.append("")
-L.append(f"Issue 7's part of this run took {results['issue7']['run_seconds_after_build']} s after the build "
-         "(the whole of `benchmarks/run` after its build, in fact: the figure is taken at the end).")
+L.append(f"This run took {results['issue7']['run_seconds_after_build']} s after its build (all of `benchmarks/run`: "
+         "the wait for a quiet machine, every phase above and below, the report).")
 L.append("")
 
 doc_path = os.path.join(root, "docs/benchmarks.md")
