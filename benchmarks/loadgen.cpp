@@ -299,10 +299,11 @@ class Session : public std::enable_shared_from_this<Session> {
     if (ec == beast::error::timeout) return failed("timeout");
     if (ec) return failed("transport_error");
     auto message = response_->release();
-    unsigned status = message.result_int();
+    const unsigned status = message.result_int();
     // --read: a placed order is read back on the same connection before it counts; the
     // latency runs from the POST's intended send time to the GET's answer.
-    if (run_.options.read_back && !reading_ && status >= 200 && status < 300 && message.keep_alive()) {
+    if (run_.options.read_back && !reading_ && status >= 200 && status < 300) {
+      if (!message.keep_alive()) return failed("closed_before_read");
       if (auto target = read_target(run_.options, message.body())) {
         reading_ = true;
         read_request_.target(*target);
