@@ -151,6 +151,7 @@ KafkaPtr committed_reader(const Options& o, const std::string& topic, int partit
   set(conf, "enable.auto.commit", "false");
   set(conf, "isolation.level", "read_committed");
   set(conf, "fetch.wait.max.ms", "10");
+  set(conf, "enable.partition.eof", "true");  // the size sample stops at the end of a short topic
   auto consumer = make_client(RD_KAFKA_CONSUMER, conf);
   rd_kafka_poll_set_consumer(consumer.get());
   rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(partitions);
@@ -171,14 +172,17 @@ std::pair<std::size_t, std::size_t> sample_sizes(const Options& o, std::size_t& 
   auto consumer = committed_reader(o, o.size_from_topic, partitions);
   std::size_t keys = 0, values = 0;
   sampled = 0;
+  int at_end = 0;
   const auto deadline = Clock::now() + std::chrono::seconds(10);
-  while (sampled < 1000 && Clock::now() < deadline) {
+  while (sampled < 1000 && at_end < partitions && Clock::now() < deadline) {
     rd_kafka_message_t* m = rd_kafka_consumer_poll(consumer.get(), 200);
     if (m == nullptr) continue;
     if (!m->err) {
       keys += m->key_len;
       values += m->len;
       ++sampled;
+    } else if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+      ++at_end;
     }
     rd_kafka_message_destroy(m);
   }

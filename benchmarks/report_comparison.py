@@ -23,7 +23,8 @@ def read(name):
 
 
 def load(name):
-    return json.loads(read(name))
+    # The last line: a tool's JSON follows whatever it logged on stdout (orderline-prefill's engine logs).
+    return json.loads([line for line in read(name).splitlines() if line.strip()][-1])
 
 
 def pair(name):

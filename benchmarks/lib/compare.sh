@@ -13,11 +13,11 @@
 
 RUN_TAG="b$(date +%s)$$"
 if ((QUICK)); then
-  CMP_WARMUP=1; CMP_DURATION=2; CMP_STEPS=4
+  CMP_WARMUP=1; CMP_DURATION=2; CMP_STEPS=4; SETTLE_S=0.5
   KAFKA_RAW_MESSAGES=50000; PG_COPY_ROWS=100000; ROCKSDB_SECONDS=2
-  LOG_SIZES=(100000)
+  LOG_SIZES=(30000)  # labelled as a quick-run size in the report
 else
-  CMP_WARMUP=3; CMP_DURATION=15; CMP_STEPS=6
+  CMP_WARMUP=3; CMP_DURATION=15; CMP_STEPS=6; SETTLE_S=2
   KAFKA_RAW_MESSAGES=500000; PG_COPY_ROWS=1000000; ROCKSDB_SECONDS=5
   LOG_SIZES=(1000000 10000000)
 fi
@@ -115,8 +115,8 @@ load_phase() {
 
 settle_server() {
   case "$1" in
-    peer) sleep 1 ;;
-    *) wait_ready "${SERVER_PORTS[$1]}" || log "WARNING: $1 not ready after 60 s"; sleep 1 ;;
+    peer) sleep "$SETTLE_S" ;;
+    *) wait_ready "${SERVER_PORTS[$1]}" || log "WARNING: $1 not ready after 60 s"; sleep "$SETTLE_S" ;;
   esac
 }
 
