@@ -16,6 +16,7 @@ plot datafile using 1:1 with lines dashtype 2 lc rgb "#999999" title "offered", 
      '' using 1:2 with linespoints pt 7 lc rgb "#d95f02" title "Emmett peer", \
      '' using 1:4 with linespoints pt 5 lc rgb "#1b9e77" title "Orderline embedded", \
      '' using 1:6 with linespoints pt 9 lc rgb "#7570b3" title "Orderline on Kafka"
+set key bottom right
 set ylabel "p99 latency (ms, log)"
 set title "p99 latency (from the scheduled send time)"
 plot datafile using 1:3 with linespoints pt 7 lc rgb "#d95f02" title "Emmett peer", \

@@ -147,6 +147,10 @@ if quick:
              f"log-growth steps of {', '.join(n(int(s)) for s in log_sizes)} events instead of 1M and 10M. "
              "Indicative only; the *other* column says how busy the machine was.")
     L.append("")
+if not quick and log_sizes != ["1000000", "10000000"]:
+    L.append(f"> **Log-growth steps changed** (`BENCH_LOG_SIZES`): {', '.join(n(int(s)) for s in log_sizes)} events "
+             "instead of 1M and 10M.")
+    L.append("")
 L.append(f"Scenario, for all three systems, driven by the same `orderline-loadgen`: place an order (`POST`), then "
          f"read it back (`GET` on the same keep-alive connection); one order = both answered; "
          f"{comparison['peer']['peak']['connections']} connections. "
@@ -249,6 +253,12 @@ for s, label in SYSTEMS.items():
     L.append(f"| {label} | {c['cpu']['server_cores']:.2f} | {c['cpu']['tool_cores']:.2f} | {c['cpu']['other_cores']:.2f} | "
              f"{n(c['server_rss_mib'], 1)} |")
 L.append("")
+for s, label in SYSTEMS.items():
+    c = comparison[s]["peak"]
+    if c["cpu"]["server_cores"] < 0.25 and c["orders_per_s"] < peer_peak:
+        L.append(f"{label} kept only {c['cpu']['server_cores']:.2f} cores busy at its peak of {n(c['orders_per_s'])} "
+                 "orders/s: it was waiting, not computing.")
+        L.append("")
 L.append("The peer's server figure covers its node processes only; its PostgreSQL server's CPU falls under *other*, "
          "as does the Kafka broker's for Orderline on Kafka and the PostgreSQL projector's server for both Orderlines.")
 L.append("")

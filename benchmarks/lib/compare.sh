@@ -21,6 +21,8 @@ else
   KAFKA_RAW_MESSAGES=500000; PG_COPY_ROWS=1000000; ROCKSDB_SECONDS=5
   LOG_SIZES=(1000000 10000000)
 fi
+# BENCH_LOG_SIZES="N ..." replaces the log-growth steps (the report says so).
+if [[ -n "${BENCH_LOG_SIZES:-}" ]]; then read -r -a LOG_SIZES <<<"$BENCH_LOG_SIZES"; fi
 PEER_DIR=benchmarks/peers/emmett
 PEER_POOL="${PEER_POOL:-10}"  # pg connections per peer worker (node-postgres' default pool size)
 
