@@ -1,7 +1,10 @@
 // orderline-loadgen: the end-to-end HTTP load tool of benchmarks/run.
 //
 // N keep-alive connections to a local orderd each repeatedly POST /api/v1/orders (a unique
-// Idempotency-Key per request). Two modes:
+// Idempotency-Key per request); with --read each placed order is then read back (GET, on the
+// same connection) and the pair counts as one order. --api emmett drives the peer of
+// benchmarks/peers/emmett (POST /orders, GET /orders/{id}, no accounts) the same way, so every
+// system of the comparison is loaded by one tool. Two modes:
 //   closed loop (default)  every connection sends its next request as soon as the previous
 //                          answer arrives: the peak the server sustains at this concurrency.
 //   open loop (--rate R)   requests follow a fixed schedule (R/N per connection); latency is
@@ -12,6 +15,8 @@
 //   orderline-loadgen --port 8080 --duration 10 --warmup 2
 //   orderline-loadgen --port 8080 --rate 15000
 //   orderline-loadgen --port 8080 --method GET --path /healthz
+//   orderline-loadgen --port 8080 --read                  (place, then read it back)
+//   orderline-loadgen --port 3000 --api emmett --read     (the peer)
 //
 // The tool only talks to loopback addresses: it is a benchmark, not a way to load somebody
 // else's server. It always stops by itself: warmup + duration + grace, whatever the server does.
@@ -67,9 +72,30 @@ struct Options {
   std::string token;        // "Authorization: Bearer" for every request; empty: log in as a new customer
   std::string token_file;   // the token's file (first line), e.g. data/admin-token
   std::string customer_id;  // skip registration and use this customer
+  std::string api = "orderline";  // or "emmett": the peer's routes, no accounts
+  bool read_back = false;         // GET each placed order before the next request
 };
 
-bool is_orders(const Options& o) { return o.method == "POST" && o.path == "/api/v1/orders"; }
+bool is_emmett(const Options& o) { return o.api == "emmett"; }
+std::string orders_path(const Options& o) { return is_emmett(o) ? "/orders" : "/api/v1/orders"; }
+bool is_orders(const Options& o) { return o.method == "POST" && o.path == orders_path(o); }
+
+// The read that follows a placed order. Orderline's read side is a projection: `after` makes
+// the query wait (bounded) until it has folded the order's event, i.e. read-your-write, which
+// the peer gets by folding the stream from its event store on every read.
+std::optional<std::string> read_target(const Options& o, const std::string& placed_body) {
+  boost::system::error_code ec;
+  auto parsed = json::parse(placed_body, ec);
+  if (ec || !parsed.is_object()) return std::nullopt;
+  const auto* id = parsed.as_object().if_contains("order_id");
+  if (id == nullptr || !id->is_string()) return std::nullopt;
+  std::string target = orders_path(o) + "/" + std::string(id->as_string());
+  const auto* position = parsed.as_object().if_contains("position");
+  if (!is_emmett(o) && position != nullptr && position->is_string()) {
+    target += "?after=" + std::string(position->as_string());  // base64url: safe in a query
+  }
+  return target;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Loopback only.
@@ -156,6 +182,12 @@ class Session : public std::enable_shared_from_this<Session> {
       request_.body() = run_.body;
       request_.prepare_payload();
     }
+    read_request_.method(http::verb::get);
+    read_request_.version(11);
+    read_request_.set(http::field::host, run_.options.host);
+    read_request_.set(http::field::user_agent, "orderline-loadgen");
+    read_request_.keep_alive(true);
+    if (!run_.options.token.empty()) read_request_.set(http::field::authorization, "Bearer " + run_.options.token);
   }
 
   // Connects; calls done(true/false) once, on the session's strand.
@@ -241,14 +273,20 @@ class Session : public std::enable_shared_from_this<Session> {
     if (run_.stopping.load(std::memory_order_relaxed)) return done();
     if (!stream_.socket().is_open()) return reconnect();
     in_flight_ = true;
+    reading_ = false;
     if (request_.method() == http::verb::post) {
       request_.set("Idempotency-Key", run_.run_id + "-" + std::to_string(index_) + "-" + std::to_string(sequence_));
     }
+    transmit(request_);
+  }
+
+  // Writes one request and reads its answer into response_ (the timeout is per request).
+  void transmit(http::request<http::string_body>& request) {
     response_.emplace();
     response_->body_limit(1 << 20);
     stream_.expires_after(std::chrono::duration_cast<Clock::duration>(
         std::chrono::duration<double>(run_.options.timeout_s)));
-    http::async_write(stream_, request_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+    http::async_write(stream_, request, [self = shared_from_this()](beast::error_code ec, std::size_t) {
       if (ec) return self->failed("transport_error");
       self->buffer_.clear();
       http::async_read(self->stream_, self->buffer_, *self->response_,
@@ -260,10 +298,21 @@ class Session : public std::enable_shared_from_this<Session> {
     if (!in_flight_) return;  // finish() already accounted for it
     if (ec == beast::error::timeout) return failed("timeout");
     if (ec) return failed("transport_error");
-    const auto now = Clock::now();
-    in_flight_ = false;
     auto message = response_->release();
     const unsigned status = message.result_int();
+    // --read: a placed order is read back on the same connection before it counts; the
+    // latency runs from the POST's intended send time to the GET's answer.
+    if (run_.options.read_back && !reading_ && status >= 200 && status < 300) {
+      if (!message.keep_alive()) return failed("closed_before_read");
+      if (auto target = read_target(run_.options, message.body())) {
+        reading_ = true;
+        read_request_.target(*target);
+        return transmit(read_request_);
+      }
+      return failed("no_order_id");  // a 2xx without an order id: an error of its own
+    }
+    const auto now = Clock::now();
+    in_flight_ = false;
     const bool success = status >= 200 && status < 300;
     // Throughput counts what was answered inside the window; latency and statuses belong to
     // the requests due inside it (answered possibly later, during the grace period).
@@ -327,6 +376,8 @@ class Session : public std::enable_shared_from_this<Session> {
   asio::steady_timer timer_;
   beast::flat_buffer buffer_;
   http::request<http::string_body> request_;
+  http::request<http::string_body> read_request_;  // --read: GET of the order just placed
+  bool reading_ = false;                           // the answer awaited is the read's
   std::optional<http::response_parser<http::string_body>> response_;
   std::function<void(bool)> connected_callback_;
   Clock::duration interval_{};
@@ -413,7 +464,7 @@ std::string register_customer(const Run& run) {
 void wait_until_orders_accepted(const Run& run) {
   const auto deadline = Clock::now() + std::chrono::seconds(30);
   for (int attempt = 0;; ++attempt) {
-    auto answer = request_sync(run, http::verb::post, "/api/v1/orders", run.body,
+    auto answer = request_sync(run, http::verb::post, orders_path(run.options), run.body,
                                run.run_id + "-probe-" + std::to_string(attempt));
     if (answer.status == 201) return;
     if (Clock::now() > deadline) {
@@ -503,7 +554,15 @@ int main(int argc, char** argv) {
       ->envname("ORDERLINE_TOKEN");
   app.add_option("--token-file", o.token_file, "file whose first line is the bearer token");
   app.add_option("--customer-id", o.customer_id, "use this customer instead of registering one");
+  app.add_option("--api", o.api, "orderline, or emmett: the peer of benchmarks/peers/emmett (POST /orders, "
+                 "GET /orders/{id}, no accounts)")->capture_default_str()->check(CLI::IsMember({"orderline", "emmett"}));
+  app.add_flag("--read", o.read_back, "read each placed order back (GET) before it counts");
   CLI11_PARSE(app, argc, argv);
+  if (is_emmett(o) && o.path == "/api/v1/orders") o.path = orders_path(o);
+  if (o.read_back && !is_orders(o)) {
+    std::cerr << "orderline-loadgen: --read needs POST to the orders route" << std::endl;
+    return 2;
+  }
 
   auto address = loopback_address(o.host);
   if (!address) {
@@ -525,7 +584,11 @@ int main(int argc, char** argv) {
     if (o.method == "POST") {
       std::string customer_id = o.customer_id;
       if (customer_id.empty() && is_orders(o)) {
-        customer_id = run.options.token.empty() ? register_and_login(run) : register_customer(run);
+        if (is_emmett(o)) {
+          customer_id = "loadgen-" + run.run_id;  // the peer has no accounts: any id will do
+        } else {
+          customer_id = run.options.token.empty() ? register_and_login(run) : register_customer(run);
+        }
       }
       run.body = is_orders(o) ? order_body(o, customer_id) : "{}";
       if (is_orders(o)) wait_until_orders_accepted(run);
@@ -604,6 +667,8 @@ int main(int argc, char** argv) {
   out["mode"] = o.rate > 0 ? "open" : "closed";
   out["method"] = o.method;
   out["path"] = o.path;
+  out["api"] = o.api;
+  out["read_back"] = o.read_back;
   out["connections"] = o.connections;
   out["threads"] = o.threads;
   out["rate_target"] = o.rate > 0 ? json::value(o.rate) : json::value(nullptr);

@@ -67,12 +67,16 @@ const tcp::endpoint& endpoint(const Options& o) {
 // A blocking keep-alive HTTP client (the load is open loop on its own thread).
 class Http {
  public:
-  Http(asio::io_context& io, const Options& o) : socket_(io) { socket_.connect(endpoint(o)); }
+  // Every request carries the token: orderd authenticates every route (issue 6).
+  Http(asio::io_context& io, const Options& o) : socket_(io), authorization_("Bearer " + o.token) {
+    socket_.connect(endpoint(o));
+  }
 
   http::response<http::string_body> request(http::verb verb, const std::string& target, const std::string& body = {},
                                             const std::vector<std::pair<std::string, std::string>>& headers = {}) {
     http::request<http::string_body> req{verb, target, 11};
     req.set(http::field::host, "127.0.0.1");
+    req.set(http::field::authorization, authorization_);
     for (const auto& [k, v] : headers) req.set(k, v);
     if (!body.empty()) {
       req.set(http::field::content_type, "application/json");
@@ -87,6 +91,7 @@ class Http {
 
  private:
   tcp::socket socket_;
+  std::string authorization_;
   beast::flat_buffer buffer_;
 };
 
@@ -259,7 +264,8 @@ int idle(const Options& o) {
   std::string failure;
   for (int i = 0; i < o.idle; ++i) {
     try {
-      open.push_back(open_ws(io, o, R"({"op":"subscribe","customer_id":")" + customers[static_cast<std::size_t>(i) % customers.size()] + "\"}"));
+      open.push_back(open_ws(io, o, R"({"op":"subscribe","customer_id":")" + customers[static_cast<std::size_t>(i) % customers.size()] + "\"}",
+                             "Bearer " + o.token));
     } catch (const std::exception& e) {
       failure = e.what();
       break;
@@ -302,8 +308,9 @@ int main(int argc, char** argv) {
   app.fallthrough();  // --port before or after the mode
   Options o;
   app.add_option("--port", o.port, "orderd's port on 127.0.0.1")->required();
+  app.add_option("--token", o.token, "staff or admin token: registers the customers, places the orders, and the "
+                 "watchers follow every order with it")->required();
   auto* lat = app.add_subcommand("latency", "command acknowledgement -> WebSocket frame, at a fixed load");
-  lat->add_option("--token", o.token, "staff token (the watchers follow every order)")->required();
   lat->add_option("--rate", o.rate, "orders/s")->capture_default_str();
   lat->add_option("--connections", o.connections, "HTTP connections of the load")->capture_default_str();
   lat->add_option("--watchers", o.watchers, "WebSocket clients following every order")->capture_default_str();
