@@ -225,7 +225,7 @@ TEST_F(KafkaEventLogTest, OutcomesAndStreamIndexAreRestoredFromTheTopics) {
 
 TEST_F(KafkaEventLogTest, AbortedAndOpenTransactionsAreNeverVisible) {
   KafkaEventLog log(options(2));
-  ASSERT_TRUE(log.append(0, AppendBatch{{event("mine", 1)}, {}, {}}));
+  ASSERT_TRUE(log.append(0, AppendBatch{{event("mine", 1)}, {}, {}, {}}));
   ForeignProducer foreign(prefix_ + ".foreign");
 
   // Aborted: three events and an outcome, on the broker and then thrown away.
@@ -239,7 +239,7 @@ TEST_F(KafkaEventLogTest, AbortedAndOpenTransactionsAreNeverVisible) {
   foreign.begin();
   foreign.produce(log.events_topic(), 0, "pending", event("pending", 1).value);
   const std::uint64_t end_with_open = log.end_offset(0);
-  auto appended = log.append(0, AppendBatch{{event("mine", 2)}, {}, {}});
+  auto appended = log.append(0, AppendBatch{{event("mine", 2)}, {}, {}, {}});
   ASSERT_TRUE(appended) << appended.detail;
   EXPECT_GT(appended.value->first_offset, end_with_open) << "our record lands after the open transaction's";
   // Our committed record sits behind the open transaction: not readable yet.
@@ -267,7 +267,7 @@ TEST_F(KafkaEventLogTest, OffsetForTimeUsesTheBrokersLogTime) {
   // two distinct log times (bounded: a millisecond passes within a few appends).
   std::vector<LogRecord> records;
   for (int version = 1; version <= 200; ++version) {
-    auto appended = log.append(0, AppendBatch{{event("s", static_cast<std::uint64_t>(version))}, {}, {}});
+    auto appended = log.append(0, AppendBatch{{event("s", static_cast<std::uint64_t>(version))}, {}, {}, {}});
     ASSERT_TRUE(appended) << appended.detail;
     records = read_until(log, 0, 0, appended.value->end_offset);
     ASSERT_EQ(records.size(), static_cast<std::size_t>(version));
@@ -313,7 +313,7 @@ TEST_F(KafkaEventLogTest, RefusesAPartitionCountThatDiffersFromTheTopics) {
 TEST_F(KafkaEventLogTest, OversizedRecordsFailTheAppendAndWriteNothing) {
   auto o = options(1);
   KafkaEventLog log(o);
-  ASSERT_TRUE(log.append(0, AppendBatch{{event("s", 1)}, {}, {}}));
+  ASSERT_TRUE(log.append(0, AppendBatch{{event("s", 1)}, {}, {}, {}}));
   const std::uint64_t end_before = log.wait_beyond(0, 1, std::chrono::seconds(10));
 
   // Over the client's limit: refused before anything is sent.
@@ -339,12 +339,12 @@ TEST_F(KafkaEventLogTest, OversizedRecordsFailTheAppendAndWriteNothing) {
   ASSERT_FALSE(rejected);
   EXPECT_EQ(rejected.error, LogError::too_large) << rejected.detail;
   // The aborted transaction leaves the producer usable.
-  auto after_abort = lenient_log.append(0, AppendBatch{{event("t", 1)}, {outcome_of("cmd-t", "t", 0, 0)}, {}});
+  auto after_abort = lenient_log.append(0, AppendBatch{{event("t", 1)}, {outcome_of("cmd-t", "t", 0, 0)}, {}, {}});
   ASSERT_TRUE(after_abort) << after_abort.detail;
   EXPECT_TRUE(lenient_log.find_outcome("cmd-t").value->has_value());
 
   // Nothing of either batch is visible, and the log still appends.
-  auto ok = log.append(0, AppendBatch{{event("s", 2)}, {}, {}});
+  auto ok = log.append(0, AppendBatch{{event("s", 2)}, {}, {}, {}});
   ASSERT_TRUE(ok) << ok.detail;
   EXPECT_GE(ok.value->first_offset, end_before);
   auto records = read_until(log, 0, 0, ok.value->end_offset);
@@ -361,18 +361,18 @@ TEST_F(KafkaEventLogTest, OversizedRecordsFailTheAppendAndWriteNothing) {
 
 TEST_F(KafkaEventLogTest, ANewInstanceWithTheSameTransactionalIdFencesTheOldOne) {
   KafkaEventLog old_writer(options(1));
-  ASSERT_TRUE(old_writer.append(0, AppendBatch{{event("s", 1)}, {}, {}}));
+  ASSERT_TRUE(old_writer.append(0, AppendBatch{{event("s", 1)}, {}, {}, {}}));
   testing::TempDir other;
   KafkaEventLog new_writer(options(1, other.path() + "/index"));  // same transactional.id
 
-  auto zombie = old_writer.append(0, AppendBatch{{event("zombie", 1)}, {outcome_of("cmd-zombie", "zombie", 0, 0)}, {}});
+  auto zombie = old_writer.append(0, AppendBatch{{event("zombie", 1)}, {outcome_of("cmd-zombie", "zombie", 0, 0)}, {}, {}});
   ASSERT_FALSE(zombie) << "a fenced writer appended";
-  auto again = old_writer.append(0, AppendBatch{{event("zombie", 1)}, {}, {}});
+  auto again = old_writer.append(0, AppendBatch{{event("zombie", 1)}, {}, {}, {}});
   ASSERT_FALSE(again);
   EXPECT_EQ(again.error, LogError::closed) << again.detail;
   EXPECT_NE(again.detail.find("transactional.id"), std::string::npos) << again.detail;
 
-  auto appended = new_writer.append(0, AppendBatch{{event("s", 2)}, {}, {}});
+  auto appended = new_writer.append(0, AppendBatch{{event("s", 2)}, {}, {}, {}});
   ASSERT_TRUE(appended) << appended.detail;
   auto records = read_until(new_writer, 0, 0, appended.value->end_offset);
   ASSERT_EQ(records.size(), 2u);
@@ -385,10 +385,10 @@ TEST_F(KafkaEventLogTest, AppendingToADeletedTopicFailsNamingTheTopic) {
   auto o = options(1);
   o.request_timeout = std::chrono::seconds(3);
   KafkaEventLog log(o);
-  ASSERT_TRUE(log.append(0, AppendBatch{{event("s", 1)}, {}, {}}));
+  ASSERT_TRUE(log.append(0, AppendBatch{{event("s", 1)}, {}, {}, {}}));
   testing::delete_topic(log.events_topic());
 
-  auto appended = log.append(0, AppendBatch{{event("s", 2)}, {outcome_of("cmd-lost", "s", 0, 0)}, {}});
+  auto appended = log.append(0, AppendBatch{{event("s", 2)}, {outcome_of("cmd-lost", "s", 0, 0)}, {}, {}});
   ASSERT_FALSE(appended) << "appended to a deleted topic";
   EXPECT_NE(appended.detail.find(log.events_topic()), std::string::npos) << appended.detail;
   EXPECT_NE(appended.detail.find("does not exist"), std::string::npos) << appended.detail;
