@@ -1,4 +1,5 @@
 #include "cli/auth_setup.h"
+#include "cli/data_dir_layout.h"
 
 #include <openssl/rand.h>
 #include <sys/stat.h>
@@ -81,7 +82,7 @@ void ensure_account(commands::CommandBus& bus, const std::string& email, const s
 
 void configure_gateway_auth(const ServeConfig& config, gateway::GatewayConfig& gateway_config) {
   gateway_config.access_tokens.secret = load_or_create_secret(
-      config.token_secret_file.empty() ? config.data_dir + "/auth/token-secret" : config.token_secret_file);
+      config.token_secret_file.empty() ? config.data_dir + "/" + data_dir::kTokenSecret : config.token_secret_file);
   gateway_config.access_tokens.ttl_s = config.access_token_ttl_s;
   gateway_config.refresh_ttl_s = config.refresh_token_ttl_s;
   gateway_config.password_cost = config.password_cost;
@@ -91,7 +92,7 @@ void configure_gateway_auth(const ServeConfig& config, gateway::GatewayConfig& g
   gateway_config.login_limits.lockout_failures = config.lockout_failures;
   gateway_config.login_limits.lockout_s = config.lockout_seconds;
   gateway_config.cors_origins = config.cors_origins;
-  gateway_config.customer_keys_path = config.data_dir + "/keys";
+  gateway_config.customer_keys_path = config.data_dir + "/" + data_dir::kCustomerKeys;
   if (!config.oidc_issuer.empty()) {
     if (config.oidc_jwks.empty()) throw std::runtime_error("--oidc-issuer needs --oidc-jwks");
     gateway_config.oidc.issuer = config.oidc_issuer;

@@ -1,4 +1,5 @@
 #include "cli/backup_command.h"
+#include "cli/data_dir_layout.h"
 
 #include <CLI/CLI.hpp>
 #include <boost/json.hpp>
@@ -105,7 +106,7 @@ int run_restore(const RestoreArgs& args) {
   // even when the backup has none (a backup taken with --no-saga): a checkpoint beyond the
   // restored log would make the saga skip the events that take those offsets next.
   std::vector<std::string> replaced = manifest->parts;
-  if (std::find(replaced.begin(), replaced.end(), "saga") == replaced.end()) replaced.push_back("saga");
+  if (std::find(replaced.begin(), replaced.end(), data_dir::kSaga) == replaced.end()) replaced.push_back(data_dir::kSaga);
   if (!is_empty_or_missing(data)) {
     if (!args.force) {
       std::cerr << "orderctl restore: " << data.string()
@@ -122,7 +123,7 @@ int run_restore(const RestoreArgs& args) {
     }
   }
   // The backup must be what its manifest says, before anything of the data directory goes.
-  if (log_ends(backup / "log") != manifest->log_end) {
+  if (log_ends(backup / data_dir::kLog) != manifest->log_end) {
     std::cerr << "orderctl restore: the backup's log does not match its manifest (damaged?)" << std::endl;
     return 1;
   }
@@ -143,7 +144,7 @@ int run_restore(const RestoreArgs& args) {
   }
   ::sync();
 
-  if (log_ends(data / "log") != manifest->log_end) {
+  if (log_ends(data / data_dir::kLog) != manifest->log_end) {
     std::cerr << "orderctl restore: the restored log does not match the backup's manifest" << std::endl;
     return 1;
   }

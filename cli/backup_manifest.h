@@ -19,6 +19,8 @@
 #include <string>
 #include <vector>
 
+#include "cli/data_dir_layout.h"
+
 namespace orderline::cli {
 
 inline constexpr const char* kBackupManifest = "orderline-backup.json";
@@ -32,7 +34,7 @@ struct BackupManifest {
   // The parts of DIR this backup holds, in the layout above ("readmodels", "log", "saga",
   // "keys", "payments.ledger", "auth/token-secret"); restore checks each is there. Manifests
   // written before it existed held readmodels and log only.
-  std::vector<std::string> parts{"readmodels", "log"};
+  std::vector<std::string> parts{data_dir::kReadModels, data_dir::kLog};
 
   std::string to_json() const;
   // nullopt (with *error set) when the text is not a manifest of a format we know.

@@ -1,4 +1,5 @@
 #include "cli/backup_service.h"
+#include "cli/data_dir_layout.h"
 
 #include <rocksdb/utilities/checkpoint.h>
 #include <spdlog/spdlog.h>
@@ -110,21 +111,21 @@ BackupReport BackupService::run(const std::string& dir) {
     BackupManifest manifest;
     // Read models and the saga's progress first, the log second (see backup_manifest.h):
     // their checkpoints can only be behind it.
-    if (auto why = checkpoint(engine_.read_models().db(), dir + "/readmodels"); !why.empty()) {
+    if (auto why = checkpoint(engine_.read_models().db(), dir + "/" + data_dir::kReadModels); !why.empty()) {
       return fail("read models: " + why);
     }
     if (auto* saga = engine_.saga()) {
-      if (auto why = checkpoint(saga->state_store(), dir + "/saga"); !why.empty()) return fail("saga state: " + why);
-      manifest.parts.push_back("saga");
+      if (auto why = checkpoint(saga->state_store(), dir + "/" + data_dir::kSaga); !why.empty()) return fail("saga state: " + why);
+      manifest.parts.push_back(data_dir::kSaga);
     }
-    if (auto done = embedded->checkpoint(dir + "/log"); !done) return fail("event log: " + done.detail);
+    if (auto done = embedded->checkpoint(dir + "/" + data_dir::kLog); !done) return fail("event log: " + done.detail);
     // After the log: every key and payment its events refer to was made before they were
     // appended, so the copies hold them all.
     if (keys_ != nullptr) {
-      if (auto why = checkpoint(keys_->db(), dir + "/keys"); !why.empty()) return fail("customer keys: " + why);
-      manifest.parts.push_back("keys");
+      if (auto why = checkpoint(keys_->db(), dir + "/" + data_dir::kCustomerKeys); !why.empty()) return fail("customer keys: " + why);
+      manifest.parts.push_back(data_dir::kCustomerKeys);
     }
-    for (const char* file : {"payments.ledger", "auth/token-secret"}) {
+    for (const char* file : {data_dir::kPaymentLedger, data_dir::kTokenSecret}) {
       const fs::path source = fs::path(data_dir_) / file;
       if (!fs::exists(source)) continue;
       fs::create_directories((fs::path(dir) / file).parent_path());
@@ -135,10 +136,10 @@ BackupReport BackupService::run(const std::string& dir) {
     }
 
     manifest.created_at = gateway::rfc3339_utc(system_now_us());
-    manifest.log_end = log_ends(dir + "/log");  // also proves the copy opens
+    manifest.log_end = log_ends(dir + "/" + data_dir::kLog);  // also proves the copy opens
     manifest.partitions = static_cast<std::uint32_t>(manifest.log_end.size());
     for (auto end : manifest.log_end) manifest.events += end;
-    if (auto ahead = checkpoints_ahead_of(dir + "/readmodels", manifest.log_end); !ahead.empty()) {
+    if (auto ahead = checkpoints_ahead_of(dir + "/" + data_dir::kReadModels, manifest.log_end); !ahead.empty()) {
       return fail("read models ahead of the log: " + ahead.front());
     }
     // Written last, under a temporary name: a manifest marks a complete backup.

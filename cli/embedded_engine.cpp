@@ -1,4 +1,5 @@
 #include "cli/embedded_engine.h"
+#include "cli/data_dir_layout.h"
 
 #include <spdlog/spdlog.h>
 
@@ -58,7 +59,7 @@ EmbeddedEngine::EmbeddedEngine(EngineOptions options) : options_(std::move(optio
     log_ = std::make_unique<eventstore::KafkaEventLog>(std::move(kafka));
   } else {
     eventstore::EmbeddedLogOptions log_options;
-    log_options.path = options_.data_dir + "/log";
+    log_options.path = options_.data_dir + "/" + data_dir::kLog;
     log_options.partitions = options_.partitions;
     log_options.observer = options_.append_observer;
     log_options.outcome_retention = options_.outcome_retention;
@@ -66,7 +67,7 @@ EmbeddedEngine::EmbeddedEngine(EngineOptions options) : options_(std::move(optio
   }
 
   projections::ReadModelStoreOptions store_options;
-  store_options.path = options_.data_dir + "/readmodels";
+  store_options.path = options_.data_dir + "/" + data_dir::kReadModels;
   store_options.partitions = log_->partition_count();
   read_models_ = std::make_unique<projections::ReadModelStore>(store_options);
   projections::ProjectorOptions projector_options;
@@ -111,11 +112,11 @@ void EmbeddedEngine::start() {
   // provider's latency run on one timer thread.
   timers_ = std::make_unique<commands::TimerThread>();
   auto payment_options = options_.saga.payments;
-  payment_options.ledger_path = options_.data_dir + "/payments.ledger";
+  payment_options.ledger_path = options_.data_dir + "/" + data_dir::kPaymentLedger;
   payments_ = std::make_unique<commands::SimulatedPaymentProvider>(payment_options, *timers_, system_now_us);
   commands::saga::SagaOptions saga_options;
   saga_options.policy.reservation_ttl_us = options_.saga.reservation_ttl_us;
-  saga_options.state_dir = options_.data_dir + "/saga";
+  saga_options.state_dir = options_.data_dir + "/" + data_dir::kSaga;
   saga_options.observer = options_.saga.observer;
   saga_ = std::make_unique<commands::saga::SagaRunner>(*log_, *bus_, *payments_, *timers_, system_now_us,
                                                        saga_options);
