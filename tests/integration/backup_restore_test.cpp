@@ -293,8 +293,11 @@ TEST(BackupRestore, RestoresKeysTokensSagaProgressAndPayments) {
     order_id = std::string(placed.json().at("order_id").as_string());
     // The saga reserves and takes the payment by itself.
     std::string status;
+    const auto position = std::string(placed.json().at("position").as_string());
     for (int i = 0; i < 200 && status != "confirmed"; ++i) {
-      auto order = http.get("/api/v1/orders/" + order_id);
+      // after=: the first read waits for the read model to hold the order (no 404 race).
+      auto order = http.get("/api/v1/orders/" + order_id + "?after=" + position);
+      ASSERT_EQ(order.status, 200u) << order.body;
       status = std::string(order.json().at("status").as_string());
       order_version = order.json().at("version").to_number<std::uint64_t>();
       if (status != "confirmed") std::this_thread::sleep_for(std::chrono::milliseconds(50));
