@@ -56,6 +56,9 @@ EmbeddedEngine::EmbeddedEngine(EngineOptions options) : options_(std::move(optio
     auto kafka = *options_.kafka;
     if (kafka.state_dir.empty()) kafka.state_dir = options_.data_dir + "/kafka-index";
     kafka.partitions = options_.partitions;
+    // One process writes every partition here (its transactional.id fences any other), so
+    // its readers can follow its own commits from memory.
+    kafka.sole_writer = true;
     log_ = std::make_unique<eventstore::KafkaEventLog>(std::move(kafka));
   } else {
     eventstore::EmbeddedLogOptions log_options;

@@ -98,6 +98,7 @@ void PartitionProcessor::failed(Decision& decision, const std::string& detail,
 
 void PartitionProcessor::committed(Decision& decision) {
   stats_.snapshots_written += decision.batch.snapshots.size();
+  stats_.events_appended += decision.batch.records.size();
   for (auto& [stream_id, state] : decision.states) cache_.put(stream_id, std::move(state));
   decision.states.clear();
 }

@@ -32,6 +32,7 @@ struct ProcessorStats {
   std::uint64_t loads_from_snapshot = 0;  // ... of which started from a snapshot
   std::uint64_t events_replayed = 0;      // events folded by those loads
   std::uint64_t snapshots_written = 0;    // snapshots handed to the log in committed batches
+  std::uint64_t events_appended = 0;      // records of committed batches
 };
 
 // What the command handler may consult besides the aggregate (DESIGN rule 7).

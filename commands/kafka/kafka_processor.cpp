@@ -313,87 +313,127 @@ void KafkaProcessor::run() {
       // committed offset, so it is read again.
       rd_kafka_message_destroy(message);
     }
-    for (auto& [p, batch] : batches) {
-      if (!batch.empty() && running_.load()) process(p, batch);
-      batch.clear();
-    }
+    process_round(batches);
   }
 }
 
-void KafkaProcessor::process(std::uint32_t partition, std::vector<Consumed>& batch) {
-  auto it = owned_.find(partition);
-  if (it == owned_.end() || !it->second->ready || it->second->epoch != batch.front().epoch) return;
-  auto& processor = *it->second->processor;
-
+// One partition's batch on its way into the round's transaction. Heap-held so the extras'
+// reply callback can point into it.
+struct KafkaProcessor::Pending {
+  std::uint32_t partition = 0;
+  std::vector<Consumed>* batch = nullptr;
+  Owned* owned = nullptr;
   std::vector<v1::Command> commands;
-  commands.reserve(batch.size());
-  for (auto& consumed : batch) {
-    if (consumed.epoch != it->second->epoch) return;  // reassigned within this batch: read again
-    if (consumed.command) commands.push_back(*consumed.command);
-  }
-  // Aborted: nothing of it is visible. Start this partition over from its committed offset
-  // (this batch's first) with an empty store, so nothing uncommitted is remembered.
-  auto retry = [&](const std::string& why) {
-    logger()->warn("partition {}: batch of {} commands not committed, retrying from offset {}: {}", partition,
-                   batch.size(), batch.front().offset, why);
-    {
-      std::lock_guard lock(mutex_);
-      ++stats_.aborted;
-    }
-    it->second->processor = std::make_unique<PartitionProcessor>(partition, log_, lookups_, options_.processor);
-    seek(partition, batch.front().offset);
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  };
-
-  auto decision = processor.decide(commands);
+  PartitionProcessor::Decision decision;
   std::uint64_t dropped = 0;
-  for (const auto& reply : decision.replies) {
-    dropped += reply.kind == CommandReply::Kind::timed_out;
+  PartitionList offsets;
+  eventstore::KafkaEventLog::TransactionExtras extras;
+};
+
+// Aborted (or not decidable): nothing of it is visible. Start this partition over from its
+// committed offset (the batch's first) with an empty store, so nothing uncommitted is
+// remembered.
+void KafkaProcessor::retry(std::uint32_t partition, Owned& owned, const std::vector<Consumed>& batch,
+                           const std::string& why) {
+  logger()->warn("partition {}: batch of {} commands not committed, retrying from offset {}: {}", partition,
+                 batch.size(), batch.front().offset, why);
+  {
+    std::lock_guard lock(mutex_);
+    ++stats_.aborted;
+  }
+  owned.processor = std::make_unique<PartitionProcessor>(partition, log_, lookups_, options_.processor);
+  seek(partition, batch.front().offset);
+}
+
+std::unique_ptr<KafkaProcessor::Pending> KafkaProcessor::prepare(std::uint32_t partition,
+                                                                 std::vector<Consumed>& batch, bool& retried) {
+  auto it = owned_.find(partition);
+  if (it == owned_.end() || !it->second->ready || it->second->epoch != batch.front().epoch) return nullptr;
+  auto pending = std::make_unique<Pending>();
+  pending->partition = partition;
+  pending->batch = &batch;
+  pending->owned = it->second.get();
+  pending->commands.reserve(batch.size());
+  for (auto& consumed : batch) {
+    if (consumed.epoch != it->second->epoch) return nullptr;  // reassigned within this batch: read again
+    if (consumed.command) pending->commands.push_back(*consumed.command);
+  }
+  auto& processor = *pending->owned->processor;
+  pending->decision = processor.decide(pending->commands);
+  for (const auto& reply : pending->decision.replies) {
+    pending->dropped += reply.kind == CommandReply::Kind::timed_out;
     // The store could not answer (the index is unreachable): committing the offsets would
     // skip the command, so the whole batch waits for the store instead.
-    if (reply.kind == CommandReply::Kind::failed) return retry(reply.outcome.error_detail());
+    if (reply.kind == CommandReply::Kind::failed) {
+      retry(partition, *pending->owned, batch, reply.outcome.error_detail());
+      retried = true;
+      return nullptr;
+    }
   }
-
-  auto offsets = one_partition(commands_topic_, partition, batch.back().offset + 1);
-  rd_kafka_consumer_group_metadata_t* group = rd_kafka_consumer_group_metadata(consumer_);
-  eventstore::KafkaEventLog::TransactionExtras extras;
-  extras.offsets = offsets.get();
-  extras.group = group;
-  extras.records = [&](const eventstore::AppendResult& appended) {
+  pending->offsets = one_partition(commands_topic_, partition, batch.back().offset + 1);
+  pending->extras.offsets = pending->offsets.get();
+  pending->extras.records = [this, raw = pending.get()](const eventstore::AppendResult& appended) {
     // The events' delivery reports are in, so the replies carry real positions.
-    processor.settle_positions(decision, appended);
+    raw->owned->processor->settle_positions(raw->decision, appended);
     std::vector<eventstore::ExtraRecord> replies;
-    for (std::size_t i = 0; i < commands.size(); ++i) {
-      const auto& reply = decision.replies[i];
+    for (std::size_t i = 0; i < raw->commands.size(); ++i) {
+      const auto& reply = raw->decision.replies[i];
       if (reply.kind != CommandReply::Kind::done) continue;  // dropped past its deadline, or failed
-      const auto reply_partition = commands[i].reply_partition();
+      const auto reply_partition = raw->commands[i].reply_partition();
       if (reply_partition >= static_cast<std::uint32_t>(reply_partitions_)) {
-        logger()->error("command {} names reply partition {} of {} partitions: no reply", commands[i].command_id(),
-                        reply_partition, reply_partitions_);
+        logger()->error("command {} names reply partition {} of {} partitions: no reply",
+                        raw->commands[i].command_id(), reply_partition, reply_partitions_);
         continue;
       }
-      replies.push_back({replies_topic_, static_cast<std::int32_t>(reply_partition), commands[i].command_id(),
+      replies.push_back({replies_topic_, static_cast<std::int32_t>(reply_partition), raw->commands[i].command_id(),
                          reply.outcome.SerializeAsString()});
     }
     return replies;
   };
-  auto appended = log_.append_with(partition, decision.batch, extras);
-  rd_kafka_consumer_group_metadata_destroy(group);
+  return pending;
+}
 
-  if (appended) {
-    processor.committed(decision);
-    std::lock_guard lock(mutex_);
-    ++stats_.transactions;
-    stats_.commands += batch.size();
-    stats_.dropped_past_deadline += dropped;
-    return;
+// Every partition's batch of a poll round in ONE transaction (KafkaEventLog::append_parts):
+// a transaction costs the same few broker round trips whatever it carries.
+void KafkaProcessor::process_round(std::map<std::uint32_t, std::vector<Consumed>>& batches) {
+  bool retried = false;
+  std::vector<std::unique_ptr<Pending>> pending;
+  for (auto& [p, batch] : batches) {
+    if (batch.empty() || !running_.load()) continue;
+    if (auto prepared = prepare(p, batch, retried)) pending.push_back(std::move(prepared));
   }
-  if (appended.error == eventstore::LogError::closed) {
-    // Fenced: another instance with our transactional.id, or our group generation is gone.
-    set_fatal("the transaction was fenced or the producer failed for good: " + appended.detail);
-    return;
+  if (!pending.empty()) {
+    rd_kafka_consumer_group_metadata_t* group = rd_kafka_consumer_group_metadata(consumer_);
+    std::vector<eventstore::KafkaEventLog::TransactionPart> parts;
+    for (auto& one : pending) {
+      one->extras.group = group;
+      parts.push_back({one->partition, &one->decision.batch, &one->extras});
+    }
+    log_.append_parts(parts);
+    rd_kafka_consumer_group_metadata_destroy(group);
+
+    for (std::size_t i = 0; i < pending.size(); ++i) {
+      auto& one = *pending[i];
+      const auto& appended = parts[i].result;
+      if (appended) {
+        one.owned->processor->committed(one.decision);
+        std::lock_guard lock(mutex_);
+        ++stats_.transactions;
+        stats_.commands += one.batch->size();
+        stats_.dropped_past_deadline += one.dropped;
+      } else if (appended.error == eventstore::LogError::closed) {
+        // Fenced: another instance with our transactional.id, or our group generation is gone.
+        set_fatal("the transaction was fenced or the producer failed for good: " + appended.detail);
+        break;
+      } else {
+        retry(one.partition, *one.owned, *one.batch, appended.detail);
+        retried = true;
+      }
+    }
   }
-  retry(appended.detail);
+  // Give a failing store or cluster a moment before the partitions are read again.
+  if (retried) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  for (auto& [p, batch] : batches) batch.clear();
 }
 
 }  // namespace orderline::commands

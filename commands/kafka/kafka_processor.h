@@ -1,12 +1,12 @@
 #pragma once
 // `orderd processor`: one member of the consumer group on <prefix>.commands (DESIGN rules
 // 2-5). The group's assignment (cooperative-sticky) decides which processor owns which
-// partitions; for each batch of one partition the loop follows librdkafka's
-// examples/transactions.c:
+// partitions; for each poll round the loop follows librdkafka's examples/transactions.c:
 //
-//   consume commands -> decide (PartitionProcessor) -> in ONE transaction: the events, the
-//   outcomes (compacted, for dedupe), the replies on each command's reply_partition, and
-//   send_offsets_to_transaction(consumed offsets, group metadata) -> commit
+//   consume commands -> decide each partition's batch (PartitionProcessor) -> in ONE
+//   transaction for all of them: the events, the outcomes (compacted, for dedupe), the
+//   replies on each command's reply_partition, and send_offsets_to_transaction(consumed
+//   offsets, group metadata) -> commit
 //
 // so a command's events, its outcome, its reply and "this command was consumed" are
 // visible together or not at all. Failure handling:
@@ -88,7 +88,10 @@ class KafkaProcessor {
   struct Consumed;  // one consumed command
   void restore_loop();
   void resume_restored();
-  void process(std::uint32_t partition, std::vector<Consumed>& batch);
+  struct Pending;   // one partition's batch within a round's transaction
+  void process_round(std::map<std::uint32_t, std::vector<Consumed>>& batches);
+  std::unique_ptr<Pending> prepare(std::uint32_t partition, std::vector<Consumed>& batch, bool& retried);
+  void retry(std::uint32_t partition, Owned& owned, const std::vector<Consumed>& batch, const std::string& why);
   void seek(std::uint32_t partition, std::int64_t offset);
   void set_fatal(std::string why);
 

@@ -12,6 +12,8 @@
 
 #include "eventstore/embedded/key_codec.h"
 #include "eventstore/kafka/kafka_statistics.h"
+#include "eventstore/kafka/committed_tail.h"
+#include "eventstore/kafka/group_commit.h"
 
 namespace orderline::eventstore {
 namespace {
@@ -223,7 +225,8 @@ KafkaEventLog::KafkaEventLog(KafkaLogOptions options)
       outcomes_topic_(options_.topic_prefix + ".outcomes"),
       clients_(std::make_unique<Clients>()),
       read_state_(std::make_unique<ReadState>()),
-      known_ends_(std::make_unique<std::atomic<std::uint64_t>[]>(options_.partitions)) {
+      known_ends_(std::make_unique<std::atomic<std::uint64_t>[]>(options_.partitions)),
+      group_commit_(std::make_unique<GroupCommit<TransactionPart>>(options_.max_transaction_parts)) {
   if (options_.brokers.empty()) throw std::runtime_error("kafka event log: no brokers given");
   if (options_.state_dir.empty()) throw std::runtime_error("kafka event log: state_dir is required (the local index)");
   if (partitions_ == 0 || partitions_ > 1024) throw std::runtime_error("kafka event log: partitions must be 1..1024");
@@ -281,6 +284,12 @@ KafkaEventLog::KafkaEventLog(KafkaLogOptions options)
   if (!caught_up) {
     throw std::runtime_error("kafka event log: cannot restore the index from " + options_.brokers + ": " +
                              caught_up.detail);
+  }
+  if (options_.sole_writer && !options_.read_only) {
+    // init_transactions() settled whatever an earlier instance left open, so the last stable
+    // offsets the catch-up just read are where our own commits continue from.
+    tail_ = std::make_unique<CommittedTail>(partitions_, options_.tail_budget_bytes);
+    for (std::uint32_t p = 0; p < partitions_; ++p) tail_->reset(p, known_ends_[p].load());
   }
 }
 
@@ -768,14 +777,30 @@ LogResult<bool> KafkaEventLog::catch_up_locked(bool at_open) const {
 }
 
 LogResult<AppendResult> KafkaEventLog::append(std::uint32_t partition, const AppendBatch& batch) {
-  std::lock_guard lock(append_mutex_);
-  return append_locked(partition, batch, nullptr);
+  TransactionPart part{partition, &batch, nullptr};
+  append_parts_grouped(part);
+  return std::move(part.result);
 }
 
 LogResult<AppendResult> KafkaEventLog::append_with(std::uint32_t partition, const AppendBatch& batch,
                                                    const TransactionExtras& extras) {
+  TransactionPart part{partition, &batch, &extras};
+  append_parts_grouped(part);
+  return std::move(part.result);
+}
+
+void KafkaEventLog::append_parts(std::vector<TransactionPart>& parts) {
+  std::vector<TransactionPart*> jobs;
+  for (auto& part : parts) jobs.push_back(&part);
   std::lock_guard lock(append_mutex_);
-  return append_locked(partition, batch, &extras);
+  transact(jobs);
+}
+
+void KafkaEventLog::append_parts_grouped(TransactionPart& part) {
+  group_commit_->submit(part, [this](std::vector<TransactionPart*>& jobs) {
+    std::lock_guard lock(append_mutex_);
+    transact(jobs);
+  });
 }
 
 LogResult<bool> KafkaEventLog::restore() {
@@ -793,17 +818,86 @@ void KafkaEventLog::prepare_topic(const std::string& topic) {
   rd_kafka_topic_destroy(handle);
 }
 
-LogResult<AppendResult> KafkaEventLog::append_locked(std::uint32_t partition, const AppendBatch& batch,
-                                                     const TransactionExtras* extras) {
+std::uint64_t KafkaEventLog::local_end(std::uint32_t partition) const {
+  if (tail_) {
+    if (auto end = tail_->end(partition)) return *end;
+  }
+  return known_ends_[partition].load();
+}
+
+// A sole writer's tail (committed_tail.h) is exact again once no transaction of ours is in
+// doubt: init_transactions() has completed whatever the old producer left open, markers
+// included, so the last stable offsets are final for our partitions.
+void KafkaEventLog::revalidate_tail() {
+  if (!tail_ || !tail_invalid_) return;
+  auto ends = stable_offsets(events_topic_);
+  if (!ends) return;  // still invalid; readers keep asking the brokers
+  for (std::uint32_t p = 0; p < partitions_; ++p) tail_->reset(p, (*ends.value)[p]);
+  tail_invalid_ = false;
+}
+
+void KafkaEventLog::transact(std::vector<TransactionPart*>& parts) {
+  using R = LogResult<AppendResult>;
+  std::vector<TransactionPart*> live;
+  for (auto* part : parts) {
+    if (auto refusal = refuse(*part)) {
+      part->result = std::move(*refusal);
+    } else if (part->batch->records.empty() && part->batch->outcomes.empty() && part->extras == nullptr) {
+      const auto end = end_offset(part->partition);
+      part->result = R::ok(AppendResult{end, end, {}});
+    } else {
+      live.push_back(part);
+    }
+  }
+  if (live.empty()) return;
+  if (producer_in_doubt_ && !replace_producer()) {
+    for (auto* part : live) {
+      part->result = R::fail(LogError::unavailable, "the Kafka producer could not be restarted after a failed "
+                                                    "transaction (see the log); the next append tries again");
+    }
+    return;
+  }
+  revalidate_tail();
+  auto failure = run_transaction(live);
+  if (!failure) return;
+  // One part's record too large for the broker fails the whole transaction; run the parts
+  // alone, so only the batch at fault is refused.
+  if (live.size() > 1 && failure->error == LogError::too_large) {
+    for (auto* part : live) {
+      std::vector<TransactionPart*> one{part};
+      if (auto alone = run_transaction(one)) part->result = std::move(*alone);
+    }
+    return;
+  }
+  for (auto* part : live) part->result = *failure;
+}
+
+std::optional<LogResult<AppendResult>> KafkaEventLog::refuse(const TransactionPart& part) const {
   using R = LogResult<AppendResult>;
   if (options_.read_only) return R::fail(LogError::closed, "this Kafka event log was opened read-only");
   if (!fatal_.empty()) return R::fail(LogError::closed, fatal_);
-  if (partition >= partitions_) return R::fail(LogError::bad_partition, "no such partition");
-  const int timeout_ms = static_cast<int>(options_.request_timeout.count());
-  if (producer_in_doubt_ && !replace_producer()) {
-    return R::fail(LogError::unavailable, "the Kafka producer could not be restarted after a failed transaction "
-                                          "(see the log); the next append tries again");
+  if (part.partition >= partitions_) return R::fail(LogError::bad_partition, "no such partition");
+  // Check sizes before anything is sent, for a clear message (librdkafka's own check and the
+  // broker's stay in force behind this one).
+  for (const auto& record : part.batch->records) {
+    const std::size_t size = record.key.size() + record.value.size();
+    if (size > options_.max_message_bytes) {
+      return R::fail(LogError::too_large,
+                     fmt::format("event of stream {} is {} bytes; the Kafka event log takes at most {} per record "
+                                 "(max_message_bytes); nothing of this batch was written",
+                                 record.key, size, options_.max_message_bytes));
+    }
   }
+  return std::nullopt;
+}
+
+// One transaction for every part (librdkafka's examples/transactions.c loop): begin, the
+// events of all parts, their delivery reports (the real offsets), the outcomes with those
+// positions, the extra records, the consumed offsets, commit. Sets each part's result on
+// success; returns the failure, which applies to every part, otherwise.
+std::optional<LogResult<AppendResult>> KafkaEventLog::run_transaction(std::vector<TransactionPart*>& parts) {
+  using R = LogResult<AppendResult>;
+  const int timeout_ms = static_cast<int>(options_.request_timeout.count());
   auto* producer = clients_->producer;
 
   // A fatal producer error (fenced by a newer instance with our transactional.id) closes the
@@ -822,12 +916,14 @@ LogResult<AppendResult> KafkaEventLog::append_locked(std::uint32_t partition, co
     if (!fenced) {
       spdlog::warn("kafka event log: the producer failed ({}); replacing it before the next transaction", reason);
       producer_in_doubt_ = true;
+      mark_tail_in_doubt();
       return false;
     }
     fatal_ = fmt::format("this Kafka event log can no longer append: {} (another instance with transactional.id {} "
                          "took over, or the producer failed for good)",
                          reason, options_.transactional_id);
     spdlog::error("kafka event log: {}", fatal_);
+    mark_tail_in_doubt();
     return true;
   };
   auto take_error = [&](rd_kafka_error_t* error, const char* step) {
@@ -838,8 +934,9 @@ LogResult<AppendResult> KafkaEventLog::append_locked(std::uint32_t partition, co
     return R::fail(kind, std::move(detail));
   };
   // Aborts the open transaction; `refused` says the broker refused messages of it, after
-  // which the producer is replaced (see replace_producer).
-  auto abort = [&](R failure, bool refused) {
+  // which the producer is replaced (see replace_producer). An aborted transaction leaves
+  // the tail exact (its records are never visible); one whose abort failed does not.
+  auto abort = [&](R failure, bool refused) -> std::optional<R> {
     current_delivery_ = nullptr;
     aborted_.fetch_add(1);
     if (check_fatal()) return R::fail(LogError::closed, failure.detail + "; " + fatal_);
@@ -850,46 +947,42 @@ LogResult<AppendResult> KafkaEventLog::append_locked(std::uint32_t partition, co
       if (check_fatal()) return R::fail(LogError::closed, failure.detail + "; " + fatal_);
       in_doubt = true;
       index_stale_.store(true);
+      mark_tail_in_doubt();
     }
     if (in_doubt) replace_producer();
     return failure;
   };
 
-  if (batch.records.empty() && batch.outcomes.empty() && extras == nullptr) {
-    const auto end = end_offset(partition);
-    return R::ok(AppendResult{end, end, {}});
-  }
-  // Check sizes before anything is sent, for a clear message (librdkafka's own check and the
-  // broker's stay in force behind this one).
-  for (const auto& record : batch.records) {
-    const std::size_t size = record.key.size() + record.value.size();
-    if (size > options_.max_message_bytes) {
-      return R::fail(LogError::too_large,
-                     fmt::format("event of stream {} is {} bytes; the Kafka event log takes at most {} per record "
-                                 "(max_message_bytes); nothing of this batch was written",
-                                 record.key, size, options_.max_message_bytes));
-    }
-  }
-
   if (auto* error = rd_kafka_begin_transaction(producer)) return take_error(error, "begin_transaction");
 
-  const std::size_t n = batch.records.size();
+  // Delivery report slots: the events of every part first, then the outcomes of every part.
+  std::vector<std::size_t> event_base(parts.size()), outcome_base(parts.size());
+  std::size_t events = 0;
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    event_base[i] = events;
+    events += parts[i]->batch->records.size();
+  }
+  std::size_t slots = events;
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    outcome_base[i] = slots;
+    slots += parts[i]->batch->outcomes.size();
+  }
   Delivery delivery;
-  delivery.offsets.assign(n + batch.outcomes.size(), -1);
-  delivery.times_ms.assign(delivery.offsets.size(), 0);
-  delivery.time_types.assign(delivery.offsets.size(), RD_KAFKA_TIMESTAMP_NOT_AVAILABLE);
+  delivery.offsets.assign(slots, -1);
+  delivery.times_ms.assign(slots, 0);
+  delivery.time_types.assign(slots, RD_KAFKA_TIMESTAMP_NOT_AVAILABLE);
   delivery.generation = ++generation_;
   current_delivery_ = &delivery;
 
-  auto produce = [&](const std::string& topic, const std::string& key, const std::string& value,
-                     std::size_t index) -> rd_kafka_resp_err_t {
+  auto produce = [&](const std::string& topic, std::uint32_t partition, const std::string& key,
+                     const std::string& value, std::size_t slot) -> rd_kafka_resp_err_t {
     return rd_kafka_producev(producer, RD_KAFKA_V_TOPIC(topic.c_str()),
                              RD_KAFKA_V_PARTITION(static_cast<std::int32_t>(partition)),
                              RD_KAFKA_V_KEY(key.data(), key.size()),
                              RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
                              RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
                              RD_KAFKA_V_OPAQUE(reinterpret_cast<void*>(static_cast<std::uintptr_t>(
-                                 (std::uint64_t{delivery.generation} << 32) | index))),
+                                 (std::uint64_t{delivery.generation} << 32) | slot))),
                              RD_KAFKA_V_END);
   };
   // Waits for every delivery report so far; the reports carry offsets and log times.
@@ -912,55 +1005,74 @@ LogResult<AppendResult> KafkaEventLog::append_locked(std::uint32_t partition, co
     return std::nullopt;
   };
 
-  for (std::size_t i = 0; i < n; ++i) {
-    const auto& record = batch.records[i];
-    if (auto err = produce(events_topic_, record.key, record.value, i); err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-      return abort(R::fail(error_kind(err), fmt::format("cannot produce an event of stream {} ({} bytes) to {}: {}",
-                                                        record.key, record.key.size() + record.value.size(),
-                                                        events_topic_, rd_kafka_err2str(err))),
-                   false);
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    const auto& records = parts[i]->batch->records;
+    for (std::size_t k = 0; k < records.size(); ++k) {
+      const auto& record = records[k];
+      if (auto err = produce(events_topic_, parts[i]->partition, record.key, record.value, event_base[i] + k);
+          err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        return abort(R::fail(error_kind(err), fmt::format("cannot produce an event of stream {} ({} bytes) to {}: {}",
+                                                          record.key, record.key.size() + record.value.size(),
+                                                          events_topic_, rd_kafka_err2str(err))),
+                     false);
+      }
     }
   }
-  if (n > 0) {
-    if (auto failed = deliver(n, "events")) return *failed;
+  if (events > 0) {
+    if (auto failed = deliver(events, "events")) return failed;
   }
 
   // Outcomes carry positions; with the events' real offsets known, translate the writer's
   // predicted ones (see AppendBatch::predicted_first_offset).
-  std::vector<v1::CommandOutcome> outcomes = batch.outcomes;
-  AppendResult result;
-  result.first_offset = n > 0 ? static_cast<std::uint64_t>(delivery.offsets[0]) : 0;
-  result.end_offset = n > 0 ? static_cast<std::uint64_t>(delivery.offsets[n - 1]) + 1 : 0;
-  if (n == 0) {
-    // No events: no marker in the events partition; the position is where it stands.
-    result.first_offset = result.end_offset = known_ends_[partition].load();
-  }
-  for (auto& outcome : outcomes) {
-    if (batch.predicted_first_offset && n > 0 && outcome.partition() == partition &&
-        outcome.offset() >= *batch.predicted_first_offset) {
-      const std::uint64_t k = outcome.offset() - *batch.predicted_first_offset;
-      if (k == 0) outcome.set_offset(result.first_offset);
-      else if (k <= n) outcome.set_offset(static_cast<std::uint64_t>(delivery.offsets[k - 1]) + 1);
+  std::vector<std::vector<v1::CommandOutcome>> outcomes(parts.size());
+  std::vector<AppendResult> results(parts.size());
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    const auto& batch = *parts[i]->batch;
+    const auto partition = parts[i]->partition;
+    const std::size_t n = batch.records.size();
+    const auto offset_of = [&](std::size_t k) { return static_cast<std::uint64_t>(delivery.offsets[event_base[i] + k]); };
+    auto& result = results[i];
+    if (n > 0) {
+      result.first_offset = offset_of(0);
+      result.end_offset = offset_of(n - 1) + 1;
+    } else {
+      // No events: no marker in the events partition; the position is where it stands.
+      result.first_offset = result.end_offset = local_end(partition);
     }
-    result.outcome_offsets.push_back(outcome.offset());
+    outcomes[i] = batch.outcomes;
+    for (auto& outcome : outcomes[i]) {
+      if (batch.predicted_first_offset && n > 0 && outcome.partition() == partition &&
+          outcome.offset() >= *batch.predicted_first_offset) {
+        const std::uint64_t k = outcome.offset() - *batch.predicted_first_offset;
+        if (k == 0) outcome.set_offset(result.first_offset);
+        else if (k <= n) outcome.set_offset(offset_of(k - 1) + 1);
+      }
+      result.outcome_offsets.push_back(outcome.offset());
+    }
   }
   std::string bytes;
-  for (std::size_t j = 0; j < outcomes.size(); ++j) {
-    outcomes[j].SerializeToString(&bytes);
-    if (auto err = produce(outcomes_topic_, outcomes[j].command_id(), bytes, n + j); err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-      return abort(R::fail(error_kind(err), fmt::format("cannot produce the outcome of command {} to {}: {}",
-                                                        outcomes[j].command_id(), outcomes_topic_,
-                                                        rd_kafka_err2str(err))),
-                   false);
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    for (std::size_t j = 0; j < outcomes[i].size(); ++j) {
+      const auto& outcome = outcomes[i][j];
+      outcome.SerializeToString(&bytes);
+      if (auto err = produce(outcomes_topic_, parts[i]->partition, outcome.command_id(), bytes, outcome_base[i] + j);
+          err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        return abort(R::fail(error_kind(err), fmt::format("cannot produce the outcome of command {} to {}: {}",
+                                                          outcome.command_id(), outcomes_topic_, rd_kafka_err2str(err))),
+                     false);
+      }
     }
   }
-  if (!outcomes.empty()) {
-    if (auto failed = deliver(delivery.offsets.size(), "outcomes")) return *failed;
+  if (slots > events) {
+    if (auto failed = deliver(slots, "outcomes")) return failed;
   }
 
-  if (extras != nullptr && extras->records) {
-    // Their delivery is not awaited: commit_transaction flushes, and fails if any failed.
-    for (const auto& extra : extras->records(result)) {
+  // The extra records (replies); their delivery is not awaited: commit_transaction flushes,
+  // and fails if any failed.
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    const auto* extras = parts[i]->extras;
+    if (extras == nullptr || !extras->records) continue;
+    for (const auto& extra : extras->records(results[i])) {
       auto err = rd_kafka_producev(producer, RD_KAFKA_V_TOPIC(extra.topic.c_str()), RD_KAFKA_V_PARTITION(extra.partition),
                                    RD_KAFKA_V_KEY(extra.key.data(), extra.key.size()),
                                    RD_KAFKA_V_VALUE(const_cast<char*>(extra.value.data()), extra.value.size()),
@@ -975,8 +1087,22 @@ LogResult<AppendResult> KafkaEventLog::append_locked(std::uint32_t partition, co
       }
     }
   }
-  if (extras != nullptr && extras->offsets != nullptr && extras->group != nullptr) {
-    if (auto* error = rd_kafka_send_offsets_to_transaction(producer, extras->offsets, extras->group, timeout_ms)) {
+  // The consumed offsets of every part, in one request (all parts come from one consumer:
+  // one group).
+  const rd_kafka_consumer_group_metadata_t* group = nullptr;
+  auto* offsets = rd_kafka_topic_partition_list_new(static_cast<int>(parts.size()));
+  for (const auto* part : parts) {
+    if (part->extras == nullptr || part->extras->offsets == nullptr || part->extras->group == nullptr) continue;
+    group = part->extras->group;
+    const auto* list = part->extras->offsets;
+    for (int e = 0; e < list->cnt; ++e) {
+      rd_kafka_topic_partition_list_add(offsets, list->elems[e].topic, list->elems[e].partition)->offset =
+          list->elems[e].offset;
+    }
+  }
+  if (group != nullptr && offsets->cnt > 0) {
+    if (auto* error = rd_kafka_send_offsets_to_transaction(producer, offsets, group, timeout_ms)) {
+      rd_kafka_topic_partition_list_destroy(offsets);
       // A stale group generation (the partitions moved to another processor) lands here too:
       // the transaction must not commit, whatever the error.
       auto failed = take_error(error, "send_offsets_to_transaction");
@@ -984,6 +1110,7 @@ LogResult<AppendResult> KafkaEventLog::append_locked(std::uint32_t partition, co
       return abort(std::move(failed), false);
     }
   }
+  rd_kafka_topic_partition_list_destroy(offsets);
 
   // Commit. A retriable error may be retried; one that requires an abort aborts; anything
   // else leaves the outcome unknown, so the index catches up from the topics before its next
@@ -1006,52 +1133,79 @@ LogResult<AppendResult> KafkaEventLog::append_locked(std::uint32_t partition, co
     index_stale_.store(true);
     current_delivery_ = nullptr;
     unknown_.fetch_add(1);
+    mark_tail_in_doubt();
     auto failed = take_error(error, "commit_transaction (the transaction may or may not have committed)");
     if (failed.error != LogError::closed) producer_in_doubt_ = true;
     return failed;
   }
   current_delivery_ = nullptr;
 
-  for (std::size_t i = 0; i < n; ++i) {
-    if (delivery.time_types[i] != RD_KAFKA_TIMESTAMP_LOG_APPEND_TIME) {
+  for (std::size_t s = 0; s < events; ++s) {
+    if (delivery.time_types[s] != RD_KAFKA_TIMESTAMP_LOG_APPEND_TIME) {
       // The topic was created with LogAppendTime; anything else means someone changed it.
       spdlog::warn("kafka event log: {} does not use LogAppendTime (delivery timestamp type {})", events_topic_,
-                   static_cast<int>(delivery.time_types[i]));
+                   static_cast<int>(delivery.time_types[s]));
       break;
     }
   }
-  auto indexed = index_batch(partition, batch, delivery, outcomes);
+  auto indexed = index_parts(parts, event_base, outcome_base, delivery, outcomes);
   if (!indexed) {
     // Committed in Kafka, so the append succeeded; the index catches up later.
     spdlog::warn("kafka event log: cannot index a committed batch: {}", indexed.detail);
     index_stale_.store(true);
   }
-  return R::ok(std::move(result));
+  if (tail_) {
+    for (std::size_t i = 0; i < parts.size(); ++i) {
+      const auto& records = parts[i]->batch->records;
+      if (records.empty()) continue;
+      std::vector<LogRecord> committed;
+      committed.reserve(records.size());
+      for (std::size_t k = 0; k < records.size(); ++k) {
+        const auto slot = event_base[i] + k;
+        committed.push_back(LogRecord{parts[i]->partition, static_cast<std::uint64_t>(delivery.offsets[slot]),
+                                      delivery.times_ms[slot] * 1000, records[k].key, records[k].value});
+      }
+      // The commit marker follows the last record: everything below it + 1 is decided.
+      tail_->add(parts[i]->partition, std::move(committed), results[i].end_offset + 1);
+    }
+  }
+  for (std::size_t i = 0; i < parts.size(); ++i) parts[i]->result = R::ok(std::move(results[i]));
+  return std::nullopt;
 }
 
-LogResult<bool> KafkaEventLog::index_batch(std::uint32_t partition, const AppendBatch& batch,
-                                           const Delivery& delivery,
-                                           const std::vector<v1::CommandOutcome>& outcomes) {
+void KafkaEventLog::mark_tail_in_doubt() {
+  if (!tail_) return;
+  tail_->invalidate_all();
+  tail_invalid_ = true;
+}
+
+LogResult<bool> KafkaEventLog::index_parts(const std::vector<TransactionPart*>& parts,
+                                           const std::vector<std::size_t>& event_base,
+                                           const std::vector<std::size_t>& outcome_base, const Delivery& delivery,
+                                           const std::vector<std::vector<v1::CommandOutcome>>& outcomes) {
   using R = LogResult<bool>;
-  const std::size_t n = batch.records.size();
   rocksdb::WriteBatch write;
-  for (std::size_t i = 0; i < n; ++i) {
-    const auto& record = batch.records[i];
-    write.Put(stream_key(record.key, record.stream_version),
-              stream_value(partition, static_cast<std::uint64_t>(delivery.offsets[i]), delivery.times_ms[i] * 1000,
-                           record.value));
-  }
   std::string bytes;
-  for (const auto& outcome : outcomes) {
-    outcome.SerializeToString(&bytes);
-    write.Put(outcome_key(outcome.command_id()), bytes);
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    const auto& records = parts[i]->batch->records;
+    for (std::size_t k = 0; k < records.size(); ++k) {
+      const auto slot = event_base[i] + k;
+      write.Put(stream_key(records[k].key, records[k].stream_version),
+                stream_value(parts[i]->partition, static_cast<std::uint64_t>(delivery.offsets[slot]),
+                             delivery.times_ms[slot] * 1000, records[k].value));
+    }
+    for (const auto& outcome : outcomes[i]) {
+      outcome.SerializeToString(&bytes);
+      write.Put(outcome_key(outcome.command_id()), bytes);
+    }
   }
   std::lock_guard lock(read_mutex_);
   auto& state = *read_state_;
   // Advance a checkpoint only when the index already holds everything before this batch:
   // up to its first offset, or up to the one before (the previous commit's marker). A larger
   // gap (another writer, an aborted transaction of ours) is left for the next catch-up.
-  auto advance = [&](std::uint64_t& checkpoint, char kind, std::size_t first, std::size_t count) {
+  auto advance = [&](std::uint64_t& checkpoint, char kind, std::uint32_t partition, std::size_t first,
+                     std::size_t count) {
     if (count == 0) return;
     const auto first_offset = static_cast<std::uint64_t>(delivery.offsets[first]);
     const auto last_offset = static_cast<std::uint64_t>(delivery.offsets[first + count - 1]);
@@ -1062,8 +1216,11 @@ LogResult<bool> KafkaEventLog::index_batch(std::uint32_t partition, const Append
       index_stale_.store(true);
     }
   };
-  advance(state.events_indexed[partition], 'e', 0, n);
-  advance(state.outcomes_indexed[partition], 'o', n, outcomes.size());
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    const auto p = parts[i]->partition;
+    advance(state.events_indexed[p], 'e', p, event_base[i], parts[i]->batch->records.size());
+    advance(state.outcomes_indexed[p], 'o', p, outcome_base[i], outcomes[i].size());
+  }
   // Not synced: the topics are the source of truth, and entries and checkpoints share this
   // batch, so a lost tail only sends the next open back to re-read it.
   auto status = index_->Write(rocksdb::WriteOptions(), &write);
@@ -1075,6 +1232,9 @@ LogResult<std::vector<LogRecord>> KafkaEventLog::read(std::uint32_t partition, s
                                                       std::size_t max_records) const {
   using R = LogResult<std::vector<LogRecord>>;
   if (partition >= partitions_) return R::fail(LogError::bad_partition, "no such partition");
+  if (tail_) {
+    if (auto held = tail_->read(partition, from, max_records)) return R::ok(std::move(*held));
+  }
   std::vector<LogRecord> records;
   auto ends = query_end(partition);
   if (!ends) return R::fail(ends.error, ends.detail);
@@ -1158,6 +1318,9 @@ LogResult<std::uint64_t> KafkaEventLog::query_end(std::uint32_t partition, std::
 
 std::uint64_t KafkaEventLog::end_offset(std::uint32_t partition) const {
   if (partition >= partitions_) return 0;
+  if (tail_) {
+    if (auto end = tail_->end(partition)) return *end;
+  }
   auto end = query_end(partition);
   if (!end) {
     // The interface has no error here; the last known end is a safe answer (ends only grow).
@@ -1196,6 +1359,12 @@ LogResult<std::uint64_t> KafkaEventLog::offset_for_time(std::uint32_t partition,
 std::uint64_t KafkaEventLog::wait_beyond(std::uint32_t partition, std::uint64_t offset,
                                          std::chrono::milliseconds timeout) const {
   if (partition >= partitions_) return 0;
+  if (tail_) {
+    if (auto end = tail_->wait_beyond(partition, offset, timeout)) {
+      serve_statistics();
+      return *end;
+    }
+  }
   const auto deadline = Clock::now() + timeout;
   for (;;) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
@@ -1210,6 +1379,12 @@ std::uint64_t KafkaEventLog::wait_beyond(std::uint32_t partition, std::uint64_t 
 
 std::vector<std::uint64_t> KafkaEventLog::wait_any(const std::vector<std::uint64_t>& ends,
                                                    std::chrono::milliseconds timeout) const {
+  if (tail_) {
+    if (auto current = tail_->wait_any(ends, timeout)) {
+      serve_statistics();
+      return *current;
+    }
+  }
   const auto deadline = Clock::now() + timeout;
   for (;;) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());

@@ -33,9 +33,9 @@
 // rule 3), resuming from the offsets the index had reached, so a fresh state_dir restores
 // everything and a reused one reads only what it missed.
 //
-// Limits of this first version (see docs/architecture.md, "Kafka mode"):
-//  - one producer, so one transaction at a time: appends of different partitions are
-//    serialised (the distributed processors give each processor instance its own producer);
+// Limits of this version (see docs/architecture.md, "Kafka mode"):
+//  - one producer, so one transaction at a time; appends of different partitions that
+//    arrive meanwhile share the next transaction (group commit);
 //  - one consumer for read(), assigned to one partition at a time: a reader that alternates
 //    partitions pays a re-fetch per switch;
 //  - the index assumes DESIGN rule 2 (this log is the only writer of its partitions while it
@@ -108,6 +108,17 @@ struct KafkaLogOptions {
   // this log's transactional producer (not a read-only log's), the command bus's producer and
   // reply reader, the processor's consumer. Zero: off.
   std::chrono::milliseconds statistics_interval{0};
+  // This log is the only writer of its partitions (`orderd serve` on Kafka: DESIGN rule 2,
+  // enforced by its transactional.id). It then keeps the newest committed records in memory
+  // (committed_tail.h), so end_offset(), read() and the waits of its own readers need no
+  // broker request while they keep up. Never for a processor of a group: other processes
+  // write the partitions it does not own.
+  bool sole_writer = false;
+  // Memory for those records, all partitions together.
+  std::size_t tail_budget_bytes = 64u << 20;
+  // Appends of different partitions that arrive while a transaction runs share the next one
+  // (group commit, group_commit.h), up to this many batches per transaction.
+  std::size_t max_transaction_parts = 64;
 };
 
 // Transactions of one log's producer, counted where it commits and aborts (metrics).
@@ -125,6 +136,10 @@ struct ExtraRecord {
   std::string key;
   std::string value;
 };
+
+class CommittedTail;
+template <class Job>
+class GroupCommit;
 
 class KafkaEventLog final : public EventLog {
  public:
@@ -157,6 +172,19 @@ class KafkaEventLog final : public EventLog {
   // append() plus extras; the batch may be empty (a transaction of replies and offsets only).
   LogResult<AppendResult> append_with(std::uint32_t partition, const AppendBatch& batch,
                                       const TransactionExtras& extras);
+
+  // One partition's share of a transaction; `result` is set by the append.
+  struct TransactionPart {
+    std::uint32_t partition = 0;
+    const AppendBatch* batch = nullptr;
+    const TransactionExtras* extras = nullptr;
+    LogResult<AppendResult> result = LogResult<AppendResult>::fail(LogError::io_error, "not appended");
+  };
+  // Several partitions' batches (with their extras) in ONE transaction: all commit or none.
+  // Each part gets the transaction's failure, except that a record too large for the
+  // broker sends every part through a transaction of its own, so only its batch is refused.
+  // The extras' offsets must all come from one consumer (one group).
+  void append_parts(std::vector<TransactionPart>& parts);
 
   // Catches the local index up with every partition of both topics to their last stable
   // offsets (a new owner of a partition calls it after committed() said the partition's
@@ -239,10 +267,21 @@ class KafkaEventLog final : public EventLog {
   LogResult<std::vector<std::int64_t>> list_offsets(const std::string& topic,
                                                     const std::vector<std::pair<std::uint32_t, std::int64_t>>& queries,
                                                     std::chrono::milliseconds timeout = {}) const;
-  LogResult<AppendResult> append_locked(std::uint32_t partition, const AppendBatch& batch,
-                                       const TransactionExtras* extras);
-  LogResult<bool> index_batch(std::uint32_t partition, const AppendBatch& batch, const Delivery& delivery,
-                              const std::vector<v1::CommandOutcome>& outcomes);
+  // The write path: append()/append_with() queue for a group commit; transact() runs one
+  // group (caller holds append_mutex_), run_transaction() one Kafka transaction of it.
+  void append_parts_grouped(TransactionPart& part);
+  void transact(std::vector<TransactionPart*>& parts);
+  std::optional<LogResult<AppendResult>> refuse(const TransactionPart& part) const;
+  std::optional<LogResult<AppendResult>> run_transaction(std::vector<TransactionPart*>& parts);
+  LogResult<bool> index_parts(const std::vector<TransactionPart*>& parts, const std::vector<std::size_t>& event_base,
+                              const std::vector<std::size_t>& outcome_base, const Delivery& delivery,
+                              const std::vector<std::vector<v1::CommandOutcome>>& outcomes);
+  // The end of a partition as far as this process knows without asking the brokers.
+  std::uint64_t local_end(std::uint32_t partition) const;
+  // A transaction of ours in doubt: the tail is not exact until revalidate_tail() (after
+  // the producer was replaced) reads the settled ends from the brokers.
+  void mark_tail_in_doubt();
+  void revalidate_tail();
 
   KafkaLogOptions options_;
   std::uint32_t partitions_;
@@ -276,6 +315,10 @@ class KafkaEventLog final : public EventLog {
   // Last end offset seen per events partition: end_offset()'s answer when the cluster does
   // not answer, and the position of an append without events.
   mutable std::unique_ptr<std::atomic<std::uint64_t>[]> known_ends_;
+  std::unique_ptr<GroupCommit<TransactionPart>> group_commit_;
+  // Only for a sole writer (KafkaLogOptions::sole_writer); guarded by itself.
+  std::unique_ptr<CommittedTail> tail_;
+  bool tail_invalid_ = false;  // under append_mutex_
 };
 
 }  // namespace orderline::eventstore
