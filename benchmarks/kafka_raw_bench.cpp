@@ -7,6 +7,11 @@
 //   kafka_raw_bench --brokers 127.0.0.1:9092 --messages 200000 --partitions 8
 //                   [--size-from-topic orderline.events | --key-bytes 36 --value-bytes 300]
 //
+// --passthrough-batch B (repeatable) adds the ceiling of a transactional processor: a loop of
+// ours that consumes a batch of B messages of that topic (read_committed), produces the same
+// number to a second topic, sends the consumed offsets and commits -- one Kafka transaction
+// per batch, as `orderd processor` does -- for at most --passthrough-seconds per batch size.
+//
 // --size-from-topic reads up to 1,000 committed messages of that topic (Orderline's events
 // after a Kafka-mode run) and uses their mean key and value sizes, so "the same size as our
 // events" is measured, not assumed. The topic it writes is deleted at the end. Loopback only.
@@ -34,6 +39,8 @@ struct Options {
   std::string size_from_topic;
   std::size_t key_bytes = 36;     // a stream id ("order-" + UUID is 42; UUID alone 36)
   std::size_t value_bytes = 300;  // used only without --size-from-topic
+  std::vector<int> passthrough_batches;
+  double passthrough_seconds = 10;
 };
 
 bool loopback_brokers(const std::string& brokers) {
@@ -216,6 +223,82 @@ std::string random_bytes(std::size_t n, std::mt19937_64& rng) {
 
 double seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
 
+struct PassThrough {
+  int batch = 0;
+  long messages = 0;
+  long transactions = 0;
+  double seconds = 0;
+};
+
+void check(rd_kafka_error_t* error, const char* what) {
+  if (error == nullptr) return;
+  std::string text = std::string(what) + ": " + rd_kafka_error_string(error);
+  rd_kafka_error_destroy(error);
+  throw std::runtime_error(text);
+}
+
+// consume B -> begin -> produce B -> send offsets -> commit, from the start of `source` until
+// it is all passed through or the time is up.
+PassThrough pass_through(const Options& o, const std::string& source, const std::string& sink, int batch,
+                         long available, std::mt19937_64& rng) {
+  const std::string id = "raw-bench-pt-" + std::to_string(rng() % 1000000000);
+  DeliveryState state;
+  rd_kafka_conf_t* conf = base_conf(o);
+  set(conf, "transactional.id", id);  // implies idempotence and acks=all
+  set(conf, "linger.ms", "0");        // as Orderline's log: each batch is flushed at once
+  rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
+  rd_kafka_conf_set_opaque(conf, &state);
+  auto producer = make_client(RD_KAFKA_PRODUCER, conf);
+  check(rd_kafka_init_transactions(producer.get(), 30000), "init_transactions");
+  auto consumer = committed_reader(o, source, o.partitions);
+  rd_kafka_consumer_group_metadata_t* group = rd_kafka_consumer_group_metadata_new(id.c_str());
+
+  PassThrough result;
+  result.batch = batch;
+  std::vector<std::int64_t> next(o.partitions, -1);
+  std::vector<rd_kafka_message_t*> taken;
+  const auto start = Clock::now();
+  const auto deadline = start + std::chrono::duration<double>(o.passthrough_seconds);
+  while (result.messages < available && Clock::now() < deadline) {
+    for (int timeout = 100; static_cast<int>(taken.size()) < batch; timeout = 0) {
+      rd_kafka_message_t* m = rd_kafka_consumer_poll(consumer.get(), timeout);
+      if (m == nullptr) break;
+      if (m->err) {
+        rd_kafka_message_destroy(m);
+        continue;
+      }
+      taken.push_back(m);
+    }
+    if (taken.empty()) continue;
+    check(rd_kafka_begin_transaction(producer.get()), "begin_transaction");
+    for (auto* m : taken) {
+      auto err = rd_kafka_producev(producer.get(), RD_KAFKA_V_TOPIC(sink.c_str()), RD_KAFKA_V_PARTITION(m->partition),
+                                   RD_KAFKA_V_KEY(m->key, m->key_len), RD_KAFKA_V_VALUE(m->payload, m->len),
+                                   RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
+      if (err) throw std::runtime_error(std::string("produce: ") + rd_kafka_err2str(err));
+      next[m->partition] = m->offset + 1;
+    }
+    rd_kafka_topic_partition_list_t* offsets = rd_kafka_topic_partition_list_new(o.partitions);
+    for (int p = 0; p < o.partitions; ++p) {
+      if (next[p] >= 0) rd_kafka_topic_partition_list_add(offsets, source.c_str(), p)->offset = next[p];
+    }
+    rd_kafka_error_t* sent = rd_kafka_send_offsets_to_transaction(producer.get(), offsets, group, 30000);
+    rd_kafka_topic_partition_list_destroy(offsets);
+    check(sent, "send_offsets_to_transaction");
+    check(rd_kafka_commit_transaction(producer.get(), 30000), "commit_transaction");
+    result.messages += static_cast<long>(taken.size());
+    ++result.transactions;
+    for (auto* m : taken) rd_kafka_message_destroy(m);
+    taken.clear();
+  }
+  result.seconds = seconds(Clock::now() - start);
+  for (auto* m : taken) rd_kafka_message_destroy(m);
+  rd_kafka_consumer_group_metadata_destroy(group);
+  rd_kafka_consumer_close(consumer.get());
+  if (state.failed > 0) throw std::runtime_error("pass-through: a delivery failed");
+  return result;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -229,6 +312,13 @@ int main(int argc, char** argv) {
   app.add_option("--size-from-topic", o.size_from_topic, "take key and value sizes from this topic's messages");
   app.add_option("--key-bytes", o.key_bytes, "key size without --size-from-topic")->capture_default_str();
   app.add_option("--value-bytes", o.value_bytes, "value size without --size-from-topic")->capture_default_str();
+  app.add_option("--passthrough-batch", o.passthrough_batches,
+                 "also measure a transactional consume-produce-commit loop with batches of this many messages "
+                 "(repeatable)")
+      ->check(CLI::Range(1, 100000));
+  app.add_option("--passthrough-seconds", o.passthrough_seconds, "time limit of each pass-through run")
+      ->capture_default_str()
+      ->check(CLI::Range(0.5, 600.0));
   CLI11_PARSE(app, argc, argv);
   if (!loopback_brokers(o.brokers)) {
     std::cerr << "kafka_raw_bench: only loopback brokers may be loaded" << std::endl;
@@ -299,6 +389,24 @@ int main(int argc, char** argv) {
     rd_kafka_consumer_close(consumer.get());
     consumer.reset();
     const double consume_s = seconds(consume_end - consume_start);
+
+    std::string passthrough = "[";
+    if (!o.passthrough_batches.empty()) {
+      const std::string sink = topic + "-sink";
+      create_topic(producer.get(), sink, o.partitions);
+      for (const int batch : o.passthrough_batches) {
+        const auto r = pass_through(o, topic, sink, batch, state.delivered, rng);
+        char line[256];
+        std::snprintf(line, sizeof line,
+                      "%s{\"batch\":%d,\"messages\":%ld,\"transactions\":%ld,\"seconds\":%.3f,"
+                      "\"messages_per_s\":%.1f,\"transactions_per_s\":%.1f}",
+                      passthrough.size() > 1 ? "," : "", r.batch, r.messages, r.transactions, r.seconds,
+                      r.seconds > 0 ? r.messages / r.seconds : 0.0, r.seconds > 0 ? r.transactions / r.seconds : 0.0);
+        passthrough += line;
+      }
+      delete_topic(producer.get(), sink);
+    }
+    passthrough += "]";
     delete_topic(producer.get(), topic);
 
     const double bytes = static_cast<double>(o.key_bytes + o.value_bytes);
@@ -307,12 +415,12 @@ int main(int argc, char** argv) {
         "\"sizes_sampled\":%zu,\"produce\":{\"settings\":\"enable.idempotence=true acks=all socket.nagle.disable=true\","
         "\"delivered\":%ld,\"failed\":%ld,\"seconds\":%.3f,\"messages_per_s\":%.1f,\"mib_per_s\":%.2f},"
         "\"consume\":{\"settings\":\"isolation.level=read_committed\",\"consumed\":%ld,\"seconds\":%.3f,"
-        "\"messages_per_s\":%.1f,\"mib_per_s\":%.2f},\"librdkafka\":\"%s\"}\n",
+        "\"messages_per_s\":%.1f,\"mib_per_s\":%.2f},\"passthrough\":%s,\"librdkafka\":\"%s\"}\n",
         o.messages, o.partitions, o.key_bytes, o.value_bytes,
         o.size_from_topic.empty() ? "null" : ("\"" + o.size_from_topic + "\"").c_str(), sampled, state.delivered,
         state.failed, produce_s, state.delivered / produce_s, state.delivered * bytes / produce_s / 1048576.0,
         consumed, consume_s, consume_s > 0 ? consumed / consume_s : 0.0,
-        consume_s > 0 ? consumed * bytes / consume_s / 1048576.0 : 0.0, rd_kafka_version_str());
+        consume_s > 0 ? consumed * bytes / consume_s / 1048576.0 : 0.0, passthrough.c_str(), rd_kafka_version_str());
     return state.failed == 0 && consumed == state.delivered ? 0 : 1;
   } catch (const std::exception& e) {
     std::cerr << "kafka_raw_bench: " << e.what() << std::endl;

@@ -289,7 +289,11 @@ KafkaEventLog::KafkaEventLog(KafkaLogOptions options)
     // init_transactions() settled whatever an earlier instance left open, so the last stable
     // offsets the catch-up just read are where our own commits continue from.
     tail_ = std::make_unique<CommittedTail>(partitions_, options_.tail_budget_bytes);
-    for (std::uint32_t p = 0; p < partitions_; ++p) tail_->reset(p, known_ends_[p].load());
+    next_offsets_.resize(partitions_);
+    for (std::uint32_t p = 0; p < partitions_; ++p) {
+      tail_->reset(p, known_ends_[p].load());
+      next_offsets_[p] = known_ends_[p].load();
+    }
   }
 }
 
@@ -832,7 +836,10 @@ void KafkaEventLog::revalidate_tail() {
   if (!tail_ || !tail_invalid_) return;
   auto ends = stable_offsets(events_topic_);
   if (!ends) return;  // still invalid; readers keep asking the brokers
-  for (std::uint32_t p = 0; p < partitions_; ++p) tail_->reset(p, (*ends.value)[p]);
+  for (std::uint32_t p = 0; p < partitions_; ++p) {
+    tail_->reset(p, (*ends.value)[p]);
+    next_offsets_[p] = (*ends.value)[p];
+  }
   tail_invalid_ = false;
 }
 
@@ -939,6 +946,10 @@ std::optional<LogResult<AppendResult>> KafkaEventLog::run_transaction(std::vecto
   auto abort = [&](R failure, bool refused) -> std::optional<R> {
     current_delivery_ = nullptr;
     aborted_.fetch_add(1);
+    // The aborted records and the abort marker took offsets we may not have seen.
+    for (const auto* part : parts) {
+      if (tail_ && !part->batch->records.empty()) next_offsets_[part->partition].reset();
+    }
     if (check_fatal()) return R::fail(LogError::closed, failure.detail + "; " + fatal_);
     bool in_doubt = refused;
     if (auto* error = rd_kafka_abort_transaction(producer, timeout_ms)) {
@@ -966,6 +977,23 @@ std::optional<LogResult<AppendResult>> KafkaEventLog::run_transaction(std::vecto
   for (std::size_t i = 0; i < parts.size(); ++i) {
     outcome_base[i] = slots;
     slots += parts[i]->batch->outcomes.size();
+  }
+  // A sole writer knows where its records will land: right after the previous commit's
+  // marker. Then the outcomes (which carry those positions) go out with the events in one
+  // flush instead of after the events' delivery reports, saving a round trip to the
+  // transaction coordinator and one to the partition leaders. The reports are checked
+  // against the prediction before the commit.
+  std::vector<std::uint64_t> predicted(parts.size(), 0);
+  bool predict = tail_ != nullptr;
+  {
+    std::vector<bool> seen(partitions_, false);
+    for (std::size_t i = 0; i < parts.size() && predict; ++i) {
+      if (parts[i]->batch->records.empty()) continue;
+      const auto p = parts[i]->partition;
+      if (seen[p] || !next_offsets_[p]) predict = false;
+      else predicted[i] = *next_offsets_[p];
+      seen[p] = true;
+    }
   }
   Delivery delivery;
   delivery.offsets.assign(slots, -1);
@@ -1018,7 +1046,7 @@ std::optional<LogResult<AppendResult>> KafkaEventLog::run_transaction(std::vecto
       }
     }
   }
-  if (events > 0) {
+  if (events > 0 && !predict) {
     if (auto failed = deliver(events, "events")) return failed;
   }
 
@@ -1030,7 +1058,9 @@ std::optional<LogResult<AppendResult>> KafkaEventLog::run_transaction(std::vecto
     const auto& batch = *parts[i]->batch;
     const auto partition = parts[i]->partition;
     const std::size_t n = batch.records.size();
-    const auto offset_of = [&](std::size_t k) { return static_cast<std::uint64_t>(delivery.offsets[event_base[i] + k]); };
+    const auto offset_of = [&](std::size_t k) {
+      return predict ? predicted[i] + k : static_cast<std::uint64_t>(delivery.offsets[event_base[i] + k]);
+    };
     auto& result = results[i];
     if (n > 0) {
       result.first_offset = offset_of(0);
@@ -1063,8 +1093,24 @@ std::optional<LogResult<AppendResult>> KafkaEventLog::run_transaction(std::vecto
       }
     }
   }
-  if (slots > events) {
-    if (auto failed = deliver(slots, "outcomes")) return failed;
+  if (predict ? slots > 0 : slots > events) {
+    if (auto failed = deliver(slots, predict ? "events and outcomes" : "outcomes")) return failed;
+  }
+  if (predict) {
+    for (std::size_t i = 0; i < parts.size(); ++i) {
+      for (std::size_t k = 0; k < parts[i]->batch->records.size(); ++k) {
+        const auto got = static_cast<std::uint64_t>(delivery.offsets[event_base[i] + k]);
+        if (got == predicted[i] + k) continue;
+        // Someone else wrote the partition, or we lost count: the outcomes' positions are
+        // wrong, so this transaction must not commit. Abort it and run it again the slow way.
+        spdlog::warn("kafka event log: {} [{}] put a record at offset {}, not at the predicted {}; retrying the "
+                     "transaction without prediction",
+                     events_topic_, parts[i]->partition, got, predicted[i] + k);
+        auto aborted = abort(R::fail(LogError::io_error, "offsets differed from the prediction"), false);
+        if (aborted->error == LogError::closed || producer_in_doubt_) return aborted;
+        return run_transaction(parts);
+      }
+    }
   }
 
   // The extra records (replies); their delivery is not awaited: commit_transaction flushes,
@@ -1158,6 +1204,8 @@ std::optional<LogResult<AppendResult>> KafkaEventLog::run_transaction(std::vecto
     for (std::size_t i = 0; i < parts.size(); ++i) {
       const auto& records = parts[i]->batch->records;
       if (records.empty()) continue;
+      // The marker is at end_offset; the next record goes right after it.
+      next_offsets_[parts[i]->partition] = results[i].end_offset + 1;
       std::vector<LogRecord> committed;
       committed.reserve(records.size());
       for (std::size_t k = 0; k < records.size(); ++k) {
@@ -1175,6 +1223,7 @@ std::optional<LogResult<AppendResult>> KafkaEventLog::run_transaction(std::vecto
 
 void KafkaEventLog::mark_tail_in_doubt() {
   if (!tail_) return;
+  for (auto& next : next_offsets_) next.reset();
   tail_->invalidate_all();
   tail_invalid_ = true;
 }

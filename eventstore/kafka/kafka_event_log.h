@@ -319,6 +319,9 @@ class KafkaEventLog final : public EventLog {
   // Only for a sole writer (KafkaLogOptions::sole_writer); guarded by itself.
   std::unique_ptr<CommittedTail> tail_;
   bool tail_invalid_ = false;  // under append_mutex_
+  // A sole writer's next offset per partition, when known (under append_mutex_): see
+  // run_transaction's prediction.
+  std::vector<std::optional<std::uint64_t>> next_offsets_;
 };
 
 }  // namespace orderline::eventstore
