@@ -1,7 +1,9 @@
 // Live order updates over WebSocket (/api/v1/stream) and read-your-writes (after=), against
-// the real `orderd serve` binary: subscriptions, per-order ordering, resume after a
-// disconnect without a gap or a duplicate, the slow-consumer cut-off, hostile frames, the
-// Origin check, staff-only "all", heartbeats, and the metrics of it all.
+// the real binary: subscriptions, per-order ordering, resume after a disconnect without a gap
+// or a duplicate, the slow-consumer cut-off, hostile frames, the Origin check, staff-only
+// "all", heartbeats, and the metrics of it all. In every deployment (tests/support/
+// e2e_server.h): ctest's stream_test (`orderd serve`, embedded log), stream_test_kafka
+// (`orderd serve` on Kafka) and stream_test_distributed (`orderd gateway` + `orderd processor`).
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
@@ -14,6 +16,7 @@
 
 #include "eventstore/position.h"
 #include "tests/support/auth.h"
+#include "tests/support/e2e_server.h"
 #include "tests/support/http_client.h"
 #include "tests/support/process.h"
 #include "tests/support/ws_client.h"
@@ -85,8 +88,7 @@ class StreamTest : public ::testing::Test {
     dir_ = new testing::TempDir();
     // Without the saga: these tests drive each step themselves (pay, ship, deliver) to know
     // what must be pushed; StreamWithSaga below watches the saga's own steps.
-    server_ = new testing::OrderdProcess(dir_->path() + "/data",
-                                         {"--ws-allowed-origin", "http://shop.example", "--no-saga"});
+    server_ = new testing::E2eServer(dir_->path(), "stream", {"--ws-allowed-origin", "http://shop.example", "--no-saga"});
   }
   static void TearDownTestSuite() {
     delete server_;
@@ -133,12 +135,12 @@ class StreamTest : public ::testing::Test {
   }
 
   static testing::TempDir* dir_;
-  static testing::OrderdProcess* server_;
+  static testing::E2eServer* server_;
   std::unique_ptr<Orders> orders_;
 };
 
 testing::TempDir* StreamTest::dir_ = nullptr;
-testing::OrderdProcess* StreamTest::server_ = nullptr;
+testing::E2eServer* StreamTest::server_ = nullptr;
 
 TEST_F(StreamTest, ACustomerSeesEveryStepOfAnOrderInOrder) {
   const auto customer = orders().new_customer();
@@ -461,7 +463,7 @@ TEST_F(StreamTest, MetricsCountConnectionsAndPushes) {
 // soon, while one that reads (in bursts of 50) is not.
 TEST(StreamSlowConsumer, IsCutOffWithAReasonAndOthersCarryOn) {
   testing::TempDir dir;
-  testing::OrderdProcess server(dir.path() + "/data", {"--ws-queue-limit", "16", "--ws-send-buffer", "8192", "--no-saga"});
+  testing::E2eServer server(dir.path(), "stream", {"--ws-queue-limit", "16", "--ws-send-buffer", "8192", "--no-saga"});
   Orders orders(server.port());
   const auto customer = orders.new_customer();
 
@@ -502,7 +504,7 @@ TEST(StreamSlowConsumer, IsCutOffWithAReasonAndOthersCarryOn) {
 // the connection open past the timeout.
 TEST(StreamHeartbeat, PingsKeepAnAnsweringClientConnected) {
   testing::TempDir dir;
-  testing::OrderdProcess server(dir.path() + "/data", {"--ws-idle-timeout", "2", "--no-saga"});
+  testing::E2eServer server(dir.path(), "stream", {"--ws-idle-timeout", "2", "--no-saga"});
   Orders orders(server.port());
   const auto customer = orders.new_customer();
   WsClient ws(server.port());
@@ -520,7 +522,7 @@ TEST(StreamHeartbeat, PingsKeepAnAnsweringClientConnected) {
 
 TEST(StreamWithSaga, ACustomerSeesTheSagaConfirmTheOrderByItself) {
   testing::TempDir dir;
-  testing::OrderdProcess server(dir.path() + "/data");  // the saga on, as by default
+  testing::E2eServer server(dir.path(), "stream");  // the saga on, as by default
   Orders orders(server.port());
   const auto customer = orders.new_customer();
   WsClient browser(server.port());
@@ -556,7 +558,7 @@ namespace {
 // A resume may replay more than the queue limit at once: that is not a slow consumer.
 TEST(StreamSlowConsumer, AResumeLargerThanTheQueueIsNotCutOff) {
   testing::TempDir dir;
-  testing::OrderdProcess server(dir.path() + "/data", {"--ws-queue-limit", "4", "--no-saga"});
+  testing::E2eServer server(dir.path(), "stream", {"--ws-queue-limit", "4", "--no-saga"});
   Orders orders(server.port());
   const auto customer = orders.new_customer();
   for (int i = 0; i < 30; ++i) orders.place(customer);
@@ -579,7 +581,7 @@ TEST(StreamSlowConsumer, AResumeLargerThanTheQueueIsNotCutOff) {
 // gets 503, HTTP requests still pass, and a closed stream frees its place.
 TEST(StreamLimits, TooManyStreamsAreRefusedUntilOneCloses) {
   testing::TempDir dir;
-  testing::OrderdProcess server(dir.path() + "/data", {"--ws-max-connections", "2", "--no-saga"});
+  testing::E2eServer server(dir.path(), "stream", {"--ws-max-connections", "2", "--no-saga"});
   auto first = std::make_unique<WsClient>(server.port());
   WsClient second(server.port());
   const std::string upgrade = "GET /api/v1/stream HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\n"
@@ -607,7 +609,7 @@ TEST(StreamLimits, TooManyStreamsAreRefusedUntilOneCloses) {
 // SIGTERM: open streams are closed with 1001 (going away) and orderd exits cleanly.
 TEST(StreamShutdown, ClosesStreamsAndExitsCleanly) {
   testing::TempDir dir;
-  testing::OrderdProcess server(dir.path() + "/data");
+  testing::E2eServer server(dir.path(), "stream");
   Orders orders(server.port());
   const auto customer = orders.new_customer();
   WsClient ws(server.port());
@@ -617,7 +619,7 @@ TEST(StreamShutdown, ClosesStreamsAndExitsCleanly) {
   EXPECT_FALSE(ws.read(std::chrono::seconds(30)));
   EXPECT_TRUE(ws.closed());
   EXPECT_EQ(ws.close_code(), 1001);
-  EXPECT_EQ(server.wait(), 0) << server.output();
+  if (server.serve()) EXPECT_EQ(server.serve()->wait(), 0) << server.output();
 }
 
 }  // namespace
