@@ -181,10 +181,13 @@ TEST_F(StreamTest, ACustomerSeesEveryStepOfAnOrderInOrder) {
 
 TEST_F(StreamTest, AnOrderSubscriptionSeesOnlyThatOrderAndStopsAfterUnsubscribe) {
   const auto customer = orders().new_customer();
-  const auto mine = str(orders().place(customer), "order_id");
+  const auto placed = orders().place(customer);
+  const auto mine = str(placed, "order_id");
   const auto other = str(orders().place(customer), "order_id");
   WsClient ws(port());
-  subscribe(ws, subscribe_frame("order_id", mine));
+  // From the placement's position: its OrderPlaced is not pushed even when the projector has
+  // not folded it yet (without `from`, live updates start wherever the read models are).
+  subscribe(ws, subscribe_frame("order_id", mine, str(placed, "position")));
   orders().act(other, "pay");
   orders().act(mine, "pay");
   auto seen = updates(ws, 1);
@@ -296,7 +299,8 @@ TEST_F(StreamTest, ResumeWhileOrdersKeepChangingHasNoGapAndNoDuplicate) {
 
 TEST_F(StreamTest, HostileFramesGetErrorFramesAndTheConnectionStaysUsable) {
   const auto customer = orders().new_customer();
-  const auto order_id = str(orders().place(customer), "order_id");
+  const auto placed = orders().place(customer);
+  const auto order_id = str(placed, "order_id");
   WsClient ws(port());
   expect_error(ws, "not json", "malformed_frame");
   expect_error(ws, "[1,2]", "malformed_frame");
@@ -319,8 +323,8 @@ TEST_F(StreamTest, HostileFramesGetErrorFramesAndTheConnectionStaysUsable) {
   ASSERT_TRUE(binary.is_object());
   EXPECT_EQ(str(binary, "code"), "malformed_frame");
 
-  // Still a working connection.
-  subscribe(ws, subscribe_frame("order_id", order_id));
+  // Still a working connection (from the placement on, as above).
+  subscribe(ws, subscribe_frame("order_id", order_id, str(placed, "position")));
   expect_error(ws, subscribe_frame("order_id", order_id), "already_subscribed");
   orders().act(order_id, "cancel");
   auto seen = updates(ws, 1);
@@ -619,7 +623,9 @@ TEST(StreamShutdown, ClosesStreamsAndExitsCleanly) {
   EXPECT_FALSE(ws.read(std::chrono::seconds(30)));
   EXPECT_TRUE(ws.closed());
   EXPECT_EQ(ws.close_code(), 1001);
-  if (server.serve()) EXPECT_EQ(server.serve()->wait(), 0) << server.output();
+  if (server.serve()) {
+    EXPECT_EQ(server.serve()->wait(), 0) << server.output();
+  }
 }
 
 }  // namespace
