@@ -3,7 +3,8 @@
 // or a duplicate, the slow-consumer cut-off, hostile frames, the Origin check, staff-only
 // "all", heartbeats, and the metrics of it all. In every deployment (tests/support/
 // e2e_server.h): ctest's stream_test (`orderd serve`, embedded log), stream_test_kafka
-// (`orderd serve` on Kafka) and stream_test_distributed (`orderd gateway` + `orderd processor`).
+// (`orderd serve` on Kafka) and stream_test_distributed (`orderd gateway` + `orderd processor`;
+// there also a resume that moves from one gateway to another).
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
@@ -626,6 +627,67 @@ TEST(StreamShutdown, ClosesStreamsAndExitsCleanly) {
   if (server.serve()) {
     EXPECT_EQ(server.serve()->wait(), 0) << server.output();
   }
+}
+
+}  // namespace
+}  // namespace orderline
+
+namespace orderline {
+namespace {
+
+// Two gateways of one distributed deployment: each pushes every order's updates, whichever
+// gateway took the command, and a client that loses one gateway resumes on the other from
+// its last position (a vector of events-topic offsets, the same on every gateway), with
+// nothing missed and nothing twice. Only in stream_test_distributed (it needs the roles).
+TEST(StreamAcrossGateways, EachPushesEveryOrderAndAResumeMovesToTheOther) {
+  if (testing::e2e_mode() != "distributed") GTEST_SKIP() << "runs in ctest's stream_test_distributed";
+  testing::TempDir dir;
+  testing::KafkaDeployment deployment{testing::unique_topic_prefix("stream-gateways"), 4};
+  auto processor = testing::start_processor(deployment, dir.path(), "p");
+  testing::GatewayProcess first(deployment, dir.path(), 0, {"--demo-catalogue"});
+  testing::GatewayProcess second(deployment, dir.path(), 1);
+  Orders orders(first.port());  // every command through the first gateway
+  const auto customer = orders.new_customer();
+
+  std::string resume_from;
+  std::string first_order;
+  {
+    WsClient ws(second.port());
+    ws.send(subscribe_frame("customer_id", customer));
+    ASSERT_EQ(str(ws.read_json(), "type"), "subscribed");
+    first_order = str(orders.place(customer), "order_id");
+    orders.act(first_order, "pay");
+    const std::vector<std::string> expected_types = {"OrderPlaced", "OrderPaid"};
+    for (const auto& expected : expected_types) {
+      auto frame = ws.read_json();
+      ASSERT_TRUE(frame.is_object()) << "the second gateway pushed nothing for " << expected;
+      EXPECT_EQ(str(frame, "type"), expected);
+      EXPECT_EQ(str(frame, "order_id"), first_order);
+      resume_from = str(frame, "position");
+    }
+  }  // the second gateway is lost to this client
+
+  orders.act(first_order, "ship");
+  const auto second_order = str(orders.place(customer), "order_id");
+
+  WsClient ws(first.port());
+  ws.send(subscribe_frame("customer_id", customer, resume_from));
+  ASSERT_EQ(str(ws.read_json(), "type"), "subscribed");
+  std::map<std::string, std::vector<std::int64_t>> versions;
+  for (int i = 0; i < 2; ++i) {
+    auto frame = ws.read_json();
+    ASSERT_TRUE(frame.is_object()) << "missed update " << i << " was not replayed";
+    versions[str(frame, "order_id")].push_back(num(frame, "version"));
+  }
+  EXPECT_EQ(versions[first_order], (std::vector<std::int64_t>{3}));
+  EXPECT_EQ(versions[second_order], (std::vector<std::int64_t>{1}));
+  // Then live, nothing replayed twice: the next frame is the next change.
+  orders.act(second_order, "pay");
+  auto live = ws.read_json();
+  ASSERT_TRUE(live.is_object());
+  EXPECT_EQ(str(live, "order_id"), second_order);
+  EXPECT_EQ(str(live, "type"), "OrderPaid");
+  EXPECT_EQ(num(live, "version"), 2);
 }
 
 }  // namespace
