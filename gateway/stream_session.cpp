@@ -161,22 +161,28 @@ class StreamSession : public Connection, public StreamSubscriber, public std::en
     unsubscribe(frame.topic);
   }
 
-  bool exists(const Topic& topic) {
-    const auto& services = state_->services;
+  bool known_to_read_models(const Topic& topic) {
+    const auto& read_models = *state_->services.read_models;
     switch (topic.kind) {
-      case Topic::Kind::order: {
-        if (services.read_models->order(topic.key)) return true;
-        auto records = services.log->read_stream(domain::order_stream(topic.key));
-        return records && !records.value->empty();
-      }
-      case Topic::Kind::customer: {
-        if (services.read_models->customer_exists(topic.key)) return true;
-        auto records = services.log->read_stream(domain::customer_stream(topic.key));
-        return records && !records.value->empty();
-      }
+      case Topic::Kind::order: return read_models.order(topic.key).has_value();
+      case Topic::Kind::customer: return read_models.customer_exists(topic.key);
       case Topic::Kind::all: return true;
     }
     return false;
+  }
+
+  // The log's answer for an order or customer the read models do not know (created a moment
+  // ago, or never). Off the I/O threads: on `orderd gateway` the log's index first catches up
+  // with the topics, a Kafka round trip (about 0.1 s measured), and ids are the client's.
+  static bool in_log(const eventstore::EventLog& log, const Topic& topic) {
+    auto records = log.read_stream(topic.kind == Topic::Kind::order ? domain::order_stream(topic.key)
+                                                                    : domain::customer_stream(topic.key));
+    return records && !records.value->empty();
+  }
+
+  void send_not_found(const Topic& topic) {
+    send_error("not_found", std::string(topic.kind == Topic::Kind::order ? "no order " : "no customer ") + topic.key,
+               &topic);
   }
 
   bool may_follow(const auth::Principal& principal, const Topic& topic) {
@@ -213,11 +219,47 @@ class StreamSession : public Connection, public StreamSubscriber, public std::en
                             : "the token does not grant staff access",
                         &topic);
     }
-    // A customer follows only their own orders; others' ids look as if they did not exist.
-    if (!exists(topic) || (caller.principal && !may_follow(*caller.principal, topic))) {
-      return send_error("not_found",
-                        std::string(topic.kind == Topic::Kind::order ? "no order " : "no customer ") + topic.key, &topic);
+    if (known_to_read_models(topic)) return admit(frame, caller);
+    // Only the log can tell: looked up off the I/O threads; this connection's next frame waits
+    // for the answer (as during a resume) and live updates of its other topics are held.
+    replaying_ = true;
+    auto self = shared_from_this();
+    state_->offload([self, frame, caller] {
+      bool found = false;
+      try {
+        found = in_log(*self->state_->services.log, frame.topic);
+      } catch (const std::exception& e) {
+        observability::log("gateway")->error("stream subscription look-up failed: {}", e.what());
+      }
+      net::post(self->ws_.get_executor(),
+                [self, frame, caller, found] { self->on_looked_up(frame, caller, found); });
+    });
+  }
+
+  void on_looked_up(const ClientFrame& frame, const StreamCaller& caller, bool found) {
+    replaying_ = false;
+    auto held = std::move(held_);
+    held_.clear();
+    if (closing_) return;
+    if (found) {
+      admit(frame, caller);
+    } else {
+      send_not_found(frame.topic);
     }
+    if (replaying_) {
+      // admit() began a resume: what was held waits for its replay too.
+      held_.insert(held_.begin(), held.begin(), held.end());
+      return;
+    }
+    release(held);
+    do_read();
+  }
+
+  // The topic exists: the caller's right to it, then the subscription.
+  void admit(const ClientFrame& frame, const StreamCaller& caller) {
+    const auto& topic = frame.topic;
+    // A customer follows only their own orders; others' ids look as if they did not exist.
+    if (caller.principal && !may_follow(*caller.principal, topic)) return send_not_found(topic);
 
     // Registered first: every update from `upto` on arrives live, everything before it is
     // replayed from the log, so the two meet without a gap or an overlap.
@@ -269,11 +311,16 @@ class StreamSession : public Connection, public StreamSubscriber, public std::en
         push({std::shared_ptr<const std::string>(message, &message->text), true, true});
       }
     }
+    release(held);
+    do_read();
+  }
+
+  // Live updates held during a replay or look-up, now that the subscriptions are settled.
+  void release(const std::vector<MessagePtr>& held) {
     for (const auto& message : held) {
       if (wants(message->update)) push({std::shared_ptr<const std::string>(message, &message->text), true});
     }
     kick();
-    do_read();
   }
 
   // Live updates during a replay, bounded like the queue.
@@ -416,7 +463,7 @@ class StreamSession : public Connection, public StreamSubscriber, public std::en
   std::optional<std::string> authorization_;  // of the upgrade request
   websocket::close_reason close_reason_;
   std::size_t replayed_waiting_ = 0;  // replayed frames in queue_
-  bool replaying_ = false;             // a resume's replay is running off the I/O thread
+  bool replaying_ = false;             // a resume's replay (or a log look-up) is running off the I/O thread
   std::vector<MessagePtr> held_;       // live updates that arrived during it
   std::chrono::steady_clock::time_point write_started_;
   std::uint64_t live_id_ = 0;
