@@ -3,8 +3,6 @@
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
-#include <sys/resource.h>
-
 #include <csignal>
 #include <fstream>
 #include <iostream>
@@ -18,6 +16,7 @@
 #include "cli/logging.h"
 #include "cli/roles.h"
 #include "cli/serve_config.h"
+#include "cli/stream_setup.h"
 #include "gateway/auth/personal_data.h"
 #include "gateway/server.h"
 #include "gateway/stream_hub.h"
@@ -39,21 +38,9 @@ sigset_t shutdown_signals() {
   return set;
 }
 
-// Every WebSocket is a file descriptor: 10,000 streams need more than the usual soft limit of
-// 1,024, so the soft limit is raised to the hard one (as Go's runtime and nginx do).
-void raise_open_file_limit() {
-  rlimit limit{};
-  if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max) return;
-  const auto before = limit.rlim_cur;
-  limit.rlim_cur = limit.rlim_max;
-  if (setrlimit(RLIMIT_NOFILE, &limit) == 0) {
-    spdlog::info("open file limit raised from {} to {}", before, limit.rlim_cur);
-  }
-}
-
 int serve(const cli::ServeConfig& config) {
   cli::setup_logging(config.log_level, "orderd");
-  raise_open_file_limit();
+  cli::raise_open_file_limit();
   const sigset_t signals = shutdown_signals();
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
@@ -127,12 +114,7 @@ int serve(const cli::ServeConfig& config) {
   gateway_config.command_timeout = std::chrono::milliseconds(config.command_timeout_ms);
   gateway_config.read_wait = std::chrono::milliseconds(config.read_wait_ms);
   gateway_config.admin_token = config.admin_token;
-  gateway_config.allowed_origins = config.ws_allowed_origins;
-  gateway_config.max_streams = config.ws_max_connections;
-  gateway_config.stream_queue_limit = config.ws_queue_limit;
-  gateway_config.stream_send_buffer = config.ws_send_buffer;
-  gateway_config.stream_idle_timeout = std::chrono::seconds(config.ws_idle_timeout_s);
-  gateway_config.stream_replay_limit = config.ws_replay_limit;
+  cli::configure_gateway_streams(config, gateway_config);
   cli::configure_gateway_auth(config, gateway_config);
   // Opened here rather than by the gateway, so online backups can checkpoint it too.
   auth::CustomerKeys customer_keys(gateway_config.customer_keys_path);

@@ -20,11 +20,13 @@
 #include "cli/logging.h"
 #include "cli/operator_http.h"
 #include "cli/role_readiness.h"
+#include "cli/stream_setup.h"
 #include "commands/kafka/kafka_command_bus.h"
 #include "commands/kafka/kafka_processor.h"
 #include "eventstore/kafka/group_membership.h"
 #include "eventstore/kafka/kafka_statistics.h"
 #include "gateway/server.h"
+#include "gateway/stream_hub.h"
 #include "observability/metrics.h"
 #include "projections/postgres/postgres_projector.h"
 #include "projections/projector.h"
@@ -61,6 +63,7 @@ eventstore::KafkaLogOptions log_options(const std::string& url, const std::vecto
 int run_gateway(const GatewayRoleConfig& role) {
   const auto& config = role.http;
   setup_logging(config.log_level, "gateway");
+  raise_open_file_limit();  // WebSocket streams
   const sigset_t signals = block_shutdown_signals();
 
   auto kafka = log_options(config.event_log, config.kafka_options, config.data_dir, config.partitions);
@@ -74,8 +77,13 @@ int run_gateway(const GatewayRoleConfig& role) {
   store_options.path = config.data_dir + "/readmodels";
   store_options.partitions = log.partition_count();
   projections::ReadModelStore store(store_options);
+  // WebSocket live updates: fed by this gateway's projector, as in `orderd serve` (one code
+  // path): its read models fold every partition, so every order's updates pass through here.
+  // Declared before the projector, which tells it of every batch until it stops.
+  gateway::StreamHub stream_hub;
   projections::ProjectorOptions projector_options;
   if (config.metrics) projector_options.observer = metrics.projector();
+  projector_options.order_feed = &stream_hub;
   projections::Projector projector(log, store, projections::standard_projections(), projector_options);
   projector.start();
 
@@ -127,9 +135,11 @@ int run_gateway(const GatewayRoleConfig& role) {
   gateway_config.read_wait = std::chrono::milliseconds(config.read_wait_ms);
   gateway_config.admin_token = config.admin_token;
   cli::configure_gateway_auth(config, gateway_config);
+  configure_gateway_streams(config, gateway_config);
 
   gateway::Services services;
   services.bus = &bus;
+  services.stream_hub = &stream_hub;
   services.read_models = &store;
   services.log = &log;
   projections::RecommendationQueries recommendations(store);
@@ -140,6 +150,7 @@ int run_gateway(const GatewayRoleConfig& role) {
     services.metrics = [&metrics] { return metrics.render(); };
     services.http_observer = metrics.http();
     services.auth_observer = metrics.auth();
+    services.stream_observer = metrics.streams();
   }
   gateway::Server server(gateway_config, services);
   server.start();

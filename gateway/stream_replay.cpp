@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <thread>
 
 #include "domain/aggregate.h"
 #include "gateway/stream_protocol.h"
@@ -34,8 +35,13 @@ class MemoryBatch final : public projections::BatchWriter {
   std::map<std::string, std::string, std::less<>> values_;
 };
 
+// How long a replay waits for a stream index that trails the read models (see read_order).
+constexpr int kIndexAttempts = 100;
+constexpr std::chrono::milliseconds kIndexRetry{20};
+
 struct Collector {
   const eventstore::EventLog& log;
+  const projections::ReadModels& read_models;
   const eventstore::PositionVector& from;
   const eventstore::PositionVector& upto;
   std::size_t budget;
@@ -53,20 +59,45 @@ struct Collector {
     return true;
   }
 
+  // The order's whole stream, at least up to what the read models have folded of it.
+  //
+  // Every update below `upto` is folded into the read models (the hub publishes a batch after
+  // the fold), so the order's view names an event the stream must contain. A log whose stream
+  // index trails its commits by a moment may answer with a shorter stream: Kafka under
+  // `orderd serve` writes its index just after a commit returns, and the projector can fold the
+  // commit first. Replaying that stream would leave a gap, so it is read again, briefly and
+  // bounded (a rare race, on the replay thread), then refused as log_unavailable.
+  std::optional<std::vector<eventstore::LogRecord>> read_order(std::string_view order_id) {
+    const auto view = read_models.order(order_id);
+    for (int attempt = 1;; ++attempt) {
+      auto records = log.read_stream(domain::order_stream(order_id));
+      if (!records) {
+        error_code = "log_unavailable";
+        detail = "cannot read the event log: " + records.detail;
+        return std::nullopt;
+      }
+      const bool complete =
+          !view || (!records.value->empty() && records.value->back().offset >= view->offset());
+      if (complete) return std::move(*records.value);
+      if (attempt == kIndexAttempts) {
+        error_code = "log_unavailable";
+        detail = "the event log's stream index is behind the read models; try again";
+        return std::nullopt;
+      }
+      std::this_thread::sleep_for(kIndexRetry);
+    }
+  }
+
   // The updates of one order in [from, upto) of its partition, folded from its whole stream.
   bool order(std::string_view order_id) {
-    auto records = log.read_stream(domain::order_stream(order_id));
-    if (!records) {
-      error_code = "log_unavailable";
-      detail = "cannot read the event log: " + records.detail;
-      return false;
-    }
-    if (!spend(records.value->size())) return false;
+    auto records = read_order(order_id);
+    if (!records) return false;
+    if (!spend(records->size())) return false;
     auto projection = projections::make_order_details_projection();
     MemoryBatch batch;
     v1::EventEnvelope envelope;
     v1::EventPayload event;
-    for (const auto& record : *records.value) {
+    for (const auto& record : *records) {
       if (!envelope.ParseFromString(record.value) || !event.ParseFromString(envelope.payload())) continue;
       const projections::EventContext context{record, envelope, event};
       projection->apply(context, batch);
@@ -82,7 +113,7 @@ struct Collector {
 Replay replay_topic(const eventstore::EventLog& log, const projections::ReadModels& read_models, const Topic& topic,
                     const eventstore::PositionVector& from, const eventstore::PositionVector& upto,
                     std::size_t max_events) {
-  Collector collector{log, from, upto, max_events, {}, {}, {}};
+  Collector collector{log, read_models, from, upto, max_events, {}, {}, {}};
   Replay replay;
   bool ok = true;
   switch (topic.kind) {
@@ -112,12 +143,15 @@ Replay replay_topic(const eventstore::EventLog& log, const projections::ReadMode
         for (std::uint64_t at = entry(from, p); ok && at < entry(upto, p);) {
           const auto want = std::min<std::uint64_t>(1024, entry(upto, p) - at);
           auto records = log.read(p, at, want);
-          if (!records || records.value->empty()) {
+          if (!records) {
             collector.error_code = "log_unavailable";
-            collector.detail = "cannot read the event log" + (records ? std::string() : ": " + records.detail);
+            collector.detail = "cannot read the event log: " + records.detail;
             ok = false;
             break;
           }
+          // Nothing committed in [at, upto): Kafka's transaction markers (and aborted records)
+          // take offsets that readers never see, as the projector knows too.
+          if (records.value->empty()) break;
           if (!(ok = collector.spend(records.value->size()))) break;
           for (const auto& record : *records.value) {
             if (record.offset >= entry(upto, p)) break;

@@ -5,7 +5,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
-#include <deque>
+#include <list>
 #include <optional>
 
 #include "domain/aggregate.h"
@@ -28,6 +28,7 @@ using error_code = boost::system::error_code;
 
 constexpr std::size_t kMaxFrameBytes = 4096;     // client frames are small JSON objects
 constexpr std::size_t kMaxSubscriptions = 100;   // per connection
+constexpr std::size_t kReadPiece = 128;          // bytes per read step (see do_read)
 constexpr std::chrono::seconds kHandshakeTimeout{10};
 constexpr std::chrono::seconds kCloseTimeout{5};  // then the TCP connection is dropped
 constexpr std::chrono::seconds kStalled{1};       // a write pending this long: the client is not reading
@@ -65,10 +66,8 @@ class StreamSession : public Connection, public StreamSubscriber, public std::en
 
     if (state_->config.stream_send_buffer > 0) {
       error_code ignored;
-      beast::get_lowest_layer(ws_).socket().set_option(
-          net::socket_base::send_buffer_size(state_->config.stream_send_buffer), ignored);
+      ws_.next_layer().set_option(net::socket_base::send_buffer_size(state_->config.stream_send_buffer), ignored);
     }
-    beast::get_lowest_layer(ws_).expires_never();  // the websocket's own timeouts from here on
     websocket::stream_base::timeout timeout;
     timeout.handshake_timeout = kHandshakeTimeout;
     timeout.idle_timeout = state_->config.stream_idle_timeout;
@@ -118,8 +117,12 @@ class StreamSession : public Connection, public StreamSubscriber, public std::en
     do_read();
   }
 
+  // A message is read in pieces of kReadPiece bytes: Beast sizes the buffer of a pending read
+  // before anything arrives (1.5 KiB for a whole-message read), and an idle connection spends
+  // its life in a pending read. Client frames are rare and small, so the extra steps cost
+  // nothing that matters; the buffer is released after each message.
   void do_read() {
-    ws_.async_read(buffer_, beast::bind_front_handler(&StreamSession::on_read, shared_from_this()));
+    ws_.async_read_some(buffer_, kReadPiece, beast::bind_front_handler(&StreamSession::on_read, shared_from_this()));
   }
 
   void on_read(error_code ec, std::size_t) {
@@ -131,6 +134,7 @@ class StreamSession : public Connection, public StreamSubscriber, public std::en
       }
       return close_socket();
     }
+    if (!ws_.is_message_done()) return do_read();  // the rest of the message
     if (!ws_.got_text()) {
       send_error("malformed_frame", "frames must be text (JSON)");
     } else {
@@ -143,6 +147,7 @@ class StreamSession : public Connection, public StreamSubscriber, public std::en
       }
     }
     buffer_.consume(buffer_.size());
+    buffer_.shrink_to_fit();  // empty: frees it
     // During a resume the next frame waits: its subscription would race the replay.
     if (!replaying_) do_read();
   }
@@ -156,22 +161,28 @@ class StreamSession : public Connection, public StreamSubscriber, public std::en
     unsubscribe(frame.topic);
   }
 
-  bool exists(const Topic& topic) {
-    const auto& services = state_->services;
+  bool known_to_read_models(const Topic& topic) {
+    const auto& read_models = *state_->services.read_models;
     switch (topic.kind) {
-      case Topic::Kind::order: {
-        if (services.read_models->order(topic.key)) return true;
-        auto records = services.log->read_stream(domain::order_stream(topic.key));
-        return records && !records.value->empty();
-      }
-      case Topic::Kind::customer: {
-        if (services.read_models->customer_exists(topic.key)) return true;
-        auto records = services.log->read_stream(domain::customer_stream(topic.key));
-        return records && !records.value->empty();
-      }
+      case Topic::Kind::order: return read_models.order(topic.key).has_value();
+      case Topic::Kind::customer: return read_models.customer_exists(topic.key);
       case Topic::Kind::all: return true;
     }
     return false;
+  }
+
+  // The log's answer for an order or customer the read models do not know (created a moment
+  // ago, or never). Off the I/O threads: on `orderd gateway` the log's index first catches up
+  // with the topics, a Kafka round trip (about 0.1 s measured), and ids are the client's.
+  static bool in_log(const eventstore::EventLog& log, const Topic& topic) {
+    auto records = log.read_stream(topic.kind == Topic::Kind::order ? domain::order_stream(topic.key)
+                                                                    : domain::customer_stream(topic.key));
+    return records && !records.value->empty();
+  }
+
+  void send_not_found(const Topic& topic) {
+    send_error("not_found", std::string(topic.kind == Topic::Kind::order ? "no order " : "no customer ") + topic.key,
+               &topic);
   }
 
   bool may_follow(const auth::Principal& principal, const Topic& topic) {
@@ -208,11 +219,47 @@ class StreamSession : public Connection, public StreamSubscriber, public std::en
                             : "the token does not grant staff access",
                         &topic);
     }
-    // A customer follows only their own orders; others' ids look as if they did not exist.
-    if (!exists(topic) || (caller.principal && !may_follow(*caller.principal, topic))) {
-      return send_error("not_found",
-                        std::string(topic.kind == Topic::Kind::order ? "no order " : "no customer ") + topic.key, &topic);
+    if (known_to_read_models(topic)) return admit(frame, caller);
+    // Only the log can tell: looked up off the I/O threads; this connection's next frame waits
+    // for the answer (as during a resume) and live updates of its other topics are held.
+    replaying_ = true;
+    auto self = shared_from_this();
+    state_->offload([self, frame, caller] {
+      bool found = false;
+      try {
+        found = in_log(*self->state_->services.log, frame.topic);
+      } catch (const std::exception& e) {
+        observability::log("gateway")->error("stream subscription look-up failed: {}", e.what());
+      }
+      net::post(self->ws_.get_executor(),
+                [self, frame, caller, found] { self->on_looked_up(frame, caller, found); });
+    });
+  }
+
+  void on_looked_up(const ClientFrame& frame, const StreamCaller& caller, bool found) {
+    replaying_ = false;
+    auto held = std::move(held_);
+    held_.clear();
+    if (closing_) return;
+    if (found) {
+      admit(frame, caller);
+    } else {
+      send_not_found(frame.topic);
     }
+    if (replaying_) {
+      // admit() began a resume: what was held waits for its replay too.
+      held_.insert(held_.begin(), held.begin(), held.end());
+      return;
+    }
+    release(held);
+    do_read();
+  }
+
+  // The topic exists: the caller's right to it, then the subscription.
+  void admit(const ClientFrame& frame, const StreamCaller& caller) {
+    const auto& topic = frame.topic;
+    // A customer follows only their own orders; others' ids look as if they did not exist.
+    if (caller.principal && !may_follow(*caller.principal, topic)) return send_not_found(topic);
 
     // Registered first: every update from `upto` on arrives live, everything before it is
     // replayed from the log, so the two meet without a gap or an overlap.
@@ -264,11 +311,16 @@ class StreamSession : public Connection, public StreamSubscriber, public std::en
         push({std::shared_ptr<const std::string>(message, &message->text), true, true});
       }
     }
+    release(held);
+    do_read();
+  }
+
+  // Live updates held during a replay or look-up, now that the subscriptions are settled.
+  void release(const std::vector<MessagePtr>& held) {
     for (const auto& message : held) {
       if (wants(message->update)) push({std::shared_ptr<const std::string>(message, &message->text), true});
     }
     kick();
-    do_read();
   }
 
   // Live updates during a replay, bounded like the queue.
@@ -362,7 +414,7 @@ class StreamSession : public Connection, public StreamSubscriber, public std::en
     observability::log("gateway")->warn("stream connection cut off: {} frames waiting (limit {})",
                                         queue_.size() - replayed_waiting_, state_->config.stream_queue_limit);
     // The frame being written stays: its buffer is in use until the write completes.
-    queue_.erase(queue_.begin() + (writing_ ? 1 : 0), queue_.end());
+    queue_.erase(std::next(queue_.begin(), writing_ ? 1 : 0), queue_.end());
     replayed_waiting_ = !queue_.empty() && queue_.front().replayed ? 1 : 0;
     begin_close(websocket::close_code::policy_error,
                 "slow consumer: more than " + std::to_string(state_->config.stream_queue_limit) + " messages waiting");
@@ -395,19 +447,23 @@ class StreamSession : public Connection, public StreamSubscriber, public std::en
     closing_ = true;
     close_timer_.cancel();
     error_code ignored;
-    beast::get_lowest_layer(ws_).socket().close(ignored);
+    ws_.next_layer().close(ignored);
   }
 
-  websocket::stream<beast::tcp_stream> ws_;
+  // What an idle connection costs is mostly what it holds (10,000 of them are the target, see
+  // docs/streaming.md#memory): the socket straight under the websocket (a beast::tcp_stream
+  // would add its own timers and state, ~0.5 KiB, for timeouts the websocket already keeps),
+  // and a queue that holds nothing while nothing waits (a std::deque keeps ~0.6 KiB for good).
+  websocket::stream<tcp::socket> ws_;
   std::shared_ptr<ServerState> state_;
   net::steady_timer close_timer_;
   beast::flat_buffer buffer_;
-  std::deque<Outgoing> queue_;
+  std::list<Outgoing> queue_;
   std::vector<Subscription> subscriptions_;
   std::optional<std::string> authorization_;  // of the upgrade request
   websocket::close_reason close_reason_;
   std::size_t replayed_waiting_ = 0;  // replayed frames in queue_
-  bool replaying_ = false;             // a resume's replay is running off the I/O thread
+  bool replaying_ = false;             // a resume's replay (or a log look-up) is running off the I/O thread
   std::vector<MessagePtr> held_;       // live updates that arrived during it
   std::chrono::steady_clock::time_point write_started_;
   std::uint64_t live_id_ = 0;

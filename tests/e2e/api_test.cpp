@@ -12,9 +12,8 @@
 
 #include "gateway/request_ids.h"
 #include "tests/support/auth.h"
+#include "tests/support/e2e_server.h"
 #include "tests/support/http_client.h"
-#include "tests/support/kafka.h"
-#include "tests/support/orderd_roles.h"
 #include "tests/support/process.h"
 
 namespace orderline {
@@ -48,32 +47,13 @@ class ApiTest : public ::testing::Test {
   static void SetUpTestSuite() {
     dir_ = new testing::TempDir();
     // ORDERLINE_E2E_EVENT_LOG=kafka (ctest's api_test_kafka) runs the same suite with Kafka as
-    // the event log, on topics of its own.
-    // ORDERLINE_E2E_EVENT_LOG=distributed (api_test_distributed): `orderd processor` and
-    // `orderd gateway` as separate processes on Kafka.
-    std::vector<std::string> args;
-    const char* mode = std::getenv("ORDERLINE_E2E_EVENT_LOG");
-    const std::string kind = mode != nullptr ? mode : "";
-    if (!kind.empty() && testing::kafka_brokers().empty()) throw std::runtime_error("api_test_" + kind + " needs ORDERLINE_KAFKA");
-    if (kind == "distributed") {
-      testing::KafkaDeployment deployment{testing::unique_topic_prefix("api-distributed"), 4};
-      processor_ = testing::start_processor(deployment, dir_->path(), "api").release();
-      gateway_ = new testing::GatewayProcess(deployment, dir_->path(), 0, {"--demo-catalogue"});
-      port_ = gateway_->port();
-      return;
-    }
-    if (kind == "kafka") {
-      args = {"--event-log", "kafka://" + testing::kafka_brokers() + "?prefix=" + testing::unique_topic_prefix("api")};
-    }
-    server_ = new testing::OrderdProcess(dir_->path() + "/data", args);
+    // the event log, on topics of its own; =distributed (api_test_distributed): `orderd
+    // processor` and `orderd gateway` as separate processes on Kafka (tests/support/e2e_server.h).
+    server_ = new testing::E2eServer(dir_->path(), "api");
     port_ = server_->port();
   }
   static void TearDownTestSuite() {
     delete server_;
-    delete gateway_;
-    delete processor_;
-    gateway_ = nullptr;
-    processor_ = nullptr;
     delete dir_;
     server_ = nullptr;
     dir_ = nullptr;
@@ -167,17 +147,13 @@ class ApiTest : public ::testing::Test {
   }
 
   static testing::TempDir* dir_;
-  static testing::OrderdProcess* server_;
-  static testing::GatewayProcess* gateway_;
-  static testing::ChildProcess* processor_;
+  static testing::E2eServer* server_;
   static std::uint16_t port_;
   std::unique_ptr<HttpClient> client_;
 };
 
 testing::TempDir* ApiTest::dir_ = nullptr;
-testing::OrderdProcess* ApiTest::server_ = nullptr;
-testing::GatewayProcess* ApiTest::gateway_ = nullptr;
-testing::ChildProcess* ApiTest::processor_ = nullptr;
+testing::E2eServer* ApiTest::server_ = nullptr;
 std::uint16_t ApiTest::port_ = 0;
 
 TEST_F(ApiTest, HealthAndTheSeededCatalogue) {

@@ -1,7 +1,10 @@
 // Live order updates over WebSocket (/api/v1/stream) and read-your-writes (after=), against
-// the real `orderd serve` binary: subscriptions, per-order ordering, resume after a
-// disconnect without a gap or a duplicate, the slow-consumer cut-off, hostile frames, the
-// Origin check, staff-only "all", heartbeats, and the metrics of it all.
+// the real binary: subscriptions, per-order ordering, resume after a disconnect without a gap
+// or a duplicate, the slow-consumer cut-off, hostile frames, the Origin check, staff-only
+// "all", heartbeats, and the metrics of it all. In every deployment (tests/support/
+// e2e_server.h): ctest's stream_test (`orderd serve`, embedded log), stream_test_kafka
+// (`orderd serve` on Kafka) and stream_test_distributed (`orderd gateway` + `orderd processor`;
+// there also a resume that moves from one gateway to another).
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
@@ -14,6 +17,7 @@
 
 #include "eventstore/position.h"
 #include "tests/support/auth.h"
+#include "tests/support/e2e_server.h"
 #include "tests/support/http_client.h"
 #include "tests/support/process.h"
 #include "tests/support/ws_client.h"
@@ -68,8 +72,8 @@ class Orders {
     EXPECT_EQ(r.status, 201u) << r.body;
     return r.json();
   }
-  json::value act(const std::string& order_id, const std::string& action) {
-    auto r = http_.post("/api/v1/orders/" + order_id + "/" + action, "");
+  json::value act(const std::string& order_id, const std::string& action, const std::string& body = "") {
+    auto r = http_.post("/api/v1/orders/" + order_id + "/" + action, body);
     EXPECT_EQ(r.status, 200u) << action << ": " << r.body;
     return r.json();
   }
@@ -85,8 +89,7 @@ class StreamTest : public ::testing::Test {
     dir_ = new testing::TempDir();
     // Without the saga: these tests drive each step themselves (pay, ship, deliver) to know
     // what must be pushed; StreamWithSaga below watches the saga's own steps.
-    server_ = new testing::OrderdProcess(dir_->path() + "/data",
-                                         {"--ws-allowed-origin", "http://shop.example", "--no-saga"});
+    server_ = new testing::E2eServer(dir_->path(), "stream", {"--ws-allowed-origin", "http://shop.example", "--no-saga"});
   }
   static void TearDownTestSuite() {
     delete server_;
@@ -133,12 +136,12 @@ class StreamTest : public ::testing::Test {
   }
 
   static testing::TempDir* dir_;
-  static testing::OrderdProcess* server_;
+  static testing::E2eServer* server_;
   std::unique_ptr<Orders> orders_;
 };
 
 testing::TempDir* StreamTest::dir_ = nullptr;
-testing::OrderdProcess* StreamTest::server_ = nullptr;
+testing::E2eServer* StreamTest::server_ = nullptr;
 
 TEST_F(StreamTest, ACustomerSeesEveryStepOfAnOrderInOrder) {
   const auto customer = orders().new_customer();
@@ -179,10 +182,13 @@ TEST_F(StreamTest, ACustomerSeesEveryStepOfAnOrderInOrder) {
 
 TEST_F(StreamTest, AnOrderSubscriptionSeesOnlyThatOrderAndStopsAfterUnsubscribe) {
   const auto customer = orders().new_customer();
-  const auto mine = str(orders().place(customer), "order_id");
+  const auto placed = orders().place(customer);
+  const auto mine = str(placed, "order_id");
   const auto other = str(orders().place(customer), "order_id");
   WsClient ws(port());
-  subscribe(ws, subscribe_frame("order_id", mine));
+  // From the placement's position: its OrderPlaced is not pushed even when the projector has
+  // not folded it yet (without `from`, live updates start wherever the read models are).
+  subscribe(ws, subscribe_frame("order_id", mine, str(placed, "position")));
   orders().act(other, "pay");
   orders().act(mine, "pay");
   auto seen = updates(ws, 1);
@@ -275,26 +281,53 @@ TEST_F(StreamTest, ResumeWhileOrdersKeepChangingHasNoGapAndNoDuplicate) {
     subscribe(*clients.back(), subscribe_frame("customer_id", customer, from));
   } while (!written.load() && clients.size() < 12);
   writer.join();
-  // A sentinel change: everything before it has arrived once it arrives.
-  const auto sentinel = str(orders().place(customer), "order_id");
+  // A last change of each order, live for every client: once it has arrived, everything of that
+  // order before it has (updates keep log order per order; a replay comes before live updates).
+  // Orders of different partitions have no order between them, so one sentinel order would not do.
+  for (const auto& id : ids) orders().act(id, "return", R"({"reason":"sentinel"})");
 
   for (auto& ws : clients) {
     std::map<std::string, std::vector<std::int64_t>> versions;
-    for (bool done = false; !done;) {
+    std::size_t finished = 0;
+    while (finished < ids.size()) {
       auto frame = ws->read_json();
-      ASSERT_TRUE(frame.is_object()) << "the stream stopped before the sentinel";
+      ASSERT_TRUE(frame.is_object()) << "the stream stopped before every order's last change; " << finished << " arrived";
       ASSERT_NE(str(frame, "type"), "error") << json::serialize(frame);
       versions[str(frame, "order_id")].push_back(num(frame, "version"));
-      done = str(frame, "order_id") == sentinel;
+      if (str(frame, "type") == "OrderReturnRequested") ++finished;
     }
-    ASSERT_EQ(versions.size(), ids.size() + 1);
-    for (const auto& id : ids) EXPECT_EQ(versions[id], (std::vector<std::int64_t>{1, 2, 3, 4})) << id;
+    ASSERT_EQ(versions.size(), ids.size());
+    for (const auto& id : ids) EXPECT_EQ(versions[id], (std::vector<std::int64_t>{1, 2, 3, 4, 5})) << id;
   }
+}
+
+// A staff resume of every order reads the log partition by partition (on Kafka: through the
+// transaction markers between commits). A command answer's position names one partition; the
+// others count from the beginning, so this replays the suite's whole history there too.
+TEST_F(StreamTest, AResumeOfEveryOrderReplaysWhatWasMissed) {
+  const auto customer = orders().new_customer();
+  const auto placed = orders().place(customer);
+  const auto id = str(placed, "order_id");
+  orders().act(id, "pay");
+  const auto shipped = orders().act(id, "ship");
+  // The read models (and so the hub) have folded the ship before the resume: it is replayed.
+  ASSERT_EQ(orders().http().get("/api/v1/orders/" + id + "?after=" + str(shipped, "position")).status, 200u);
+  WsClient ws(port(), WsOptions{"/api/v1/stream", {{"Authorization", std::string("Bearer ") + testing::OrderdProcess::kAdminToken}}, 0});
+  subscribe(ws, subscribe_frame("all", "", str(placed, "position")));
+  std::vector<std::string> types;
+  for (int frames = 0; frames < 10000 && types.size() < 2; ++frames) {
+    auto frame = ws.read_json();
+    ASSERT_TRUE(frame.is_object()) << "after " << frames << " frames, this order's: " << types.size();
+    ASSERT_NE(str(frame, "type"), "error") << json::serialize(frame);
+    if (str(frame, "order_id") == id) types.push_back(str(frame, "type"));
+  }
+  EXPECT_EQ(types, (std::vector<std::string>{"OrderPaid", "OrderShipped"}));
 }
 
 TEST_F(StreamTest, HostileFramesGetErrorFramesAndTheConnectionStaysUsable) {
   const auto customer = orders().new_customer();
-  const auto order_id = str(orders().place(customer), "order_id");
+  const auto placed = orders().place(customer);
+  const auto order_id = str(placed, "order_id");
   WsClient ws(port());
   expect_error(ws, "not json", "malformed_frame");
   expect_error(ws, "[1,2]", "malformed_frame");
@@ -317,8 +350,8 @@ TEST_F(StreamTest, HostileFramesGetErrorFramesAndTheConnectionStaysUsable) {
   ASSERT_TRUE(binary.is_object());
   EXPECT_EQ(str(binary, "code"), "malformed_frame");
 
-  // Still a working connection.
-  subscribe(ws, subscribe_frame("order_id", order_id));
+  // Still a working connection (from the placement on, as above).
+  subscribe(ws, subscribe_frame("order_id", order_id, str(placed, "position")));
   expect_error(ws, subscribe_frame("order_id", order_id), "already_subscribed");
   orders().act(order_id, "cancel");
   auto seen = updates(ws, 1);
@@ -461,7 +494,7 @@ TEST_F(StreamTest, MetricsCountConnectionsAndPushes) {
 // soon, while one that reads (in bursts of 50) is not.
 TEST(StreamSlowConsumer, IsCutOffWithAReasonAndOthersCarryOn) {
   testing::TempDir dir;
-  testing::OrderdProcess server(dir.path() + "/data", {"--ws-queue-limit", "16", "--ws-send-buffer", "8192", "--no-saga"});
+  testing::E2eServer server(dir.path(), "stream", {"--ws-queue-limit", "16", "--ws-send-buffer", "8192", "--no-saga"});
   Orders orders(server.port());
   const auto customer = orders.new_customer();
 
@@ -502,7 +535,7 @@ TEST(StreamSlowConsumer, IsCutOffWithAReasonAndOthersCarryOn) {
 // the connection open past the timeout.
 TEST(StreamHeartbeat, PingsKeepAnAnsweringClientConnected) {
   testing::TempDir dir;
-  testing::OrderdProcess server(dir.path() + "/data", {"--ws-idle-timeout", "2", "--no-saga"});
+  testing::E2eServer server(dir.path(), "stream", {"--ws-idle-timeout", "2", "--no-saga"});
   Orders orders(server.port());
   const auto customer = orders.new_customer();
   WsClient ws(server.port());
@@ -520,7 +553,7 @@ TEST(StreamHeartbeat, PingsKeepAnAnsweringClientConnected) {
 
 TEST(StreamWithSaga, ACustomerSeesTheSagaConfirmTheOrderByItself) {
   testing::TempDir dir;
-  testing::OrderdProcess server(dir.path() + "/data");  // the saga on, as by default
+  testing::E2eServer server(dir.path(), "stream");  // the saga on, as by default
   Orders orders(server.port());
   const auto customer = orders.new_customer();
   WsClient browser(server.port());
@@ -556,7 +589,7 @@ namespace {
 // A resume may replay more than the queue limit at once: that is not a slow consumer.
 TEST(StreamSlowConsumer, AResumeLargerThanTheQueueIsNotCutOff) {
   testing::TempDir dir;
-  testing::OrderdProcess server(dir.path() + "/data", {"--ws-queue-limit", "4", "--no-saga"});
+  testing::E2eServer server(dir.path(), "stream", {"--ws-queue-limit", "4", "--no-saga"});
   Orders orders(server.port());
   const auto customer = orders.new_customer();
   for (int i = 0; i < 30; ++i) orders.place(customer);
@@ -579,7 +612,7 @@ TEST(StreamSlowConsumer, AResumeLargerThanTheQueueIsNotCutOff) {
 // gets 503, HTTP requests still pass, and a closed stream frees its place.
 TEST(StreamLimits, TooManyStreamsAreRefusedUntilOneCloses) {
   testing::TempDir dir;
-  testing::OrderdProcess server(dir.path() + "/data", {"--ws-max-connections", "2", "--no-saga"});
+  testing::E2eServer server(dir.path(), "stream", {"--ws-max-connections", "2", "--no-saga"});
   auto first = std::make_unique<WsClient>(server.port());
   WsClient second(server.port());
   const std::string upgrade = "GET /api/v1/stream HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\n"
@@ -607,7 +640,7 @@ TEST(StreamLimits, TooManyStreamsAreRefusedUntilOneCloses) {
 // SIGTERM: open streams are closed with 1001 (going away) and orderd exits cleanly.
 TEST(StreamShutdown, ClosesStreamsAndExitsCleanly) {
   testing::TempDir dir;
-  testing::OrderdProcess server(dir.path() + "/data");
+  testing::E2eServer server(dir.path(), "stream");
   Orders orders(server.port());
   const auto customer = orders.new_customer();
   WsClient ws(server.port());
@@ -617,7 +650,70 @@ TEST(StreamShutdown, ClosesStreamsAndExitsCleanly) {
   EXPECT_FALSE(ws.read(std::chrono::seconds(30)));
   EXPECT_TRUE(ws.closed());
   EXPECT_EQ(ws.close_code(), 1001);
-  EXPECT_EQ(server.wait(), 0) << server.output();
+  if (server.serve()) {
+    EXPECT_EQ(server.serve()->wait(), 0) << server.output();
+  }
+}
+
+}  // namespace
+}  // namespace orderline
+
+namespace orderline {
+namespace {
+
+// Two gateways of one distributed deployment: each pushes every order's updates, whichever
+// gateway took the command, and a client that loses one gateway resumes on the other from
+// its last position (a vector of events-topic offsets, the same on every gateway), with
+// nothing missed and nothing twice. Only in stream_test_distributed (it needs the roles).
+TEST(StreamAcrossGateways, EachPushesEveryOrderAndAResumeMovesToTheOther) {
+  if (testing::e2e_mode() != "distributed") GTEST_SKIP() << "runs in ctest's stream_test_distributed";
+  testing::TempDir dir;
+  testing::KafkaDeployment deployment{testing::unique_topic_prefix("stream-gateways"), 4};
+  auto processor = testing::start_processor(deployment, dir.path(), "p");
+  testing::GatewayProcess first(deployment, dir.path(), 0, {"--demo-catalogue"});
+  testing::GatewayProcess second(deployment, dir.path(), 1);
+  Orders orders(first.port());  // every command through the first gateway
+  const auto customer = orders.new_customer();
+
+  std::string resume_from;
+  std::string first_order;
+  {
+    WsClient ws(second.port());
+    ws.send(subscribe_frame("customer_id", customer));
+    ASSERT_EQ(str(ws.read_json(), "type"), "subscribed");
+    first_order = str(orders.place(customer), "order_id");
+    orders.act(first_order, "pay");
+    const std::vector<std::string> expected_types = {"OrderPlaced", "OrderPaid"};
+    for (const auto& expected : expected_types) {
+      auto frame = ws.read_json();
+      ASSERT_TRUE(frame.is_object()) << "the second gateway pushed nothing for " << expected;
+      EXPECT_EQ(str(frame, "type"), expected);
+      EXPECT_EQ(str(frame, "order_id"), first_order);
+      resume_from = str(frame, "position");
+    }
+  }  // the second gateway is lost to this client
+
+  orders.act(first_order, "ship");
+  const auto second_order = str(orders.place(customer), "order_id");
+
+  WsClient ws(first.port());
+  ws.send(subscribe_frame("customer_id", customer, resume_from));
+  ASSERT_EQ(str(ws.read_json(), "type"), "subscribed");
+  std::map<std::string, std::vector<std::int64_t>> versions;
+  for (int i = 0; i < 2; ++i) {
+    auto frame = ws.read_json();
+    ASSERT_TRUE(frame.is_object()) << "missed update " << i << " was not replayed";
+    versions[str(frame, "order_id")].push_back(num(frame, "version"));
+  }
+  EXPECT_EQ(versions[first_order], (std::vector<std::int64_t>{3}));
+  EXPECT_EQ(versions[second_order], (std::vector<std::int64_t>{1}));
+  // Then live, nothing replayed twice: the next frame is the next change.
+  orders.act(second_order, "pay");
+  auto live = ws.read_json();
+  ASSERT_TRUE(live.is_object());
+  EXPECT_EQ(str(live, "order_id"), second_order);
+  EXPECT_EQ(str(live, "type"), "OrderPaid");
+  EXPECT_EQ(num(live, "version"), 2);
 }
 
 }  // namespace

@@ -1,0 +1,76 @@
+#pragma once
+// The server an e2e suite runs against, chosen by ORDERLINE_E2E_EVENT_LOG, so one suite runs
+// in every deployment (ctest registers it once per mode, e.g. api_test_kafka):
+//   unset        `orderd serve` on the embedded log
+//   kafka        `orderd serve --event-log kafka://...` on topics of its own (needs ORDERLINE_KAFKA)
+//   distributed  `orderd processor` + `orderd gateway` on topics of their own: commands over
+//                Kafka, the gateway's read models (and WebSocket hub) fed from the events topic
+//
+//   testing::E2eServer server(dir.path(), "stream", {"--no-saga"});
+//   HttpClient http(server.port());
+//
+// `serve_args` go to `orderd serve`, or to the gateway (which takes serve's flags); the
+// distributed processor runs no saga, and its gateway seeds the demo catalogue.
+#include <signal.h>
+
+#include <cstdlib>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "tests/support/kafka.h"
+#include "tests/support/orderd_roles.h"
+#include "tests/support/process.h"
+
+namespace orderline::testing {
+
+inline std::string e2e_mode() {
+  const char* mode = std::getenv("ORDERLINE_E2E_EVENT_LOG");
+  return mode != nullptr ? mode : "";
+}
+
+class E2eServer {
+ public:
+  // `hint` names the topics (unique per server); throws when the server does not start, or a
+  // Kafka mode is asked for without ORDERLINE_KAFKA.
+  E2eServer(const std::string& dir, const std::string& hint, std::vector<std::string> serve_args = {})
+      : mode_(e2e_mode()) {
+    if (!mode_.empty() && kafka_brokers().empty()) {
+      throw std::runtime_error("ORDERLINE_E2E_EVENT_LOG=" + mode_ + " needs ORDERLINE_KAFKA");
+    }
+    if (mode_ == "distributed") {
+      KafkaDeployment deployment{unique_topic_prefix(hint + "-distributed"), 4};
+      processor_ = start_processor(deployment, dir, hint);
+      serve_args.push_back("--demo-catalogue");
+      gateway_ = std::make_unique<GatewayProcess>(deployment, dir, 0, serve_args);
+      return;
+    }
+    if (mode_ == "kafka") {
+      serve_args.insert(serve_args.end(),
+                        {"--event-log", "kafka://" + kafka_brokers() + "?prefix=" + unique_topic_prefix(hint)});
+    } else if (!mode_.empty()) {
+      throw std::runtime_error("ORDERLINE_E2E_EVENT_LOG=" + mode_ + ": expected kafka or distributed");
+    }
+    serve_ = std::make_unique<OrderdProcess>(dir + "/data", serve_args);
+  }
+
+  const std::string& mode() const { return mode_; }
+  bool distributed() const { return mode_ == "distributed"; }
+  std::uint16_t port() const { return serve_ ? serve_->port() : gateway_->port(); }
+  // SIGTERM to the HTTP server (`orderd serve` or the gateway).
+  void terminate() {
+    if (serve_) serve_->terminate();
+    else ::kill(gateway_->process().pid(), SIGTERM);
+  }
+  std::string output() const { return serve_ ? serve_->output() : gateway_->output() + processor_->output(); }
+  OrderdProcess* serve() { return serve_.get(); }  // null in the distributed mode
+
+ private:
+  std::string mode_;
+  std::unique_ptr<OrderdProcess> serve_;
+  std::unique_ptr<ChildProcess> processor_;
+  std::unique_ptr<GatewayProcess> gateway_;
+};
+
+}  // namespace orderline::testing
