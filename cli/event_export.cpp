@@ -102,7 +102,7 @@ void append_csv_row(const LogRecord& record, const Decoded& decoded, std::string
 
 // [from, to) of one partition: the bounds resolved against its offsets and log times, `to`
 // clamped to the end the reader saw when the export started.
-std::pair<std::uint64_t, std::uint64_t> partition_range(const eventstore::EmbeddedLogReader& reader,
+std::pair<std::uint64_t, std::uint64_t> partition_range(const eventstore::HistoryReader& reader,
                                                         std::uint32_t partition, const ExportBound& from,
                                                         const ExportBound& to) {
   const std::uint64_t end = reader.end_offset(partition);
@@ -197,7 +197,7 @@ void append_event_csv(const LogRecord& record, std::string& out) {
   append_csv_row(record, decoded, out);
 }
 
-ExportProgress export_events(const eventstore::EmbeddedLogReader& reader, const ExportOptions& options,
+ExportProgress export_events(const eventstore::HistoryReader& reader, const ExportOptions& options,
                              std::FILE* out) {
   if (!options.stream.empty() && domain::is_restricted_stream(options.stream)) {
     throw std::invalid_argument("stream " + options.stream + " is restricted (credentials are never exported)");
