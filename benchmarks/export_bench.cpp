@@ -5,6 +5,8 @@
 // envelope decode alone as the floor under both. Prints one JSON object on stdout.
 //
 //   build/benchmarks/export_bench --events 1000000        (the target: >= 300,000/s)
+//   build/benchmarks/export_bench --events 300000 --log /tmp/exportlog   (kept and reused: a
+//       second run measures, or profiles with perf, the export alone)
 #include <CLI/CLI.hpp>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -125,15 +127,23 @@ int main(int argc, char** argv) {
   std::uint32_t partitions = 8;
   app.add_option("--events", events, "Events in the log")->capture_default_str();
   app.add_option("--partitions", partitions, "Log partitions")->capture_default_str();
+  std::string kept_log;
+  app.add_option("--log", kept_log, "Log directory to keep: filled when it does not exist, else reused as it is");
   CLI11_PARSE(app, argc, argv);
 
   const auto dir = std::filesystem::temp_directory_path() / ("orderline-exportbench-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir / "scratch");
-  const std::string log_path = (dir / "log").string();
-  std::cerr << "filling a log of " << events << " events...\n";
-  fill(log_path, partitions, events);
+  const std::string log_path = kept_log.empty() ? (dir / "log").string() : kept_log;
+  if (kept_log.empty() || !std::filesystem::exists(kept_log)) {
+    std::cerr << "filling a log of " << events << " events...\n";
+    fill(log_path, partitions, events);
+  }
 
   eventstore::EmbeddedLogReader reader(log_path, (dir / "scratch").string());
+  // A reused log says itself what it holds.
+  partitions = reader.partition_count();
+  events = 0;
+  for (std::uint32_t p = 0; p < partitions; ++p) events += reader.end_offset(p);
   std::FILE* sink = std::fopen("/dev/null", "wb");
   auto export_as = [&](cli::ExportFormat format) {
     cli::ExportOptions options;
