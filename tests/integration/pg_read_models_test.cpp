@@ -31,6 +31,17 @@ class PostgresReadModelsTest : public testing::PostgresTest {
     EXPECT_TRUE(result.ok) << result.error;
     return result;
   }
+
+  // A rule the events of customer "blocked" break (constraint test_no_blocked), standing in for
+  // any data error the server reports (class 23); false takes it away again.
+  static void block_customer(const std::string& dsn, bool on) {
+    pqxx::connection connection(dsn);
+    apply_migrations(connection);
+    pqxx::work tx(connection);
+    tx.exec(on ? "ALTER TABLE orderline_v1.orders ADD CONSTRAINT test_no_blocked CHECK (customer_id <> 'blocked')"
+               : "ALTER TABLE orderline_v1.orders DROP CONSTRAINT test_no_blocked");
+    tx.commit();
+  }
 };
 
 TEST_F(PostgresReadModelsTest, MigrationsApplyOnceAndAgainAsNoOp) {
@@ -172,14 +183,7 @@ INSTANTIATE_TEST_SUITE_P(BatchSizes, PostgresSummariesTest, ::testing::Values(1,
 // retry it (still failing, then folding once the cause is gone) and skip it.
 TEST_F(PostgresReadModelsTest, APoisonEventIsParkedAndTheOthersFold) {
   const auto dsn = db_->dsn();
-  {
-    pqxx::connection connection(dsn);
-    apply_migrations(connection);
-    pqxx::work tx(connection);
-    // A rule the events break, standing in for any data error the server reports (class 23).
-    tx.exec("ALTER TABLE orderline_v1.orders ADD CONSTRAINT test_no_blocked CHECK (customer_id <> 'blocked')");
-    tx.commit();
-  }
+  block_customer(dsn, true);
   run(place_order("o1", "cust-1", {{"SKU-1", 1}}), kDayA);
   run(place_order("o2", "blocked", {{"SKU-1", 1}}), kDayA);
   // PostgreSQL text cannot hold a NUL (class 22): such an event was once accepted from the API.
@@ -220,12 +224,7 @@ TEST_F(PostgresReadModelsTest, APoisonEventIsParkedAndTheOthersFold) {
   auto still = operations.retry_dead_letter(o2_id);
   EXPECT_EQ(still.code, OperationResult::Code::conflict) << still.detail;
   EXPECT_EQ(query_value(dsn, "SELECT attempts FROM orderline.dead_letters WHERE stream_id = 'order-o2'"), "3");
-  {
-    pqxx::connection connection(dsn);
-    pqxx::work tx(connection);
-    tx.exec("ALTER TABLE orderline_v1.orders DROP CONSTRAINT test_no_blocked");
-    tx.commit();
-  }
+  block_customer(dsn, false);
   auto folded = operations.retry_dead_letter(o2_id);
   EXPECT_EQ(folded.code, OperationResult::Code::ok) << folded.detail;
   EXPECT_EQ(query_value(dsn, "SELECT customer_id FROM orderline.orders WHERE order_id = 'o2'"), "blocked");
@@ -247,13 +246,7 @@ TEST_F(PostgresReadModelsTest, APoisonEventIsParkedAndTheOthersFold) {
 // the events after it, in log order. A record that does not decode stops it at once.
 TEST_F(PostgresReadModelsTest, StopOnPoisonHaltsOnTheEventAndResumeRetriesIt) {
   const auto dsn = db_->dsn();
-  {
-    pqxx::connection connection(dsn);
-    apply_migrations(connection);
-    pqxx::work tx(connection);
-    tx.exec("ALTER TABLE orderline_v1.orders ADD CONSTRAINT test_no_blocked CHECK (customer_id <> 'blocked')");
-    tx.commit();
-  }
+  block_customer(dsn, true);
   run(place_order("o1", "cust-1", {{"SKU-1", 1}}), kDayA);
   const auto poison_partition = eventstore::partition_for("order-o2", kPartitions);
   const auto poison_offset = log_.end_offset(poison_partition);
@@ -297,12 +290,7 @@ TEST_F(PostgresReadModelsTest, StopOnPoisonHaltsOnTheEventAndResumeRetriesIt) {
   ASSERT_EQ(stopped.state, "failed");
   EXPECT_EQ(stopped.checkpoints[poison_partition], poison_offset);
 
-  {
-    pqxx::connection connection(dsn);
-    pqxx::work tx(connection);
-    tx.exec("ALTER TABLE orderline_v1.orders DROP CONSTRAINT test_no_blocked");
-    tx.commit();
-  }
+  block_customer(dsn, false);
   ASSERT_EQ(operations.resume("orders").code, OperationResult::Code::ok);
   ASSERT_TRUE(wait_for_checkpoints(dsn, std::chrono::seconds(60)));
   const auto running = wait_for_state("running");

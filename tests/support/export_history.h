@@ -17,6 +17,7 @@
 #include "eventstore/position.h"
 #include "gateway/json_mapping.h"
 #include "orderline/v1/events.pb.h"
+#include "tests/support/log_time.h"
 #include "tests/support/process.h"
 
 #ifndef ORDERCTL_PATH
@@ -105,17 +106,6 @@ class ExportHistory {
   std::vector<WrittenEvent> written_;
   eventstore::PositionVector ends_;
 };
-
-// A wall-clock instant strictly between what was appended before and after it (log times are
-// the log's clock, on this machine: milliseconds in Kafka).
-inline std::string instant_between() {
-  std::this_thread::sleep_for(std::chrono::milliseconds(3));
-  const auto now = std::chrono::duration_cast<std::chrono::microseconds>(
-                       std::chrono::system_clock::now().time_since_epoch())
-                       .count();
-  std::this_thread::sleep_for(std::chrono::milliseconds(3));
-  return gateway::rfc3339_utc(now);
-}
 
 struct OrderctlRun {
   int status = -1;
