@@ -21,7 +21,10 @@
 // log_time_us is that times 1000, and offset_for_time() rounds up to the millisecond, so
 // "first record with log time >= t" is exact.
 //
-//   KafkaHistoryReader reader({.brokers = "127.0.0.1:9092", .topic_prefix = "shop"});
+//   KafkaHistoryOptions options;
+//   options.brokers = "127.0.0.1:9092";
+//   options.topic_prefix = "shop";           // reads shop.events
+//   KafkaHistoryReader reader(options);
 //   MergedCursor merged(reader, {{0, 0, reader.end_offset(0)}, ...});
 #include <chrono>
 #include <cstdint>
