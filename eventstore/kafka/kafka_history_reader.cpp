@@ -209,14 +209,15 @@ KafkaHistoryReader::KafkaHistoryReader(KafkaHistoryOptions options)
     const auto ends = list_offsets(queries);
     for (std::size_t p = 0; p < ends.size(); ++p) ends_[p] = static_cast<std::uint64_t>(std::max<std::int64_t>(ends[p], 0));
   } catch (...) {
-    rd_kafka_destroy(consumer_);
+    rd_kafka_destroy_flags(consumer_, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
     throw;
   }
 }
 
 KafkaHistoryReader::~KafkaHistoryReader() {
-  rd_kafka_consumer_close(consumer_);
-  rd_kafka_destroy(consumer_);
+  // No group membership and no offsets to commit: a consumer close has nothing to do, and
+  // with the brokers gone (an export that failed on them) it could wait for them.
+  rd_kafka_destroy_flags(consumer_, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
 }
 
 std::string KafkaHistoryReader::last_client_error() const { return errors_->get(); }
