@@ -1,11 +1,16 @@
 // Events per second through `orderctl events export`: fills an embedded log (unsynced, in a
-// scratch directory) with orders placed (two lines), paid and shipped over 8 partitions, closes
-// it, then times the export code orderctl runs (RocksDB secondary, merge by log time, Protobuf
+// scratch directory; or Kafka topics of its own with --kafka) with orders placed (two lines), paid and shipped over 8 partitions, closes
+// it, then times the export code orderctl runs (RocksDB secondary or a Kafka consumer, merge by log time, Protobuf
 // JSON mapping, buffered writes) into /dev/null, for JSON lines and CSV, and the read + merge +
 // envelope decode alone as the floor under both. Prints one JSON object on stdout.
 //
 //   build/benchmarks/export_bench --events 1000000        (the target: >= 300,000/s)
+//   build/benchmarks/export_bench --events 100000 --kafka 127.0.0.1:9092   (from Kafka: fills
+//       topics of its own with 4,096-event transactions, exports them, deletes them)
+//   build/benchmarks/export_bench --events 300000 --log /tmp/exportlog   (kept and reused: a
+//       second run measures, or profiles with perf, the export alone)
 #include <CLI/CLI.hpp>
+#include <librdkafka/rdkafka.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -13,10 +18,13 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <memory>
 
 #include "cli/event_export.h"
 #include "eventstore/embedded/embedded_log.h"
 #include "eventstore/embedded/merged_cursor.h"
+#include "eventstore/kafka/kafka_event_log.h"
+#include "eventstore/kafka/kafka_history_reader.h"
 #include "eventstore/partitioning.h"
 #include "orderline/v1/events.pb.h"
 
@@ -65,8 +73,8 @@ std::vector<v1::EventPayload> order_events(std::uint64_t i) {
   return {placed, paid, shipped};
 }
 
-std::uint64_t fill(const std::string& path, std::uint32_t partitions, std::uint64_t events) {
-  eventstore::EmbeddedLog log({path, partitions, /*sync=*/false});
+// `batch` records per append (a Kafka append is one transaction: big ones fill faster).
+std::uint64_t fill(eventstore::EventLog& log, std::uint32_t partitions, std::uint64_t events, std::size_t batch = 256) {
   std::vector<eventstore::AppendBatch> pending(partitions);
   const char* types[] = {"OrderPlaced", "OrderPaid", "OrderShipped"};
   std::uint64_t written = 0;
@@ -94,10 +102,36 @@ std::uint64_t fill(const std::string& path, std::uint32_t partitions, std::uint6
       envelope.set_payload(payloads[k].SerializeAsString());
       pending[p].records.push_back({stream, envelope.SerializeAsString(), k + 1});
     }
-    if (pending[p].records.size() >= 256) flush(p);
+    if (pending[p].records.size() >= batch) flush(p);
   }
   for (std::uint32_t p = 0; p < partitions; ++p) flush(p);
   return written;
+}
+
+// The benchmark's own topics, so a run leaves nothing on a shared broker.
+void delete_topics(const std::string& brokers, const std::vector<std::string>& topics) {
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  char errstr[512];
+  rd_kafka_conf_set(conf, "bootstrap.servers", brokers.c_str(), errstr, sizeof errstr);
+  rd_kafka_t* admin = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);
+  if (admin == nullptr) {
+    rd_kafka_conf_destroy(conf);
+    std::cerr << "cannot delete topics: " << errstr << "\n";
+    return;
+  }
+  std::vector<rd_kafka_DeleteTopic_t*> requests;
+  for (const auto& topic : topics) requests.push_back(rd_kafka_DeleteTopic_new(topic.c_str()));
+  rd_kafka_queue_t* queue = rd_kafka_queue_new(admin);
+  rd_kafka_DeleteTopics(admin, requests.data(), requests.size(), nullptr, queue);
+  if (rd_kafka_event_t* event = rd_kafka_queue_poll(queue, 20'000)) {
+    if (rd_kafka_event_error(event) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      std::cerr << "cannot delete topics: " << rd_kafka_event_error_string(event) << "\n";
+    }
+    rd_kafka_event_destroy(event);
+  }
+  rd_kafka_queue_destroy(queue);
+  rd_kafka_DeleteTopic_destroy_array(requests.data(), requests.size());
+  rd_kafka_destroy(admin);
 }
 
 double cpu_seconds() {
@@ -125,15 +159,51 @@ int main(int argc, char** argv) {
   std::uint32_t partitions = 8;
   app.add_option("--events", events, "Events in the log")->capture_default_str();
   app.add_option("--partitions", partitions, "Log partitions")->capture_default_str();
+  std::string kept_log;
+  app.add_option("--log", kept_log, "Log directory to keep: filled when it does not exist, else reused as it is");
+  std::string kafka_brokers;
+  app.add_option("--kafka", kafka_brokers,
+                 "Export from Kafka instead: fills topics exportbench-<pid>.* at these brokers, deletes them after");
   CLI11_PARSE(app, argc, argv);
 
   const auto dir = std::filesystem::temp_directory_path() / ("orderline-exportbench-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir / "scratch");
-  const std::string log_path = (dir / "log").string();
-  std::cerr << "filling a log of " << events << " events...\n";
-  fill(log_path, partitions, events);
+  const std::string log_path = kept_log.empty() ? (dir / "log").string() : kept_log;
+  if (kept_log.empty() || !std::filesystem::exists(kept_log)) {
+    std::cerr << "filling a log of " << events << " events...\n";
+    if (kafka_brokers.empty()) {
+      eventstore::EmbeddedLog log({log_path, partitions, /*sync=*/false});
+      fill(log, partitions, events);
+    }
+  }
 
-  eventstore::EmbeddedLogReader reader(log_path, (dir / "scratch").string());
+  // Kafka: the events of a topic prefix of this run's own, deleted at the end.
+  const std::string prefix = "exportbench-" + std::to_string(::getpid());
+  std::unique_ptr<eventstore::HistoryReader> history;
+  if (!kafka_brokers.empty()) {
+    eventstore::KafkaLogOptions options;
+    options.brokers = kafka_brokers;
+    options.topic_prefix = prefix;
+    options.partitions = partitions;
+    options.state_dir = (dir / "kafka-index").string();
+    {
+      eventstore::KafkaEventLog log(options);
+      fill(log, partitions, events, 4096);
+    }
+    eventstore::KafkaHistoryOptions read_options;
+    read_options.brokers = kafka_brokers;
+    read_options.topic_prefix = prefix;
+    history = std::make_unique<eventstore::KafkaHistoryReader>(read_options);
+  } else {
+    history = std::make_unique<eventstore::EmbeddedLogReader>(log_path, (dir / "scratch").string());
+  }
+  const auto& reader = *history;
+  // A reused log says itself what it holds.
+  partitions = reader.partition_count();
+  if (kafka_brokers.empty()) {
+    events = 0;
+    for (std::uint32_t p = 0; p < partitions; ++p) events += reader.end_offset(p);
+  }
   std::FILE* sink = std::fopen("/dev/null", "wb");
   auto export_as = [&](cli::ExportFormat format) {
     cli::ExportOptions options;
@@ -155,10 +225,13 @@ int main(int argc, char** argv) {
   const double jsonl_s = timed([&] { return export_as(cli::ExportFormat::jsonl); }, &jsonl, &jsonl_cpu);
   const double csv_s = timed([&] { return export_as(cli::ExportFormat::csv); }, &csv, &csv_cpu);
   std::fclose(sink);
+  history.reset();
+  if (!kafka_brokers.empty()) delete_topics(kafka_brokers, {prefix + ".events", prefix + ".outcomes"});
   std::filesystem::remove_all(dir);
 
   auto rate = [](std::uint64_t n, double s) { return static_cast<std::uint64_t>(static_cast<double>(n) / s); };
-  std::cout << "{\"events\":" << events << ",\"partitions\":" << partitions
+  std::cout << "{\"log\":\"" << (kafka_brokers.empty() ? "embedded" : "kafka") << "\",\"events\":" << events
+            << ",\"partitions\":" << partitions
             << ",\"read_merge_decode_events_per_s\":" << rate(scanned, scan_s)
             << ",\"jsonl_events_per_s\":" << rate(jsonl, jsonl_s) << ",\"csv_events_per_s\":" << rate(csv, csv_s)
             << ",\"read_merge_decode_events_per_cpu_s\":" << rate(scanned, scan_cpu)

@@ -85,6 +85,7 @@ EmbeddedEngine::EmbeddedEngine(EngineOptions options) : options_(std::move(optio
     projections::pg::PostgresProjectorOptions pg_options;
     pg_options.dsn = options_.postgres_dsn;
     pg_options.observer = options_.postgres_observer;
+    pg_options.on_poison = options_.on_poison;
     postgres_ = std::make_unique<projections::pg::PostgresProjections>(*log_, pg_options);
     order_search_ = std::make_unique<projections::pg::PostgresOrderSearch>(
         projections::pg::PostgresOrderSearchOptions{.dsn = options_.postgres_dsn});
@@ -173,7 +174,7 @@ EmbeddedEngine::Health EmbeddedEngine::readiness(std::uint64_t max_lag) const {
   if (postgres_) {
     const auto pg = postgres_->health();
     const auto why = pg.error.empty() ? std::string("connecting") : pg.error;
-    if (pg.fenced) {
+    if (pg.fenced || pg.stopped) {  // fenced, or stopped on a poison event (--on-poison stop)
       failed("postgres_read_models", "stopped: " + pg.error, "PostgreSQL read models stopped: " + pg.error);
     } else if (!pg.connected) {
       failed("postgres_read_models", "unreachable: " + why, "PostgreSQL read models unreachable: " + why);

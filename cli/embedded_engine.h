@@ -43,7 +43,7 @@ struct EngineOptions {
   // Embedded log: command outcomes older than this are removed (at least 24 h).
   std::chrono::seconds outcome_retention = eventstore::kDefaultOutcomeRetention;
   std::string postgres_dsn;  // non-empty: also fold the log into the PostgreSQL read models
-  projections::PoisonPolicy on_poison = projections::PoisonPolicy::park;  // RocksDB projections
+  projections::PoisonPolicy on_poison = projections::PoisonPolicy::park;  // RocksDB and PostgreSQL projections
   // Set: the event log is Kafka (its state_dir defaults to <data_dir>/kafka-index, and its
   // partitions to `partitions`); unset: the embedded log in <data_dir>/log.
   std::optional<eventstore::KafkaLogOptions> kafka;

@@ -3,6 +3,7 @@
 #include <google/protobuf/arena.h>
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <stdexcept>
@@ -23,23 +24,24 @@ namespace {
 
 using eventstore::LogRecord;
 
-// Decodes one record into the envelope (without its payload bytes) and the payload, both as
-// JSON through the Protobuf JSON mapping (proto_json.h). Reused across records, so its buffers are too.
+// Decodes one record into the envelope (without its payload bytes) and the payload, and prints
+// them through the Protobuf JSON mapping (proto_json.h) straight into the output. Reused
+// across records, so its buffers are too.
 struct Decoded {
   v1::EventEnvelope envelope;
-  std::string envelope_json;
-  std::string data_json;  // "null" when the payload does not decode
 
   bool parse_envelope(const LogRecord& record) { return envelope.ParseFromString(record.value); }
 
-  // After parse_envelope.
-  void to_json() {
-    data_json.clear();
-    if (fresh_payload().ParseFromString(envelope.payload())) append_proto_json(*payload_, data_json);
-    else data_json = "null";
+  // After parse_envelope: the payload decoded (or not: its JSON is then null), and dropped
+  // from the envelope, whose JSON leaves it out.
+  void decode_payload() {
+    payload_ok_ = fresh_payload().ParseFromString(envelope.payload());
     envelope.clear_payload();
-    envelope_json.clear();
-    append_proto_json(envelope, envelope_json);
+  }
+  void append_envelope_json(std::string& out) const { cli::append_envelope_json(envelope, out); }
+  void append_data_json(std::string& out) const {
+    if (payload_ok_) append_proto_json(*payload_, out);
+    else out += "null";
   }
 
  private:
@@ -56,53 +58,112 @@ struct Decoded {
   google::protobuf::Arena arena_;
   v1::EventPayload* payload_ = nullptr;
   std::size_t parsed_ = 0;
+  bool payload_ok_ = false;
 };
 
-void append_json_line(const LogRecord& record, const Decoded& decoded, std::string& out) {
+template <typename T>
+void append_decimal(T value, std::string& out) {
+  char text[24];
+  out.append(text, std::to_chars(text, text + sizeof text, value).ptr);
+}
+
+// gateway::rfc3339_utc, byte for byte, without its strftime and allocations per call: the
+// date and time of day are formatted once per second (consecutive records mostly share it),
+// the microseconds every time.
+class TimeText {
+ public:
+  void append(std::int64_t micros, std::string& out) {
+    std::int64_t seconds = micros / 1'000'000;
+    std::int64_t fraction = micros % 1'000'000;
+    if (fraction < 0) {
+      fraction += 1'000'000;
+      --seconds;
+    }
+    if (!known_ || seconds != seconds_) {
+      prefix_ = gateway::rfc3339_utc(seconds * 1'000'000);
+      prefix_.resize(prefix_.size() - 8);  // ".000000Z"
+      seconds_ = seconds;
+      known_ = true;
+    }
+    out += prefix_;
+    char text[8] = {'.', '0', '0', '0', '0', '0', '0', 'Z'};
+    for (int i = 6; i >= 1; --i, fraction /= 10) text[i] = static_cast<char>('0' + fraction % 10);
+    out.append(text, sizeof text);
+  }
+
+ private:
+  bool known_ = false;
+  std::int64_t seconds_ = 0;
+  std::string prefix_;
+};
+
+// The JSON of one record's times (log time; business time in CSV), cached per export.
+struct Times {
+  TimeText log_time;
+  TimeText occurred_at;
+};
+
+void append_json_line(const LogRecord& record, const Decoded& decoded, Times& times, std::string& out) {
   out += R"({"partition":)";
-  out += std::to_string(record.partition);
+  append_decimal(record.partition, out);
   out += R"(,"offset":)";
-  out += std::to_string(record.offset);
+  append_decimal(record.offset, out);
   out += R"(,"log_time":")";
-  out += gateway::rfc3339_utc(record.log_time_us);
+  times.log_time.append(record.log_time_us, out);
   out += R"(","log_time_us":)";
-  out += std::to_string(record.log_time_us);
+  append_decimal(record.log_time_us, out);
   out += R"(,"envelope":)";
-  out += decoded.envelope_json;
+  decoded.append_envelope_json(out);
   out += R"(,"data":)";
-  out += decoded.data_json;
+  decoded.append_data_json(out);
   out += '}';
 }
 
-void append_csv_row(const LogRecord& record, const Decoded& decoded, std::string& out) {
+void append_csv_row(const LogRecord& record, const Decoded& decoded, Times& times, std::string& scratch,
+                    std::string& out) {
   const auto& e = decoded.envelope;
-  // csv_row's fields, appended one by one: no vector of copies per event.
-  bool first = true;
-  auto field = [&](std::string_view value) {
-    if (!first) out += ',';
-    first = false;
-    out += gateway::csv_field(value);
+  // csv_row's fields, appended one by one: no vector of copies per event. Unsigned numbers
+  // need neither quotes nor a formula guard; times go through the guard (a year before 0 starts
+  // with '-').
+  auto text = [&](std::string_view value) { gateway::append_csv_field(value, out); };
+  auto via_scratch = [&](auto&& print) {
+    scratch.clear();
+    print(scratch);
+    gateway::append_csv_field(scratch, out);
   };
-  field(std::to_string(record.partition));
-  field(std::to_string(record.offset));
-  field(gateway::rfc3339_utc(record.log_time_us));
-  field(e.event_id());
-  field(e.stream_id());
-  field(std::to_string(e.stream_version()));
-  field(e.type());
-  field(std::to_string(e.schema_version()));
-  field(gateway::rfc3339_utc(e.occurred_at_us()));
-  field(e.correlation_id());
-  field(e.causation_id());
-  field(e.command_id());
-  field(e.actor());
-  field(decoded.data_json);
+  append_decimal(record.partition, out);
+  out += ',';
+  append_decimal(record.offset, out);
+  out += ',';
+  via_scratch([&](std::string& s) { times.log_time.append(record.log_time_us, s); });
+  out += ',';
+  text(e.event_id());
+  out += ',';
+  text(e.stream_id());
+  out += ',';
+  append_decimal(e.stream_version(), out);
+  out += ',';
+  text(e.type());
+  out += ',';
+  append_decimal(e.schema_version(), out);
+  out += ',';
+  via_scratch([&](std::string& s) { times.occurred_at.append(e.occurred_at_us(), s); });
+  out += ',';
+  text(e.correlation_id());
+  out += ',';
+  text(e.causation_id());
+  out += ',';
+  text(e.command_id());
+  out += ',';
+  text(e.actor());
+  out += ',';
+  via_scratch([&](std::string& s) { decoded.append_data_json(s); });
   out += "\r\n";
 }
 
 // [from, to) of one partition: the bounds resolved against its offsets and log times, `to`
 // clamped to the end the reader saw when the export started.
-std::pair<std::uint64_t, std::uint64_t> partition_range(const eventstore::EmbeddedLogReader& reader,
+std::pair<std::uint64_t, std::uint64_t> partition_range(const eventstore::HistoryReader& reader,
                                                         std::uint32_t partition, const ExportBound& from,
                                                         const ExportBound& to) {
   const std::uint64_t end = reader.end_offset(partition);
@@ -180,8 +241,9 @@ std::string progress_line(const ExportProgress& p) {
 void append_event_json(const LogRecord& record, std::string& out) {
   Decoded decoded;
   if (!decoded.parse_envelope(record)) decoded.envelope.Clear();
-  decoded.to_json();
-  append_json_line(record, decoded, out);
+  decoded.decode_payload();
+  Times times;
+  append_json_line(record, decoded, times, out);
 }
 
 std::string event_csv_header() {
@@ -193,11 +255,13 @@ std::string event_csv_header() {
 void append_event_csv(const LogRecord& record, std::string& out) {
   Decoded decoded;
   if (!decoded.parse_envelope(record)) decoded.envelope.Clear();
-  decoded.to_json();
-  append_csv_row(record, decoded, out);
+  decoded.decode_payload();
+  Times times;
+  std::string scratch;
+  append_csv_row(record, decoded, times, scratch, out);
 }
 
-ExportProgress export_events(const eventstore::EmbeddedLogReader& reader, const ExportOptions& options,
+ExportProgress export_events(const eventstore::HistoryReader& reader, const ExportOptions& options,
                              std::FILE* out) {
   if (!options.stream.empty() && domain::is_restricted_stream(options.stream)) {
     throw std::invalid_argument("stream " + options.stream + " is restricted (credentials are never exported)");
@@ -223,6 +287,8 @@ ExportProgress export_events(const eventstore::EmbeddedLogReader& reader, const 
   Writer writer(out);
   if (options.format == ExportFormat::csv) writer.buffer() += event_csv_header();
   Decoded decoded;
+  Times times;
+  std::string scratch;
   const auto started = std::chrono::steady_clock::now();
   auto last_report = started;
   auto elapsed = [&](std::chrono::steady_clock::time_point now) {
@@ -241,11 +307,11 @@ ExportProgress export_events(const eventstore::EmbeddedLogReader& reader, const 
              (types.empty() || (parsed && types.count(decoded.envelope.type())));
     }
     if (keep) {
-      decoded.to_json();
+      decoded.decode_payload();
       if (options.format == ExportFormat::csv) {
-        append_csv_row(record, decoded, writer.buffer());
+        append_csv_row(record, decoded, times, scratch, writer.buffer());
       } else {
-        append_json_line(record, decoded, writer.buffer());
+        append_json_line(record, decoded, times, writer.buffer());
         writer.buffer() += '\n';
       }
       ++progress.exported;

@@ -19,7 +19,7 @@
 #include <string_view>
 #include <vector>
 
-#include "eventstore/embedded/log_reader.h"
+#include "eventstore/history_reader.h"
 #include "eventstore/position.h"
 
 namespace orderline::cli {
@@ -66,7 +66,7 @@ struct ExportOptions {
 
 // Writes the range to `out`; returns the final counts. Throws std::runtime_error on read or
 // write errors and std::invalid_argument when asked for a restricted stream.
-ExportProgress export_events(const eventstore::EmbeddedLogReader& reader, const ExportOptions& options,
+ExportProgress export_events(const eventstore::HistoryReader& reader, const ExportOptions& options,
                              std::FILE* out);
 
 // One record as the JSON line of `events dump` and `events export --format jsonl`:

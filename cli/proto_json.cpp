@@ -3,9 +3,11 @@
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/util/json_util.h>
 
+#include "orderline/v1/envelope.pb.h"
+
+#include <array>
 #include <charconv>
 #include <cmath>
-#include <mutex>
 #include <unordered_map>
 
 namespace orderline::cli {
@@ -28,13 +30,18 @@ bool covered(const pb::Descriptor* type, std::unordered_map<const pb::Descriptor
 }
 
 bool is_covered(const pb::Descriptor* type) {
-  static std::mutex mutex;
-  static std::unordered_map<const pb::Descriptor*, bool> cache;
-  std::lock_guard lock(mutex);
+  // Per thread: asked twice per exported event, it must not take a lock.
+  thread_local std::unordered_map<const pb::Descriptor*, bool> cache;
   return covered(type, cache);
 }
 
-bool needs_escape(unsigned char u) { return u < 0x20 || u == '"' || u == '\\' || u == 0x7f; }
+// Bytes a JSON string cannot hold as they are: control characters, quote, backslash, DEL.
+constexpr auto kEscape = [] {
+  std::array<bool, 256> table{};
+  for (int u = 0; u < 0x20; ++u) table[u] = true;
+  table['"'] = table['\\'] = table[0x7f] = true;
+  return table;
+}();
 
 void append_string(std::string_view text, std::string& out) {
   static constexpr char kHex[] = "0123456789abcdef";
@@ -42,7 +49,7 @@ void append_string(std::string_view text, std::string& out) {
   std::size_t run = 0;  // start of the pending run of characters that need no escape
   for (std::size_t i = 0; i < text.size(); ++i) {
     const auto u = static_cast<unsigned char>(text[i]);
-    if (!needs_escape(u)) continue;
+    if (!kEscape[u]) continue;
     out.append(text.data() + run, i - run);  // copied in bulk: most text has nothing to escape
     run = i + 1;
     switch (u) {
@@ -140,8 +147,23 @@ void append_value(const pb::Message& m, const pb::Reflection& r, const pb::Field
 
 void append_message(const pb::Message& message, std::string& out) { append_message(message, out, 0); }
 
+// `"name":` of every field of a message type, by field index, made once per type and thread:
+// field names are printed for every field of every event.
+const std::vector<std::string>& field_keys(const pb::Descriptor* type) {
+  thread_local std::unordered_map<const pb::Descriptor*, std::vector<std::string>> keys;
+  auto [it, added] = keys.try_emplace(type);
+  if (added) {
+    for (int i = 0; i < type->field_count(); ++i) {
+      append_string(type->field(i)->name(), it->second.emplace_back());
+      it->second.back() += ':';
+    }
+  }
+  return it->second;
+}
+
 void append_message(const pb::Message& message, std::string& out, std::size_t depth) {
   const auto* reflection = message.GetReflection();
+  const auto& keys = field_keys(message.GetDescriptor());
   // One field list per nesting depth, reused from message to message: no allocation per message.
   thread_local std::vector<std::vector<const pb::FieldDescriptor*>> lists;
   if (lists.size() <= depth) lists.resize(depth + 1);
@@ -152,8 +174,12 @@ void append_message(const pb::Message& message, std::string& out, std::size_t de
   for (const auto* field : fields) {
     if (!first) out += ',';
     first = false;
-    append_string(field->name(), out);
-    out += ':';
+    if (field->is_extension()) {
+      append_string(field->name(), out);
+      out += ':';
+    } else {
+      out += keys[static_cast<std::size_t>(field->index())];
+    }
     if (field->is_repeated()) {
       out += '[';
       const int size = reflection->FieldSize(message, field);
@@ -179,6 +205,77 @@ void append_proto_json(const google::protobuf::Message& message, std::string& ou
   std::string json;
   if (!google::protobuf::util::MessageToJsonString(message, &json, options).ok()) json = "null";
   out += json;
+}
+
+namespace {
+
+// Whether EventEnvelope is still the message append_envelope_json was written for: the same
+// fields, numbers, types and no field presence. Else the reflection printer takes over.
+bool envelope_is_known() {
+  static const bool known = [] {
+    using F = pb::FieldDescriptor;
+    static constexpr std::pair<const char*, F::CppType> kFields[] = {
+        {"event_id", F::CPPTYPE_STRING},     {"stream_id", F::CPPTYPE_STRING},
+        {"stream_version", F::CPPTYPE_UINT64}, {"type", F::CPPTYPE_STRING},
+        {"schema_version", F::CPPTYPE_UINT32}, {"occurred_at_us", F::CPPTYPE_INT64},
+        {"correlation_id", F::CPPTYPE_STRING}, {"causation_id", F::CPPTYPE_STRING},
+        {"command_id", F::CPPTYPE_STRING},   {"actor", F::CPPTYPE_STRING},
+        {"payload", F::CPPTYPE_STRING}};
+    const auto* type = v1::EventEnvelope::descriptor();
+    if (type->field_count() != static_cast<int>(std::size(kFields))) return false;
+    for (int i = 0; i < type->field_count(); ++i) {
+      const auto* field = type->field(i);
+      if (field->number() != i + 1 || field->name() != kFields[i].first || field->cpp_type() != kFields[i].second ||
+          field->is_repeated() || field->has_presence()) {
+        return false;
+      }
+    }
+    return true;
+  }();
+  return known;
+}
+
+}  // namespace
+
+void append_envelope_json(const v1::EventEnvelope& e, std::string& out) {
+  if (!envelope_is_known()) return append_proto_json(e, out);
+  // Field-number order, and only fields that differ from their default: what ListFields gives
+  // the reflection printer for proto3 fields without presence.
+  bool first = true;
+  auto key = [&](std::string_view name) {
+    out += first ? "{" : ",";
+    first = false;
+    out += name;
+  };
+  auto text = [&](std::string_view name, const std::string& value) {
+    if (value.empty()) return;
+    key(name);
+    append_string(value, out);
+  };
+  text(R"("event_id":)", e.event_id());
+  text(R"("stream_id":)", e.stream_id());
+  if (e.stream_version() != 0) {
+    key(R"("stream_version":)");
+    append_number(e.stream_version(), out, true);  // 64-bit integers are strings in the mapping
+  }
+  text(R"("type":)", e.type());
+  if (e.schema_version() != 0) {
+    key(R"("schema_version":)");
+    append_number(e.schema_version(), out, false);
+  }
+  if (e.occurred_at_us() != 0) {
+    key(R"("occurred_at_us":)");
+    append_number(e.occurred_at_us(), out, true);
+  }
+  text(R"("correlation_id":)", e.correlation_id());
+  text(R"("causation_id":)", e.causation_id());
+  text(R"("command_id":)", e.command_id());
+  text(R"("actor":)", e.actor());
+  if (!e.payload().empty()) {
+    key(R"("payload":)");
+    append_base64(e.payload(), out);
+  }
+  out += first ? "{}" : "}";
 }
 
 }  // namespace orderline::cli

@@ -10,9 +10,16 @@
 
 #include <string>
 
+#include "orderline/v1/envelope.pb.h"
+
 namespace orderline::cli {
 
 // Appends `message` as one JSON object to `out`.
 void append_proto_json(const google::protobuf::Message& message, std::string& out);
+
+// The same for an event envelope, by its generated accessors instead of reflection (an export
+// prints one per event). If envelope.proto no longer has exactly the fields this was written
+// for, it hands the envelope to append_proto_json instead.
+void append_envelope_json(const v1::EventEnvelope& envelope, std::string& out);
 
 }  // namespace orderline::cli

@@ -80,7 +80,7 @@ gateway::Readiness projector_readiness(const eventstore::KafkaEventLog& log, con
   }
   if (!state.health) {
     report.failed("postgres", "not started", "PostgreSQL projector not started");
-  } else if (state.health->fenced) {
+  } else if (state.health->fenced || state.health->stopped) {
     report.failed("postgres", "stopped: " + state.health->error, "PostgreSQL projector stopped: " + state.health->error);
   } else if (!state.health->connected) {
     const auto why = state.health->error.empty() ? std::string("connecting") : state.health->error;

@@ -149,8 +149,8 @@ void add_serve_flags(CLI::App& command, ServeConfig& config) {
       ->capture_default_str();
   add_kafka_statistics_flag(command, config.kafka_statistics_ms);
   command.add_option("--on-poison", config.on_poison,
-                     "An event a projection cannot fold after retries: park it as a dead letter and go on, or stop "
-                     "that projection on it")
+                     "An event a projection (RocksDB, or the PostgreSQL read models) cannot fold after retries: "
+                     "park it as a dead letter and go on, or stop that projection on it (resume retries it)")
       ->check(CLI::IsMember({"park", "stop"}))
       ->envname("ORDERLINE_ON_POISON")
       ->capture_default_str();

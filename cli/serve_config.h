@@ -31,7 +31,7 @@ struct ServeConfig {
   bool metrics = true;                // GET /metrics; off only to measure what metrics cost
   int kafka_statistics_ms = 5000;     // librdkafka statistics period (Kafka metrics); 0: off
   std::string postgres_dsn;           // --pg / ORDERLINE_PG: PostgreSQL read models; empty: none
-  std::string on_poison = "park";     // a RocksDB projection's unfoldable event: park (dead letter) or stop
+  std::string on_poison = "park";     // a projection's unfoldable event (RocksDB or PostgreSQL): park (dead letter) or stop
   bool saga = true;                   // the order saga: reserve stock, authorise payment, confirm
   double payment_decline_rate = 0.0;  // simulated provider: share of authorisations declined
   double payment_requires_action_rate = 0.0;  // share answered requires_action (completed by `pay`)

@@ -10,6 +10,8 @@ namespace orderline::gateway {
 // spreadsheet would run as a formula (it starts with = + - @, tab or CR) gets a leading ' so
 // that a hostile customer id cannot become code on an analyst's machine (CSV injection).
 std::string csv_field(std::string_view value);
+// The same field appended to `out` (no string of its own: exports write millions of them).
+void append_csv_field(std::string_view value, std::string& out);
 
 // Fields joined by commas, ended by CRLF.
 std::string csv_row(const std::vector<std::string>& fields);

@@ -122,4 +122,12 @@ EmbeddedLogReader::Cursor EmbeddedLogReader::open(std::uint32_t partition, std::
   return Cursor(std::move(bound), std::move(it), partition);
 }
 
+std::vector<std::unique_ptr<RecordCursor>> EmbeddedLogReader::open_ranges(
+    const std::vector<HistoryRange>& ranges) const {
+  std::vector<std::unique_ptr<RecordCursor>> cursors;
+  cursors.reserve(ranges.size());
+  for (const auto& range : ranges) cursors.push_back(std::make_unique<Cursor>(open(range.partition, range.from, range.to)));
+  return cursors;
+}
+
 }  // namespace orderline::eventstore

@@ -9,22 +9,21 @@
 //   MergedCursor merged(reader, {{0, 0, reader.end_offset(0)}, {1, 0, reader.end_offset(1)}});
 //   while (const LogRecord* record = merged.next()) ...
 #include <cstdint>
+#include <memory>
 #include <queue>
 #include <vector>
 
 #include "eventstore/embedded/log_reader.h"
+#include "eventstore/history_reader.h"
 
 namespace orderline::eventstore {
 
 class MergedCursor {
  public:
-  struct Range {
-    std::uint32_t partition = 0;
-    std::uint64_t from = 0;  // inclusive
-    std::uint64_t to = 0;    // exclusive
-  };
+  using Range = HistoryRange;
 
-  MergedCursor(const EmbeddedLogReader& reader, const std::vector<Range>& ranges);  // throws on read errors
+  // Any log's history: the embedded log's or Kafka's (history_reader.h).
+  MergedCursor(const HistoryReader& reader, const std::vector<Range>& ranges);  // throws on read errors
 
   // The next record, valid until the following call; nullptr at the end. Throws on read errors.
   const LogRecord* next();
@@ -35,7 +34,7 @@ class MergedCursor {
     bool operator()(std::size_t a, std::size_t b) const;
   };
 
-  std::vector<EmbeddedLogReader::Cursor> cursors_;
+  std::vector<std::unique_ptr<RecordCursor>> cursors_;
   std::vector<LogRecord> heads_;  // heads_[i]: cursors_[i]'s current record, when queued
   std::priority_queue<std::size_t, std::vector<std::size_t>, Later> queue_;
   std::size_t current_ = SIZE_MAX;  // the index handed out by the last next(), to advance first

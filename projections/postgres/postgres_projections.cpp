@@ -60,7 +60,9 @@ PostgresProjector::Health PostgresProjections::health() const {
 
 ProjectorStats::Projection PostgresProjections::stats() const {
   std::lock_guard lock(mutex_);
-  return {options_.projection, live_->checkpoints(), std::max(1, live_->version()), paused_, ""};
+  const auto health = live_->health();
+  return {options_.projection, live_->checkpoints(), std::max(1, live_->version()), paused_,
+          health.stopped ? health.error : ""};
 }
 
 std::vector<ProjectionStatus> PostgresProjections::list() const {
@@ -70,7 +72,11 @@ std::vector<ProjectionStatus> PostgresProjections::list() const {
   status.sink = "postgres";
   status.version = std::max(1, live_->version());
   const auto health = live_->health();
-  status.state = health.fenced ? "stopped" : paused_ ? "paused" : !health.connected ? "failed" : "running";
+  // Stopped on a poison event: "failed" with the reason, as a RocksDB projection says it.
+  status.state = health.fenced ? "stopped"
+                 : health.stopped || (!paused_ && !health.connected) ? "failed"
+                 : paused_ ? "paused"
+                 : "running";
   status.error = health.error;
   status.checkpoints = live_->checkpoints();
   for (std::uint32_t p = 0; p < log_.partition_count(); ++p) status.log_ends.push_back(log_.end_offset(p));
@@ -197,7 +203,11 @@ OperationResult PostgresProjections::pause(const std::string& name) {
 OperationResult PostgresProjections::resume(const std::string& name) {
   if (name != options_.projection) return not_here(name, options_.projection);
   std::lock_guard lock(mutex_);
-  if (paused_ && started_) live_->start();
+  // A projector stopped on a poison event restarts from its checkpoint: the event is tried
+  // again (the same as resuming a RocksDB projection that stopped on one).
+  const bool stopped = live_->health().stopped;
+  if (stopped) live_->stop();
+  if ((paused_ || stopped) && started_) live_->start();
   paused_ = false;
   return OperationResult::ok();
 }

@@ -55,7 +55,15 @@ PostgresProjector::PostgresProjector(const eventstore::EventLog& log, PostgresPr
 PostgresProjector::~PostgresProjector() { stop(); }
 
 void PostgresProjector::start() {
-  if (thread_.joinable()) return;  // running already
+  if (thread_.joinable()) return;  // running already (or ended by itself: stop() first)
+  {
+    // A start after a stop on a poison event tries that event again (its checkpoint stayed).
+    std::lock_guard lock(mutex_);
+    if (health_.stopped) {
+      health_.stopped = false;
+      health_.error.clear();
+    }
+  }
   running_.store(true);
   thread_ = std::thread([this] { run(); });
 }
@@ -159,12 +167,19 @@ PostgresProjector::Step PostgresProjector::step() {
   for (const auto& record : records) {
     Decoded d{&record, {}, {}};
     if (!d.envelope.ParseFromString(record.value) || !d.event.ParseFromString(d.envelope.payload())) {
-      spdlog::error("postgres projector {} v{}: undecodable event at {}/{}: parked as a dead letter", id_.name,
-                    id_.version, record.partition, record.offset);
+      if (options_.on_poison == PoisonPolicy::park) {
+        spdlog::error("postgres projector {} v{}: undecodable event at {}/{}: parked as a dead letter", id_.name,
+                      id_.version, record.partition, record.offset);
+      }
       unreadable.push_back({&record, "", "the record does not decode as an event", 1});
       continue;
     }
     events.push_back(std::move(d));
+  }
+  // Stopping on poison: the records before the undecodable one fold, and the projector stops
+  // on it (it never reaches a batch transaction that would park it).
+  if (options_.on_poison == PoisonPolicy::stop && !unreadable.empty()) {
+    return fold_one_at_a_time(records, events, unreadable, advances);
   }
   std::vector<const Decoded*> all;
   all.reserve(events.size());
@@ -241,6 +256,10 @@ PostgresProjector::Step PostgresProjector::fold_one_at_a_time(const std::vector<
     const CheckpointAdvance step{record.partition, checkpoints_[record.partition], record.offset + 1};
     Commit result;
     if (next_unreadable < unreadable.size() && unreadable[next_unreadable].record == &record) {
+      if (options_.on_poison == PoisonPolicy::stop) {
+        report_stop(record, "", unreadable[next_unreadable].error);
+        return Step::stopped;
+      }
       result = commit({}, {step}, {unreadable[next_unreadable++]});
     } else {
       const Decoded& d = events[next_event++];
@@ -257,6 +276,10 @@ PostgresProjector::Step PostgresProjector::fold_one_at_a_time(const std::vector<
           failure = describe(error, false);
         }
         reconnect_after_data_error();
+        if (attempts >= options_.poison_attempts && options_.on_poison == PoisonPolicy::stop) {
+          report_stop(record, d.envelope.type(), fmt::format("failed {} times: {}", attempts, failure));
+          return Step::stopped;
+        }
         if (attempts >= options_.poison_attempts) {
           spdlog::error("postgres projector {} v{}: {} at {}/{} failed {} times ({}): parked as a dead letter",
                         id_.name, id_.version, d.envelope.type(), record.partition, record.offset, attempts, failure);
@@ -304,6 +327,18 @@ void PostgresProjector::report_fence(const std::vector<CheckpointAdvance>& advan
   health_.error = message;
 }
 
+void PostgresProjector::report_stop(const eventstore::LogRecord& record, const std::string& event_type,
+                                    const std::string& error) {
+  // The words of a stopped RocksDB projection (Projector), so operators read one language.
+  const auto message = fmt::format("stopped on the event at {}/{} ({}stream {}): {}", record.partition, record.offset,
+                                   event_type.empty() ? "" : event_type + ", ", record.key, error);
+  spdlog::error("postgres projector {} v{}: {}; `orderctl projections resume {}` tries it again", id_.name,
+                id_.version, message, id_.name);
+  std::lock_guard lock(mutex_);
+  health_.stopped = true;
+  health_.error = message;
+}
+
 PostgresProjector::CatchUpResult PostgresProjector::connect_only() {
   CatchUpResult result;
   try {
@@ -323,6 +358,12 @@ PostgresProjector::CatchUpResult PostgresProjector::catch_up() {
     for (;;) {
       const auto outcome = step();
       if (outcome == Step::idle) break;
+      if (outcome == Step::stopped) {
+        result.stopped = true;
+        result.error = health().error;
+        result.events = applied_events_.load() - before;
+        return result;
+      }
       if (outcome == Step::fenced) {
         result.fenced = true;
         result.error = health().error;
@@ -347,7 +388,8 @@ void PostgresProjector::run() {
       if (!connection_) connect();
       const auto outcome = step();
       backoff = options_.min_backoff;
-      if (outcome == Step::fenced) return;  // for good: an operator has to look at it
+      // For good (fenced), or until resumed (stopped on a poison event): an operator has to look at it.
+      if (outcome == Step::fenced || outcome == Step::stopped) return;
       if (outcome == Step::applied) {
         last_contact = std::chrono::steady_clock::now();
         continue;

@@ -27,6 +27,7 @@
 
 #include "eventstore/event_log.h"
 #include "projections/postgres/checkpoints.h"
+#include "projections/projector.h"
 
 // pqxx::connection is an alias in libpqxx 6 (Debian 12), so it cannot be forward-declared.
 #include <pqxx/connection>
@@ -61,8 +62,13 @@ struct PostgresProjectorOptions {
   // compare-and-set still guarantees that no batch is applied twice.
   bool reload_on_fence = false;
   // An event whose data the tables cannot hold (SQLSTATE class 22 or 23) is tried this many
-  // times in all, then parked in orderline.dead_letters; the read models go on without it.
+  // times in all, then parked in orderline.dead_letters (the read models go on without it), or
+  // with PoisonPolicy::stop the projector stops on it, as a RocksDB projection does: every event
+  // before it folded, its checkpoint left on it, health().stopped with the reason, until
+  // start() (PostgresProjections::resume) tries it again. An event that does not decode is
+  // parked or stopped on at once.
   int poison_attempts = 3;
+  PoisonPolicy on_poison = PoisonPolicy::park;
   // Told of every committed batch (a rebuild's batches too); must outlive the projector.
   PostgresProjectorObserver* observer = nullptr;
 };
@@ -72,11 +78,13 @@ class PostgresProjector {
   struct Health {
     bool connected = false;  // the last statement or ping succeeded
     bool fenced = false;     // stopped for good: another projector moved a checkpoint
-    std::string error;       // the last failure, empty when healthy
+    bool stopped = false;    // stopped on a poison event (PoisonPolicy::stop); start() retries it
+    std::string error;       // the last failure (or why it stopped), empty when healthy
   };
   struct CatchUpResult {
     bool ok = false;
     bool fenced = false;
+    bool stopped = false;  // on a poison event (error says which)
     std::string error;
     std::uint64_t events = 0;  // events folded by this call
   };
@@ -87,6 +95,7 @@ class PostgresProjector {
   PostgresProjector(const PostgresProjector&) = delete;
   PostgresProjector& operator=(const PostgresProjector&) = delete;
 
+  // Also after it stopped on a poison event (call stop() first): tries that event again.
   void start();
   void stop();
 
@@ -104,7 +113,7 @@ class PostgresProjector {
   int version() const { return version_.load(); }
 
  private:
-  enum class Step { applied, idle, fenced };
+  enum class Step { applied, idle, fenced, stopped };
   enum class Commit { committed, reloaded, fenced };
   struct Decoded;  // a record with its envelope and payload
   struct Parked;   // a record to park as a dead letter, and why
@@ -121,6 +130,8 @@ class PostgresProjector {
   Step fold_one_at_a_time(const std::vector<eventstore::LogRecord>& records, const std::vector<Decoded>& events,
                           const std::vector<Parked>& unreadable, const std::vector<CheckpointAdvance>& advances);
   void report_fence(const std::vector<CheckpointAdvance>& advances);
+  // PoisonPolicy::stop: records why in health() and logs it; the checkpoint stays on the event.
+  void report_stop(const eventstore::LogRecord& record, const std::string& event_type, const std::string& error);
   // Drops the connection and records the error for health(); returns it as one line.
   std::string record_failure(const std::exception& error);
   void record_success();

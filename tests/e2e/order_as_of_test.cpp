@@ -10,6 +10,7 @@
 #include "gateway/json_mapping.h"
 #include "tests/support/auth.h"
 #include "tests/support/http_client.h"
+#include "tests/support/log_time.h"
 #include "tests/support/process.h"
 
 #ifndef ORDERCTL_PATH
@@ -21,16 +22,7 @@ namespace {
 
 namespace json = boost::json;
 
-// Now as RFC 3339, a few milliseconds clear of the writes before and after it (so it falls
-// strictly between their log times; this is separation, not a timing assertion).
-std::string instant_between() {
-  std::this_thread::sleep_for(std::chrono::milliseconds(3));
-  const auto now = std::chrono::duration_cast<std::chrono::microseconds>(
-                       std::chrono::system_clock::now().time_since_epoch())
-                       .count();
-  std::this_thread::sleep_for(std::chrono::milliseconds(3));
-  return gateway::rfc3339_utc(now);
-}
+using testing::instant_between;
 
 class OrderAsOf : public ::testing::Test {
  protected:

@@ -5,97 +5,34 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
-#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <sstream>
-#include <thread>
 
 #include "eventstore/embedded/embedded_log.h"
-#include "eventstore/partitioning.h"
 #include "eventstore/position.h"
-#include "gateway/json_mapping.h"
-#include "orderline/v1/events.pb.h"
+#include "tests/support/export_history.h"
 #include "tests/support/process.h"
-
-#ifndef ORDERCTL_PATH
-#error "ORDERCTL_PATH must name the orderctl binary"
-#endif
 
 namespace orderline {
 namespace {
 
 namespace json = boost::json;
+using testing::count_types;
+using testing::instant_between;
+using testing::orderctl;
+using testing::parse_csv;
+using Written = testing::WrittenEvent;
 constexpr std::uint32_t kPartitions = 4;
 
-struct Written {
-  std::string stream;
-  std::string type;
-};
+std::vector<json::object> parse_lines(const std::string& text) { return testing::parse_json_lines(text); }
 
 // A log under <dir>/log, as orderd lays it out, written phase by phase with known events.
-class LogFixture {
+class LogFixture : public testing::ExportHistory {
  public:
   explicit LogFixture(const std::string& data_dir)
-      : data_dir_(data_dir), log_(make_options(data_dir)) {}
+      : ExportHistory(log_, kPartitions), data_dir_(data_dir), log_(make_options(data_dir)) {}
 
-  void append(const std::string& stream, const v1::EventPayload& payload, const std::string& type) {
-    auto& version = versions_[stream];
-    v1::EventEnvelope envelope;
-    envelope.set_event_id("event-" + std::to_string(written_.size()));
-    envelope.set_stream_id(stream);
-    envelope.set_stream_version(++version);
-    envelope.set_type(type);
-    envelope.set_schema_version(1);
-    envelope.set_occurred_at_us(1'790'000'000'000'000 + static_cast<std::int64_t>(written_.size()));
-    envelope.set_correlation_id("corr, \"quoted\"");
-    envelope.set_actor("test");
-    envelope.set_payload(payload.SerializeAsString());
-    eventstore::AppendBatch batch;
-    batch.records.push_back({stream, envelope.SerializeAsString(), version});
-    auto result = log_.append(eventstore::partition_for(stream, kPartitions), batch);
-    ASSERT_TRUE(result) << result.detail;
-    written_.push_back({stream, type});
-  }
-
-  void order(const std::string& id, bool pay) {
-    v1::EventPayload placed;
-    auto* p = placed.mutable_order_placed();
-    p->set_order_id(id);
-    p->set_customer_id("customer, with a comma");
-    p->mutable_total()->set_amount_minor(1999);
-    p->mutable_total()->set_currency("EUR");
-    append("order-" + id, placed, "OrderPlaced");
-    if (pay) {
-      v1::EventPayload paid;
-      paid.mutable_order_paid()->set_order_id(id);
-      paid.mutable_order_paid()->set_reason("paid");
-      append("order-" + id, paid, "OrderPaid");
-    }
-  }
-
-  void credentials(const std::string& id) {
-    v1::EventPayload secret;  // the accounts feature's own events do not exist yet; any payload will do
-    secret.mutable_customer_registered()->set_customer_id(id);
-    secret.mutable_customer_registered()->set_email("hash:$argon2id$secret");
-    append("credentials-" + id, secret, "CredentialsSet");
-  }
-
-  void customer(const std::string& id) {
-    v1::EventPayload registered;
-    registered.mutable_customer_registered()->set_customer_id(id);
-    registered.mutable_customer_registered()->set_name("=HYPERLINK(\"x\")");
-    append("customer-" + id, registered, "CustomerRegistered");
-  }
-
-  std::string position_now() const {
-    eventstore::PositionVector position;
-    for (std::uint32_t p = 0; p < kPartitions; ++p) position.offsets[p] = log_.end_offset(p);
-    return eventstore::encode_position(position);
-  }
-
-  const std::vector<Written>& written() const { return written_; }
   const std::string& data_dir() const { return data_dir_; }
 
  private:
@@ -110,86 +47,7 @@ class LogFixture {
 
   std::string data_dir_;
   eventstore::EmbeddedLog log_;
-  std::map<std::string, std::uint64_t> versions_;
-  std::vector<Written> written_;
 };
-
-// A wall-clock instant strictly between what was appended before and after it.
-std::string instant_between() {
-  std::this_thread::sleep_for(std::chrono::milliseconds(3));
-  const auto now = std::chrono::duration_cast<std::chrono::microseconds>(
-                       std::chrono::system_clock::now().time_since_epoch())
-                       .count();
-  std::this_thread::sleep_for(std::chrono::milliseconds(3));
-  return gateway::rfc3339_utc(now);
-}
-
-struct Run {
-  int status = -1;
-  std::string out;  // stdout, or stdout + stderr with merge
-};
-
-Run orderctl(const std::vector<std::string>& args, bool merge_stderr = false) {
-  std::string command = std::string(ORDERCTL_PATH);
-  for (const auto& a : args) command += " '" + a + "'";
-  if (merge_stderr) command += " 2>&1";
-  Run run;
-  run.out = testing::run_command({"/bin/sh", "-c", command}, &run.status);
-  return run;
-}
-
-std::vector<json::object> parse_lines(const std::string& text) {
-  std::vector<json::object> lines;
-  std::istringstream in(text);
-  std::string line;
-  while (std::getline(in, line)) {
-    json::error_code ec;
-    auto value = json::parse(line, ec);
-    EXPECT_FALSE(ec) << "not JSON: " << line;
-    if (!ec) lines.push_back(value.as_object());
-  }
-  return lines;
-}
-
-std::map<std::string, int> count_types(const std::vector<json::object>& lines) {
-  std::map<std::string, int> counts;
-  for (const auto& line : lines) ++counts[std::string(line.at("envelope").at("type").as_string())];
-  return counts;
-}
-
-std::map<std::string, int> count_types(const std::vector<Written>& written, std::size_t first = 0,
-                                       std::size_t last = SIZE_MAX) {
-  std::map<std::string, int> counts;
-  for (std::size_t i = first; i < std::min(last, written.size()); ++i) {
-    if (written[i].stream.rfind("credentials-", 0) != 0) ++counts[written[i].type];
-  }
-  return counts;
-}
-
-// RFC 4180: records of fields, quotes doubled inside quoted fields, CRLF between records.
-std::vector<std::vector<std::string>> parse_csv(const std::string& text) {
-  std::vector<std::vector<std::string>> rows(1, std::vector<std::string>(1));
-  bool quoted = false;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (quoted) {
-      if (c == '"' && i + 1 < text.size() && text[i + 1] == '"') rows.back().back() += '"', ++i;
-      else if (c == '"') quoted = false;
-      else rows.back().back() += c;
-    } else if (c == '"') {
-      quoted = true;
-    } else if (c == ',') {
-      rows.back().emplace_back();
-    } else if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') {
-      rows.emplace_back(1);
-      ++i;
-    } else {
-      rows.back().back() += c;
-    }
-  }
-  if (rows.back().size() == 1 && rows.back()[0].empty()) rows.pop_back();
-  return rows;
-}
 
 class EventExport : public ::testing::Test {
  protected:

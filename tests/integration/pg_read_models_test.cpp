@@ -8,6 +8,7 @@
 #include "projections/postgres/migrations.h"
 #include "projections/postgres/postgres_projections.h"
 #include "projections/postgres/postgres_projector.h"
+#include "eventstore/partitioning.h"
 #include "tests/support/postgres_fixture.h"
 
 namespace orderline::projections::pg {
@@ -29,6 +30,17 @@ class PostgresReadModelsTest : public testing::PostgresTest {
     auto result = projector.catch_up();
     EXPECT_TRUE(result.ok) << result.error;
     return result;
+  }
+
+  // A rule the events of customer "blocked" break (constraint test_no_blocked), standing in for
+  // any data error the server reports (class 23); false takes it away again.
+  static void block_customer(const std::string& dsn, bool on) {
+    pqxx::connection connection(dsn);
+    apply_migrations(connection);
+    pqxx::work tx(connection);
+    tx.exec(on ? "ALTER TABLE orderline_v1.orders ADD CONSTRAINT test_no_blocked CHECK (customer_id <> 'blocked')"
+               : "ALTER TABLE orderline_v1.orders DROP CONSTRAINT test_no_blocked");
+    tx.commit();
   }
 };
 
@@ -171,14 +183,7 @@ INSTANTIATE_TEST_SUITE_P(BatchSizes, PostgresSummariesTest, ::testing::Values(1,
 // retry it (still failing, then folding once the cause is gone) and skip it.
 TEST_F(PostgresReadModelsTest, APoisonEventIsParkedAndTheOthersFold) {
   const auto dsn = db_->dsn();
-  {
-    pqxx::connection connection(dsn);
-    apply_migrations(connection);
-    pqxx::work tx(connection);
-    // A rule the events break, standing in for any data error the server reports (class 23).
-    tx.exec("ALTER TABLE orderline_v1.orders ADD CONSTRAINT test_no_blocked CHECK (customer_id <> 'blocked')");
-    tx.commit();
-  }
+  block_customer(dsn, true);
   run(place_order("o1", "cust-1", {{"SKU-1", 1}}), kDayA);
   run(place_order("o2", "blocked", {{"SKU-1", 1}}), kDayA);
   // PostgreSQL text cannot hold a NUL (class 22): such an event was once accepted from the API.
@@ -219,12 +224,7 @@ TEST_F(PostgresReadModelsTest, APoisonEventIsParkedAndTheOthersFold) {
   auto still = operations.retry_dead_letter(o2_id);
   EXPECT_EQ(still.code, OperationResult::Code::conflict) << still.detail;
   EXPECT_EQ(query_value(dsn, "SELECT attempts FROM orderline.dead_letters WHERE stream_id = 'order-o2'"), "3");
-  {
-    pqxx::connection connection(dsn);
-    pqxx::work tx(connection);
-    tx.exec("ALTER TABLE orderline_v1.orders DROP CONSTRAINT test_no_blocked");
-    tx.commit();
-  }
+  block_customer(dsn, false);
   auto folded = operations.retry_dead_letter(o2_id);
   EXPECT_EQ(folded.code, OperationResult::Code::ok) << folded.detail;
   EXPECT_EQ(query_value(dsn, "SELECT customer_id FROM orderline.orders WHERE order_id = 'o2'"), "blocked");
@@ -237,6 +237,81 @@ TEST_F(PostgresReadModelsTest, APoisonEventIsParkedAndTheOthersFold) {
   EXPECT_EQ(operations.skip_dead_letter(dead_letter_id(letters[0])).code, OperationResult::Code::not_found);
   EXPECT_TRUE(operations.dead_letters("", 10).empty());
   EXPECT_EQ(operations.skip_dead_letter("elsewhere:0:1").code, OperationResult::Code::not_found);
+}
+
+// --on-poison stop, as a RocksDB projection does it: the projector stops on the poison event
+// (after its retries) with everything before it folded and nothing after it, its checkpoint on
+// the event, the reason in the projection's status and health (which /readyz reports), nothing
+// parked; `projections resume` tries the event again, and once the cause is gone it folds, then
+// the events after it, in log order. A record that does not decode stops it at once.
+TEST_F(PostgresReadModelsTest, StopOnPoisonHaltsOnTheEventAndResumeRetriesIt) {
+  const auto dsn = db_->dsn();
+  block_customer(dsn, true);
+  run(place_order("o1", "cust-1", {{"SKU-1", 1}}), kDayA);
+  const auto poison_partition = eventstore::partition_for("order-o2", kPartitions);
+  const auto poison_offset = log_.end_offset(poison_partition);
+  run(place_order("o2", "blocked", {{"SKU-1", 1}}), kDayA);
+  run(order_action("o2", "pay"), kDayA + kHourUs);  // after the poison, in its partition
+  run(place_order("o4", "cust-4", {{"SKU-2", 2}}), kDayA);
+
+  PostgresProjectorOptions options{.dsn = dsn, .min_backoff = std::chrono::milliseconds(1), .poison_attempts = 2,
+                                   .on_poison = PoisonPolicy::stop};
+  PostgresProjections operations(log_, options);
+  // "failed" also names a projector that has not connected yet: wait for the stop itself.
+  auto wait_for_state = [&](const std::string& state) {
+    ProjectionStatus status;
+    for (int i = 0; i < 2000; ++i) {  // a bound against hanging, not a timing assertion
+      status = operations.list().front();
+      if (status.state == state && operations.health().stopped == (state == "failed")) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return status;
+  };
+  operations.start();
+  auto stopped = wait_for_state("failed");
+  ASSERT_EQ(stopped.state, "failed") << stopped.error;
+  const auto where = std::to_string(poison_partition) + "/" + std::to_string(poison_offset);
+  EXPECT_NE(stopped.error.find("stopped on the event at " + where + " (OrderPlaced, stream order-o2)"),
+            std::string::npos) << stopped.error;
+  EXPECT_NE(stopped.error.find("test_no_blocked"), std::string::npos) << stopped.error;
+  EXPECT_EQ(stopped.checkpoints[poison_partition], poison_offset) << "the poison event stays the next to fold";
+  EXPECT_GT(stopped.lag_events, 0u);
+  EXPECT_TRUE(operations.health().stopped);
+  EXPECT_NE(operations.stats().failure.find(where), std::string::npos);
+  EXPECT_EQ(query_value(dsn, "SELECT next_offset FROM orderline.projection_checkpoints WHERE partition = " +
+                                 std::to_string(poison_partition)),
+            std::to_string(poison_offset));
+  EXPECT_EQ(query_value(dsn, "SELECT count(*) FROM orderline.orders WHERE order_id = 'o2'"), "0");
+  EXPECT_TRUE(operations.dead_letters("", 10).empty()) << "stop parks nothing";
+
+  // Resumed with the cause still there: it stops on the same event again.
+  ASSERT_EQ(operations.resume("orders").code, OperationResult::Code::ok);
+  stopped = wait_for_state("failed");
+  ASSERT_EQ(stopped.state, "failed");
+  EXPECT_EQ(stopped.checkpoints[poison_partition], poison_offset);
+
+  block_customer(dsn, false);
+  ASSERT_EQ(operations.resume("orders").code, OperationResult::Code::ok);
+  ASSERT_TRUE(wait_for_checkpoints(dsn, std::chrono::seconds(60)));
+  const auto running = wait_for_state("running");
+  EXPECT_EQ(running.state, "running") << running.error;
+  EXPECT_TRUE(running.error.empty()) << running.error;
+  // The payment after the poison event was folded after it: o2 ends paid, not placed.
+  EXPECT_EQ(query_rows(dsn, "SELECT order_id, customer_id, payment_status FROM orderline.orders ORDER BY order_id"),
+            (std::vector<std::string>{"o1|cust-1|not_paid", "o2|blocked|captured", "o4|cust-4|not_paid"}));
+
+  // A record that does not decode: no retry, it stops there at once.
+  eventstore::AppendBatch garbage;
+  garbage.records.push_back({"order-o2", "definitely not protobuf", 3});
+  const auto garbage_offset = log_.end_offset(poison_partition);
+  ASSERT_TRUE(log_.append(poison_partition, garbage));
+  stopped = wait_for_state("failed");
+  ASSERT_EQ(stopped.state, "failed");
+  EXPECT_NE(stopped.error.find("at " + std::to_string(poison_partition) + "/" + std::to_string(garbage_offset)),
+            std::string::npos) << stopped.error;
+  EXPECT_NE(stopped.error.find("does not decode"), std::string::npos) << stopped.error;
+  EXPECT_TRUE(operations.dead_letters("", 10).empty());
+  operations.stop();
 }
 
 }  // namespace
