@@ -22,6 +22,7 @@
 #include "cli/role_readiness.h"
 #include "commands/kafka/kafka_command_bus.h"
 #include "commands/kafka/kafka_processor.h"
+#include "commands/observed_command_bus.h"
 #include "eventstore/kafka/group_membership.h"
 #include "eventstore/kafka/kafka_statistics.h"
 #include "gateway/server.h"
@@ -85,6 +86,8 @@ int run_gateway(const GatewayRoleConfig& role) {
   bus_options.reply_partitions = role.reply_partitions;
   bus_options.default_timeout = std::chrono::milliseconds(config.command_timeout_ms);
   commands::KafkaCommandBus bus(bus_options);
+  // The API's commands are timed from the gateway's side (the processors time their own part).
+  commands::ObservedCommandBus observed_bus(bus, *metrics.gateway_commands());
   metrics.set_sources({&log, {}, [&projector] { return projector.stats(); }, system_now_us});
   spdlog::info("gateway on {}: {} partitions, reply partition {}", config.event_log, log.partition_count(),
                role.reply_partition);
@@ -129,7 +132,7 @@ int run_gateway(const GatewayRoleConfig& role) {
   cli::configure_gateway_auth(config, gateway_config);
 
   gateway::Services services;
-  services.bus = &bus;
+  services.bus = config.metrics ? static_cast<commands::CommandBus*>(&observed_bus) : &bus;
   services.read_models = &store;
   services.log = &log;
   projections::RecommendationQueries recommendations(store);
@@ -185,6 +188,7 @@ int run_processor(const ProcessorRoleConfig& config) {
   options.kafka = kafka;
   options.max_batch = config.max_batch;
   options.session_timeout = std::chrono::milliseconds(config.session_timeout_ms);
+  if (metrics_on) options.observers = {metrics.commands(), metrics.appends()};  // serve's names
   // A product or customer another processor wrote a moment ago may be in neither the read
   // models nor this processor's index yet: on a miss, catch the index up and ask once more,
   // so "register, then order at once" works as in the embedded mode.

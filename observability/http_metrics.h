@@ -25,8 +25,13 @@ class HttpMetrics final : public gateway::HttpObserver {
  private:
   prometheus::Family<prometheus::Counter>& requests_;
   prometheus::Family<prometheus::Histogram>& duration_;
-  SeriesCache<3, prometheus::Counter*> request_series_;
-  SeriesCache<2, prometheus::Histogram*> duration_series_;
+  // One lookup per request finds both series: (route, method, status) -> the counter and the
+  // (route, method) histogram.
+  struct Series {
+    prometheus::Counter* requests;
+    prometheus::Histogram* duration;
+  };
+  SeriesCache<3, Series> series_;
 };
 
 // The method label: GET, POST, ... as sent when standard, else "other".

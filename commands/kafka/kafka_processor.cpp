@@ -44,6 +44,7 @@ struct KafkaProcessor::Owned {
 struct KafkaProcessor::Consumed {
   std::int64_t offset = 0;
   std::uint64_t epoch = 0;
+  std::chrono::steady_clock::time_point polled;  // for the command latency (TransactionReport)
   std::optional<v1::Command> command;  // nullopt: undecodable or misrouted, consumed and skipped
 };
 
@@ -296,6 +297,7 @@ void KafkaProcessor::run() {
         Consumed consumed;
         consumed.offset = message->offset;
         consumed.epoch = it->second->epoch;
+        consumed.polled = std::chrono::steady_clock::now();
         v1::Command command;
         if (!command.ParseFromArray(message->payload, static_cast<int>(message->len))) {
           logger()->error("undecodable command at {} [{}] offset {}: skipped", commands_topic_, p, message->offset);
@@ -324,6 +326,7 @@ void KafkaProcessor::process(std::uint32_t partition, std::vector<Consumed>& bat
   auto it = owned_.find(partition);
   if (it == owned_.end() || !it->second->ready || it->second->epoch != batch.front().epoch) return;
   auto& processor = *it->second->processor;
+  TransactionReport report(options_.observers, partition, batch.front().polled);
 
   std::vector<v1::Command> commands;
   commands.reserve(batch.size());
@@ -336,6 +339,7 @@ void KafkaProcessor::process(std::uint32_t partition, std::vector<Consumed>& bat
   auto retry = [&](const std::string& why) {
     logger()->warn("partition {}: batch of {} commands not committed, retrying from offset {}: {}", partition,
                    batch.size(), batch.front().offset, why);
+    report.aborted(commands.size());
     {
       std::lock_guard lock(mutex_);
       ++stats_.aborted;
@@ -377,11 +381,12 @@ void KafkaProcessor::process(std::uint32_t partition, std::vector<Consumed>& bat
     }
     return replies;
   };
-  auto appended = log_.append_with(partition, decision.batch, extras);
+  auto appended = report.time_append([&] { return log_.append_with(partition, decision.batch, extras); });
   rd_kafka_consumer_group_metadata_destroy(group);
 
   if (appended) {
     processor.committed(decision);
+    report.committed(commands, decision.replies, decision.batch.records.size());
     std::lock_guard lock(mutex_);
     ++stats_.transactions;
     stats_.commands += batch.size();
