@@ -8,6 +8,7 @@
 
 #include <sstream>
 
+#include "commands/command_labels.h"
 #include "commands/kafka/transaction_report.h"
 #include "commands/observed_command_bus.h"
 #include "observability/command_reply_metrics.h"
@@ -184,6 +185,18 @@ TEST(ObservedCommandBus, ReportsEveryReplyWithItsTypeAndPassesItOn) {
   EXPECT_EQ(observer.seen[2].kind, CommandReply::Kind::overloaded);
   EXPECT_EQ(observer.seen[2].latency, std::chrono::nanoseconds::zero());
   EXPECT_EQ(answered.size(), 3u);
+}
+
+// The type label of every command body is its field's name, and "none" without a body.
+TEST(CommandType, EveryBodyByItsFieldName) {
+  const auto* body = v1::Command::descriptor()->FindOneofByName("body");
+  ASSERT_GT(body->field_count(), 10);
+  for (int i = 0; i < body->field_count(); ++i) {
+    v1::Command command;
+    command.GetReflection()->MutableMessage(&command, body->field(i));
+    EXPECT_EQ(command_type(command), body->field(i)->name());
+  }
+  EXPECT_EQ(command_type(v1::Command{}), "none");
 }
 
 TEST(GatewayCommandMetrics, CountAndTimeUnderTheirOwnNames) {
