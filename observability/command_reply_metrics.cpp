@@ -18,10 +18,11 @@ void CommandReplyMetrics::record(std::string_view type, const commands::CommandR
   const auto& series = series_.get({type, result, code}, [&] {
     const std::string type_label(type);
     // Family::Add returns the histogram already made for another result of the same type.
-    return Series{&replies_.Add({{"type", type_label}, {"result", std::string(result)}, {"code", std::string(code)}}),
-                  &duration_.Add({{"type", type_label}}, latency_buckets())};
+    return CountedAndTimed{
+        &replies_.Add({{"type", type_label}, {"result", std::string(result)}, {"code", std::string(code)}}),
+        &duration_.Add({{"type", type_label}}, latency_buckets())};
   });
-  series.replies->Increment();
+  series.count->Increment();
   // Refused at submit: never queued, so no latency to speak of.
   if (latency <= std::chrono::nanoseconds::zero()) return;
   series.duration->Observe(std::chrono::duration<double>(latency).count());

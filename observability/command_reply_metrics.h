@@ -17,6 +17,7 @@
 
 #include "commands/command_bus.h"
 #include "commands/observed_command_bus.h"
+#include "observability/counted_and_timed.h"
 #include "observability/series_cache.h"
 
 namespace orderline::observability {
@@ -39,13 +40,8 @@ class CommandReplyMetrics {
  private:
   prometheus::Family<prometheus::Counter>& replies_;
   prometheus::Family<prometheus::Histogram>& duration_;
-  // One lookup per reply finds both series: (type, result, code) -> the counter and the
-  // type's histogram.
-  struct Series {
-    prometheus::Counter* replies;
-    prometheus::Histogram* duration;
-  };
-  SeriesCache<3, Series> series_;
+  // One lookup per reply: (type, result, code) -> the counter and the type's histogram.
+  SeriesCache<3, CountedAndTimed> series_;
 };
 
 // `orderd gateway`'s view of its commands, fed by commands::ObservedCommandBus:

@@ -34,10 +34,11 @@ void HttpMetrics::on_response(std::string_view method, std::string_view route, u
   const auto& series = series_.get({route, method_value, status_value}, [&] {
     const std::string route_label(route), method_text(method_value);
     // Family::Add returns the histogram already made for another status of the same route.
-    return Series{&requests_.Add({{"route", route_label}, {"method", method_text}, {"status", std::string(status_value)}}),
-                  &duration_.Add({{"route", route_label}, {"method", method_text}}, latency_buckets())};
+    return CountedAndTimed{
+        &requests_.Add({{"route", route_label}, {"method", method_text}, {"status", std::string(status_value)}}),
+        &duration_.Add({{"route", route_label}, {"method", method_text}}, latency_buckets())};
   });
-  series.requests->Increment();
+  series.count->Increment();
   series.duration->Observe(std::chrono::duration<double>(elapsed).count());
 }
 

@@ -11,6 +11,7 @@
 #include <prometheus/registry.h>
 
 #include "gateway/http_observer.h"
+#include "observability/counted_and_timed.h"
 #include "observability/series_cache.h"
 
 namespace orderline::observability {
@@ -25,13 +26,9 @@ class HttpMetrics final : public gateway::HttpObserver {
  private:
   prometheus::Family<prometheus::Counter>& requests_;
   prometheus::Family<prometheus::Histogram>& duration_;
-  // One lookup per request finds both series: (route, method, status) -> the counter and the
-  // (route, method) histogram.
-  struct Series {
-    prometheus::Counter* requests;
-    prometheus::Histogram* duration;
-  };
-  SeriesCache<3, Series> series_;
+  // One lookup per request: (route, method, status) -> the counter and the (route, method)
+  // histogram.
+  SeriesCache<3, CountedAndTimed> series_;
 };
 
 // The method label: GET, POST, ... as sent when standard, else "other".
