@@ -10,6 +10,9 @@
 //   appended ? report.committed(commands, decision.replies, decision.batch.records.size())
 //            : report.aborted(commands.size());
 //
+// (One transaction for the batches of several partitions: one report per partition, each
+// told the transaction's time with set_append_time.)
+//
 // Meaning in this mode (docs/operations.md):
 //  - a command's latency runs from its batch's first command being consumed to the commit
 //    (batch wait + decide + the transaction). The time a command spent in the commands topic is
@@ -46,9 +49,13 @@ class TransactionReport {
   auto time_append(Append&& append) {
     const auto before = Clock::now();
     auto result = append();
-    append_elapsed_ = Clock::now() - before;
-    appended_ = true;
+    set_append_time(Clock::now() - before);
     return result;
+  }
+  // Or: the transaction that carried this batch (with other partitions' batches) took `elapsed`.
+  void set_append_time(Clock::duration elapsed) {
+    append_elapsed_ = elapsed;
+    appended_ = true;
   }
 
   // The transaction committed: one reply per command (replies[i] answers commands[i]).

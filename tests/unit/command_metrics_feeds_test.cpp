@@ -121,6 +121,25 @@ TEST(TransactionReport, AnAbortRepliesToNobodyAndCountsAFailedAppend) {
   EXPECT_TRUE(before_append.appends.empty());
 }
 
+// A transaction shared by several partitions' batches: each reports its own batch and append,
+// timed as the whole transaction.
+TEST(TransactionReport, APartOfASharedTransactionGetsItsTime) {
+  RecordingObserver observer;
+  const auto round = Clock::time_point(2s);
+  for (std::uint32_t partition : {1u, 3u}) {
+    TransactionReport report({&observer, &observer}, partition, round, round);
+    report.set_append_time(7ms);
+    report.committed({create_product("P" + std::to_string(partition))}, {done(true)}, 1, round + 9ms);
+  }
+  ASSERT_EQ(observer.batches.size(), 2u);
+  EXPECT_EQ(observer.batches[1].partition, 3u);
+  EXPECT_EQ(observer.batches[1].elapsed, 9ms);
+  ASSERT_EQ(observer.appends.size(), 2u);
+  EXPECT_EQ(observer.appends[0].partition, 1u);
+  EXPECT_EQ(observer.appends[1].records, 1u);
+  EXPECT_EQ(observer.replies.size(), 2u);
+}
+
 TEST(TransactionReport, NoObserversIsFine) {
   TransactionReport report({}, 0, Clock::now());
   EXPECT_TRUE(report.time_append([] { return true; }));
