@@ -6,6 +6,7 @@
 #include <charconv>
 #include <stdexcept>
 
+#include "cli/auth_setup.h"
 #include "cli/serve_config.h"
 
 namespace orderline::cli {
@@ -19,6 +20,12 @@ void add_operator_http_flags(CLI::App& command, OperatorHttpConfig& config) {
   command.add_flag("--metrics,!--no-metrics", config.metrics,
                    "Export GET /metrics (off: no metric is recorded; for measuring their cost)")
       ->capture_default_str();
+  command.add_option("--admin-token", config.admin_token,
+                     "Admin service token: 'Authorization: Bearer <it>' may change the log level")
+      ->envname("ORDERLINE_ADMIN_TOKEN");
+  command.add_option("--token-secret-file", config.token_secret_file,
+                     "The gateways' access-token key: their ops and admin tokens may change the log level")
+      ->envname("ORDERLINE_TOKEN_SECRET_FILE");
 }
 
 std::pair<std::string, std::uint16_t> parse_listen_address(const std::string& listen) {
@@ -47,6 +54,10 @@ OperatorHttp::OperatorHttp(const OperatorHttpConfig& config, std::function<gatew
   gateway_config.max_connections = 64;
   gateway_config.max_streams = 0;
   gateway_config.operator_only = true;
+  gateway_config.admin_token = config.admin_token;
+  // Only read, never made: a secret of its own would verify no gateway's token. (Unset, the
+  // server draws a random one, which verifies nothing it did not sign; it signs nothing.)
+  if (!config.token_secret_file.empty()) gateway_config.access_tokens.secret = read_first_line(config.token_secret_file);
   gateway::Services services;
   services.readiness = std::move(readiness);
   services.metrics = std::move(metrics);
@@ -58,7 +69,7 @@ OperatorHttp::~OperatorHttp() { stop(); }
 std::uint16_t OperatorHttp::start() {
   server_->start();
   write_port_file(port_file_, server_->port());
-  spdlog::info("operator endpoints (/healthz, /readyz, /metrics) on port {}", server_->port());
+  spdlog::info("operator endpoints (/healthz, /readyz, /metrics, /api/v1/admin/log-level) on port {}", server_->port());
   return server_->port();
 }
 

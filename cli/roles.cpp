@@ -23,6 +23,7 @@
 #include "cli/stream_setup.h"
 #include "commands/kafka/kafka_command_bus.h"
 #include "commands/kafka/kafka_processor.h"
+#include "commands/observed_command_bus.h"
 #include "eventstore/kafka/group_membership.h"
 #include "eventstore/kafka/kafka_statistics.h"
 #include "gateway/server.h"
@@ -93,6 +94,8 @@ int run_gateway(const GatewayRoleConfig& role) {
   bus_options.reply_partitions = role.reply_partitions;
   bus_options.default_timeout = std::chrono::milliseconds(config.command_timeout_ms);
   commands::KafkaCommandBus bus(bus_options);
+  // The API's commands are timed from the gateway's side (the processors time their own part).
+  commands::ObservedCommandBus observed_bus(bus, *metrics.gateway_commands());
   metrics.set_sources({&log, {}, [&projector] { return projector.stats(); }, system_now_us});
   spdlog::info("gateway on {}: {} partitions, reply partition {}", config.event_log, log.partition_count(),
                role.reply_partition);
@@ -138,7 +141,7 @@ int run_gateway(const GatewayRoleConfig& role) {
   configure_gateway_streams(config, gateway_config);
 
   gateway::Services services;
-  services.bus = &bus;
+  services.bus = config.metrics ? static_cast<commands::CommandBus*>(&observed_bus) : &bus;
   services.stream_hub = &stream_hub;
   services.read_models = &store;
   services.log = &log;
@@ -196,6 +199,7 @@ int run_processor(const ProcessorRoleConfig& config) {
   options.kafka = kafka;
   options.max_batch = config.max_batch;
   options.session_timeout = std::chrono::milliseconds(config.session_timeout_ms);
+  if (metrics_on) options.observers = {metrics.commands(), metrics.appends()};  // serve's names
   // A product or customer another processor wrote a moment ago may be in neither the read
   // models nor this processor's index yet: on a miss, catch the index up and ask once more,
   // so "register, then order at once" works as in the embedded mode.

@@ -160,6 +160,9 @@ RouteMatch match_route(std::string_view method, const std::vector<std::string>& 
 
 namespace {
 bool is_operator_path(const std::vector<std::string>& segments) {
+  if (segments.size() == 4) {  // the log level (ops), so every role's can be changed at run time
+    return segments[0] == "api" && segments[1] == "v1" && segments[2] == "admin" && segments[3] == "log-level";
+  }
   return segments.size() == 1 && (segments[0] == "healthz" || segments[0] == "readyz" || segments[0] == "metrics");
 }
 }  // namespace

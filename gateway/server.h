@@ -70,8 +70,9 @@ struct GatewayConfig {
   // Origins allowed by CORS (exact "https://shop.example.com", or "*"). Empty: no CORS headers.
   std::vector<std::string> cors_origins;
 
-  // Only /healthz, /readyz and /metrics; every other path is 404. The operator port of the
-  // roles without the API (`orderd processor`, `orderd projector`): same server, no API.
+  // Only /healthz, /readyz, /metrics and PUT /api/v1/admin/log-level; every other path is 404.
+  // The operator port of the roles without the API (`orderd processor`, `orderd projector`):
+  // same server, same access rules, no API.
   bool operator_only = false;
 };
 

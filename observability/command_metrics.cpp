@@ -8,15 +8,11 @@
 namespace orderline::observability {
 
 CommandMetrics::CommandMetrics(prometheus::Registry& registry)
-    : commands_(prometheus::BuildCounter()
-                    .Name("orderline_commands_total")
-                    .Help("Command replies by command type, result (accepted, rejected, overloaded, timed_out, "
-                          "shutting_down, failed) and rejection code")
-                    .Register(registry)),
-      duration_(prometheus::BuildHistogram()
-                    .Name("orderline_command_duration_seconds")
-                    .Help("Time from a command being queued to its reply: queue wait, decide and the synced append")
-                    .Register(registry)),
+    : replies_(registry, {"orderline_commands_total",
+                          "Command replies by command type, result (accepted, rejected, overloaded, timed_out, "
+                          "shutting_down, failed) and rejection code",
+                          "orderline_command_duration_seconds",
+                          "Time from a command being queued to its reply: queue wait, decide and the synced append"}),
       events_(prometheus::BuildCounter()
                   .Name("orderline_events_appended_total")
                   .Help("Events appended to the event log, by partition")
@@ -45,19 +41,7 @@ void CommandMetrics::on_batch(std::uint32_t partition, std::size_t commands, std
 
 void CommandMetrics::on_reply(const v1::Command& command, const commands::CommandReply& reply,
                               std::chrono::nanoseconds latency) {
-  const auto type = commands::command_type(command);
-  const auto result = commands::reply_result(reply);
-  const std::string_view code = result == "rejected" ? std::string_view(reply.outcome.error_code()) : "";
-  auto* counter = command_series_.get({type, result, code}, [&] {
-    return &commands_.Add({{"type", std::string(type)}, {"result", std::string(result)}, {"code", std::string(code)}});
-  });
-  counter->Increment();
-  // Refused at submit: never queued, so no latency to speak of.
-  if (latency <= std::chrono::nanoseconds::zero()) return;
-  auto* histogram = duration_series_.get({type}, [&] {
-    return &duration_.Add({{"type", std::string(type)}}, latency_buckets());
-  });
-  histogram->Observe(std::chrono::duration<double>(latency).count());
+  replies_.record(commands::command_type(command), reply, latency);
 }
 
 }  // namespace orderline::observability

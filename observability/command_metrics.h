@@ -1,5 +1,6 @@
 #pragma once
-// Command metrics, fed by the embedded bus through commands::CommandObserver:
+// Command metrics, fed through commands::CommandObserver by the bus that decides: the embedded
+// bus (`orderd serve`) or the Kafka processor (`orderd processor`, commands/kafka/transaction_report.h):
 //   orderline_commands_total{type,result,code}         counter: every reply; result is
 //       accepted, rejected, overloaded, timed_out, shutting_down or failed; code the
 //       rejection's slug (version_conflict, out_of_stock, ...), "" otherwise
@@ -14,6 +15,7 @@
 #include <prometheus/registry.h>
 
 #include "commands/command_observer.h"
+#include "observability/command_reply_metrics.h"
 #include "observability/series_cache.h"
 
 namespace orderline::observability {
@@ -28,13 +30,10 @@ class CommandMetrics final : public commands::CommandObserver {
                 std::chrono::nanoseconds latency) override;
 
  private:
-  prometheus::Family<prometheus::Counter>& commands_;
-  prometheus::Family<prometheus::Histogram>& duration_;
+  CommandReplyMetrics replies_;
   prometheus::Family<prometheus::Counter>& events_;
   prometheus::Histogram& batch_size_;
   prometheus::Histogram& batch_duration_;
-  SeriesCache<3, prometheus::Counter*> command_series_;
-  SeriesCache<1, prometheus::Histogram*> duration_series_;
   SeriesCache<1, prometheus::Counter*> event_series_;
 };
 

@@ -31,16 +31,15 @@ void HttpMetrics::on_response(std::string_view method, std::string_view route, u
   const auto end = std::to_chars(digits, digits + sizeof digits, status).ptr;
   const std::string_view status_value(digits, static_cast<std::size_t>(end - digits));
 
-  auto* counter = request_series_.get({route, method_value, status_value}, [&] {
-    return &requests_.Add({{"route", std::string(route)},
-                           {"method", std::string(method_value)},
-                           {"status", std::string(status_value)}});
+  const auto& series = series_.get({route, method_value, status_value}, [&] {
+    const std::string route_label(route), method_text(method_value);
+    // Family::Add returns the histogram already made for another status of the same route.
+    return CountedAndTimed{
+        &requests_.Add({{"route", route_label}, {"method", method_text}, {"status", std::string(status_value)}}),
+        &duration_.Add({{"route", route_label}, {"method", method_text}}, latency_buckets())};
   });
-  counter->Increment();
-  auto* histogram = duration_series_.get({route, method_value}, [&] {
-    return &duration_.Add({{"route", std::string(route)}, {"method", std::string(method_value)}}, latency_buckets());
-  });
-  histogram->Observe(std::chrono::duration<double>(elapsed).count());
+  series.count->Increment();
+  series.duration->Observe(std::chrono::duration<double>(elapsed).count());
 }
 
 }  // namespace orderline::observability

@@ -11,6 +11,7 @@
 #include <prometheus/registry.h>
 
 #include "gateway/http_observer.h"
+#include "observability/counted_and_timed.h"
 #include "observability/series_cache.h"
 
 namespace orderline::observability {
@@ -25,8 +26,9 @@ class HttpMetrics final : public gateway::HttpObserver {
  private:
   prometheus::Family<prometheus::Counter>& requests_;
   prometheus::Family<prometheus::Histogram>& duration_;
-  SeriesCache<3, prometheus::Counter*> request_series_;
-  SeriesCache<2, prometheus::Histogram*> duration_series_;
+  // One lookup per request: (route, method, status) -> the counter and the (route, method)
+  // histogram.
+  SeriesCache<3, CountedAndTimed> series_;
 };
 
 // The method label: GET, POST, ... as sent when standard, else "other".

@@ -7,6 +7,7 @@
 
 #include "observability/append_metrics.h"
 #include "observability/command_metrics.h"
+#include "observability/command_reply_metrics.h"
 #include "observability/auth_metrics.h"
 #include "observability/http_metrics.h"
 #include "observability/kafka_metrics.h"
@@ -23,6 +24,7 @@ struct Metrics::Impl {
   HttpMetrics http{registry};
   AuthMetrics auth{registry};
   CommandMetrics commands{registry};
+  GatewayCommandMetrics gateway_commands{registry};
   ProjectionMetrics projector{registry};
   AppendMetrics appends{registry};
   PgProjectionMetrics pg_projector{registry};
@@ -40,6 +42,7 @@ Metrics::~Metrics() { eventstore::unset_kafka_statistics_observer(&impl_->kafka)
 gateway::HttpObserver* Metrics::http() { return &impl_->http; }
 auth::AuthObserver* Metrics::auth() { return &impl_->auth; }
 commands::CommandObserver* Metrics::commands() { return &impl_->commands; }
+commands::RoundTripObserver* Metrics::gateway_commands() { return &impl_->gateway_commands; }
 projections::ProjectorObserver* Metrics::projector() { return &impl_->projector; }
 eventstore::AppendObserver* Metrics::appends() { return &impl_->appends; }
 projections::pg::PostgresProjectorObserver* Metrics::pg_projector() { return &impl_->pg_projector; }

@@ -17,6 +17,7 @@
 #include <string>
 
 #include "commands/command_observer.h"
+#include "commands/observed_command_bus.h"
 #include "commands/saga/saga_runner.h"
 #include "eventstore/append_observer.h"
 #include "eventstore/kafka/kafka_event_log.h"
@@ -41,6 +42,8 @@ class Metrics {
   gateway::HttpObserver* http();
   auth::AuthObserver* auth();
   commands::CommandObserver* commands();
+  // `orderd gateway`'s round trip of each command through Kafka (commands::ObservedCommandBus).
+  commands::RoundTripObserver* gateway_commands();
   projections::ProjectorObserver* projector();
   eventstore::AppendObserver* appends();
   projections::pg::PostgresProjectorObserver* pg_projector();

@@ -44,6 +44,7 @@ struct KafkaProcessor::Owned {
 struct KafkaProcessor::Consumed {
   std::int64_t offset = 0;
   std::uint64_t epoch = 0;
+  std::chrono::steady_clock::time_point polled;  // for the command latency (TransactionReport)
   std::optional<v1::Command> command;  // nullopt: undecodable or misrouted, consumed and skipped
 };
 
@@ -296,6 +297,7 @@ void KafkaProcessor::run() {
         Consumed consumed;
         consumed.offset = message->offset;
         consumed.epoch = it->second->epoch;
+        consumed.polled = std::chrono::steady_clock::now();
         v1::Command command;
         if (!command.ParseFromArray(message->payload, static_cast<int>(message->len))) {
           logger()->error("undecodable command at {} [{}] offset {}: skipped", commands_topic_, p, message->offset);
@@ -396,6 +398,7 @@ std::unique_ptr<KafkaProcessor::Pending> KafkaProcessor::prepare(std::uint32_t p
 // Every partition's batch of a poll round in ONE transaction (KafkaEventLog::append_parts):
 // a transaction costs the same few broker round trips whatever it carries.
 void KafkaProcessor::process_round(std::map<std::uint32_t, std::vector<Consumed>>& batches) {
+  const auto round_started = TransactionReport::Clock::now();
   bool retried = false;
   std::vector<std::unique_ptr<Pending>> pending;
   for (auto& [p, batch] : batches) {
@@ -409,14 +412,20 @@ void KafkaProcessor::process_round(std::map<std::uint32_t, std::vector<Consumed>
       one->extras.group = group;
       parts.push_back({one->partition, &one->decision.batch, &one->extras});
     }
+    const auto transaction_started = TransactionReport::Clock::now();
     log_.append_parts(parts);
+    const auto transaction_time = TransactionReport::Clock::now() - transaction_started;
     rd_kafka_consumer_group_metadata_destroy(group);
 
     for (std::size_t i = 0; i < pending.size(); ++i) {
       auto& one = *pending[i];
       const auto& appended = parts[i].result;
+      // Each partition's part counts as one batch and one append, timed as the whole transaction.
+      TransactionReport report(options_.observers, one.partition, one.batch->front().polled, round_started);
+      report.set_append_time(transaction_time);
       if (appended) {
         one.owned->processor->committed(one.decision);
+        report.committed(one.commands, one.decision.replies, one.decision.batch.records.size());
         std::lock_guard lock(mutex_);
         ++stats_.transactions;
         stats_.commands += one.batch->size();
@@ -426,6 +435,7 @@ void KafkaProcessor::process_round(std::map<std::uint32_t, std::vector<Consumed>
         set_fatal("the transaction was fenced or the producer failed for good: " + appended.detail);
         break;
       } else {
+        report.aborted(one.commands.size());
         retry(one.partition, *one.owned, *one.batch, appended.detail);
         retried = true;
       }

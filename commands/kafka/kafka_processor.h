@@ -40,6 +40,7 @@
 #include <vector>
 
 #include "commands/command_processor.h"
+#include "commands/kafka/transaction_report.h"
 #include "eventstore/kafka/kafka_event_log.h"
 
 struct rd_kafka_s;
@@ -53,6 +54,7 @@ struct KafkaProcessorOptions {
   std::size_t max_batch = 512;                      // commands per transaction
   std::chrono::milliseconds session_timeout{8000};  // session.timeout.ms: a dead member is noticed after this
   ProcessorOptions processor;
+  ProcessorObservers observers;  // metrics of each transaction (transaction_report.h); none: not observed
 };
 
 // Counters for logs and tests.

@@ -1,7 +1,8 @@
 // The Kafka client metrics against the real broker (ORDERLINE_KAFKA): librdkafka's statistics
 // of the event log's transactional producer become round-trip and queue gauges with plausible
 // values, its commits and aborts are counted, and `orderd processor` serves them with the
-// consumer lag of its partitions on its operator port, beside /healthz and /readyz.
+// consumer lag of its partitions on its operator port, beside /healthz and /readyz, with the
+// command metrics of `orderd serve` (and the gateway its round trip) and the run-time log level.
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
@@ -10,6 +11,7 @@
 #include <thread>
 
 #include "eventstore/kafka/kafka_event_log.h"
+#include "eventstore/position.h"
 #include "observability/metrics.h"
 #include "observability/metrics_text.h"
 #include "tests/support/auth.h"
@@ -49,6 +51,18 @@ std::vector<Sample> of_client(const std::vector<Sample>& samples, const std::str
     }
   }
   return out;
+}
+
+// Every metric whose name starts with `prefix` that an alert rule or a dashboard panel uses
+// is in `text` (a /metrics answer); returns how many there are.
+int expect_deploy_names_exported(const std::string& text, std::string_view prefix) {
+  int names = 0;
+  for (const auto& name : testing::metric_names_used_in_deploy(std::string(ORDERLINE_SOURCE_DIR) + "/deploy")) {
+    if (!name.starts_with(prefix)) continue;
+    ++names;
+    EXPECT_NE(text.find("# TYPE " + name + " "), std::string::npos) << name << " is used but not exported";
+  }
+  return names;
 }
 
 // Renders until `ready` holds (librdkafka sends statistics once per interval), at most 20 s.
@@ -162,6 +176,19 @@ class ProcessorOperatorPort : public ::testing::Test {
     return port;
   }
 
+  // /readyz until it answers 200 (at most 30 s); a 503 meanwhile must say why.
+  testing::HttpResponse wait_until_ready(testing::HttpClient& ops) {
+    testing::HttpResponse ready;
+    for (int i = 0; i < 600; ++i) {
+      ready = ops.get("/readyz");
+      if (ready.status == 200u) break;
+      EXPECT_EQ(ready.status, 503u) << ready.body;
+      EXPECT_FALSE(ready.json().at("reason").as_string().empty()) << ready.body;
+      std::this_thread::sleep_for(50ms);
+    }
+    return ready;
+  }
+
   testing::TempDir dir_;
   testing::KafkaDeployment deployment_;
   std::unique_ptr<testing::ChildProcess> processor_;
@@ -174,14 +201,7 @@ TEST_F(ProcessorOperatorPort, ReadyOnceItOwnsPartitionsAndExportsKafkaMetrics) {
   EXPECT_EQ(ops.get("/healthz").status, 200u);
   // Not ready until the group has assigned its partitions and their restore is done; then the
   // answer names every check.
-  testing::HttpResponse ready;
-  for (int i = 0; i < 600; ++i) {
-    ready = ops.get("/readyz");
-    if (ready.status == 200u) break;
-    ASSERT_EQ(ready.status, 503u) << ready.body;
-    EXPECT_FALSE(ready.json().at("reason").as_string().empty()) << ready.body;
-    std::this_thread::sleep_for(50ms);
-  }
+  const auto ready = wait_until_ready(ops);
   ASSERT_EQ(ready.status, 200u) << ready.body << processor_->output();
   const auto checks = ready.json().at("checks").as_object();
   EXPECT_EQ(checks.at("kafka").as_string(), "ok");
@@ -244,14 +264,7 @@ TEST_F(ProcessorOperatorPort, ReadyOnceItOwnsPartitionsAndExportsKafkaMetrics) {
 
   // Every Kafka metric an alert rule or a dashboard panel uses is exported here.
   const auto text = ops.get("/metrics").body;
-  const std::string deploy = std::string(ORDERLINE_SOURCE_DIR) + "/deploy";
-  int kafka_names = 0;
-  for (const auto& name : testing::metric_names_used_in_deploy(deploy)) {
-    if (!name.starts_with("orderline_kafka_")) continue;
-    ++kafka_names;
-    EXPECT_NE(text.find("# TYPE " + name + " "), std::string::npos) << name << " is used but not exported";
-  }
-  EXPECT_GE(kafka_names, 4);
+  EXPECT_GE(expect_deploy_names_exported(text, "orderline_kafka_"), 4);
 
   const auto path = dir_.path() + "/metrics.txt";
   std::ofstream(path) << text;
@@ -270,6 +283,107 @@ TEST_F(ProcessorOperatorPort, NoMetricsRecordsNothingButStillAnswersHealth) {
   const auto ready = ops.get("/readyz");
   EXPECT_TRUE(ready.status == 200u || ready.status == 503u) << ready.body;
   EXPECT_TRUE(ready.json().at("checks").as_object().contains("kafka")) << ready.body;
+}
+
+// The command metrics of `orderd serve` come from the processor in a distributed deployment,
+// under the same names (so the dashboards and alert rules work unchanged), and the gateway
+// times the round trip under its own. Accepted and rejected commands move them by exactly as
+// many as were sent.
+TEST_F(ProcessorOperatorPort, CommandsAreCountedByTheProcessorAndTimedByTheGateway) {
+  const auto port = start_processor();
+  ASSERT_GT(port, 0);
+  testing::HttpClient ops(port);
+  ASSERT_EQ(wait_until_ready(ops).status, 200u) << processor_->output();
+  // No demo catalogue: the processor decides only the commands below.
+  testing::GatewayProcess gateway(deployment_, dir_.path(), 0, {"--no-demo-catalogue"});
+  testing::HttpClient api(gateway.port());
+  api.set_default_headers(testing::admin_bearer());
+
+  constexpr int kAccepted = 4;
+  constexpr int kRejected = 2;
+  auto create = [&](int n) {
+    return api.post("/api/v1/admin/products", R"({"sku":"M-)" + std::to_string(n) +
+                                                  R"(","name":"Mug","price":{"amount_minor":900,"currency":"EUR"},"stock":3})");
+  };
+  eventstore::PositionVector answered;
+  for (int i = 1; i <= kAccepted; ++i) {
+    const auto r = create(i);
+    ASSERT_EQ(r.status, 201u) << r.body;
+    auto position = eventstore::decode_position(std::string(r.json().at("position").as_string()));
+    ASSERT_TRUE(position) << r.body;
+    answered.merge_max(*position);
+  }
+  // The same SKUs again (new command ids): decided and refused by the processor.
+  std::string code;
+  for (int i = 1; i <= kRejected; ++i) {
+    const auto r = create(i);
+    ASSERT_EQ(r.status, 409u) << r.body;
+    code = r.code();
+  }
+  ASSERT_FALSE(code.empty());
+
+  // The processor counts a batch once its transaction has committed, a moment after the reply
+  // may have reached the gateway: read until every command is in.
+  constexpr int kCommands = kAccepted + kRejected;
+  const auto processor = wait_for([&] { return ops.get("/metrics").body; },
+                                  [&](const std::vector<Sample>& s) {
+                                    return sum_of(s, "orderline_commands_total") >= kCommands &&
+                                           sum_of(s, "orderline_command_batch_size_sum") >= kCommands;
+                                  });
+  const observability::LabelFilter create_product = {{"type", "create_product"}};
+  EXPECT_EQ(sum_of(processor, "orderline_commands_total"), kCommands);
+  EXPECT_EQ(sum_of(processor, "orderline_commands_total", {{"type", "create_product"}, {"result", "accepted"}, {"code", ""}}),
+            kAccepted);
+  EXPECT_EQ(sum_of(processor, "orderline_commands_total", {{"type", "create_product"}, {"result", "rejected"}, {"code", code}}),
+            kRejected);
+  EXPECT_EQ(sum_of(processor, "orderline_command_duration_seconds_count", create_product), kCommands);
+  EXPECT_GT(sum_of(processor, "orderline_command_duration_seconds_sum", create_product), 0);
+  // Every command went through a committed transaction; none aborted. A batch is one
+  // partition's part of a transaction, timed as that transaction: as many appends as batches,
+  // and at least one batch per transaction.
+  EXPECT_EQ(sum_of(processor, "orderline_command_batch_size_sum"), kCommands);
+  const double batches = sum_of(processor, "orderline_command_batch_size_count");
+  const double transactions = sum_of(processor, "orderline_kafka_transactions_total", {{"result", "committed"}});
+  EXPECT_GE(transactions, 1);
+  EXPECT_GE(batches, transactions);
+  EXPECT_LE(batches, kCommands);
+  EXPECT_EQ(sum_of(processor, "orderline_event_log_append_duration_seconds_count"), batches);
+  EXPECT_EQ(sum_of(processor, "orderline_event_log_append_failures_total"), 0);
+  // Events appended: exactly what the events topic holds (only these commands wrote any).
+  const auto events = testing::read_all_events(deployment_, dir_.path() + "/census", answered);
+  EXPECT_GE(events.size(), static_cast<std::size_t>(kAccepted));
+  EXPECT_EQ(sum_of(processor, "orderline_events_appended_total"), static_cast<double>(events.size()));
+
+  // The gateway: its own names, the same counts, and none of the processor's series.
+  const auto gateway_text = api.get("/metrics").body;
+  const auto at_gateway = parse_metrics_text(gateway_text);
+  EXPECT_GE(expect_deploy_names_exported(gateway_text, "orderline_gateway_"), 1);
+  EXPECT_EQ(sum_of(at_gateway, "orderline_gateway_commands_total", {{"type", "create_product"}, {"result", "accepted"}}),
+            kAccepted);
+  EXPECT_EQ(sum_of(at_gateway, "orderline_gateway_commands_total",
+                   {{"type", "create_product"}, {"result", "rejected"}, {"code", code}}),
+            kRejected);
+  EXPECT_EQ(sum_of(at_gateway, "orderline_gateway_commands_total"), kCommands);
+  EXPECT_EQ(sum_of(at_gateway, "orderline_gateway_command_duration_seconds_count", create_product), kCommands);
+  EXPECT_EQ(sum_of(at_gateway, "orderline_commands_total"), 0);
+}
+
+// The processor's operator port takes the run-time log level, under serve's rule.
+TEST_F(ProcessorOperatorPort, LogLevelChangesAtRunTimeWithAnOpsToken) {
+  const auto port = start_processor({"--admin-token", "processor-admin-token"});
+  ASSERT_GT(port, 0);
+  testing::HttpClient ops(port);
+  auto r = ops.request("PUT", "/api/v1/admin/log-level", R"({"level":"debug"})");
+  EXPECT_EQ(r.status, 401u) << r.body;
+  EXPECT_EQ(r.code(), "unauthorized");
+  const testing::HeaderList admin = {{"Authorization", "Bearer processor-admin-token"}};
+  r = ops.request("PUT", "/api/v1/admin/log-level", R"({"level":"debug"})", admin);
+  ASSERT_EQ(r.status, 200u) << r.body;
+  EXPECT_EQ(r.json(), boost::json::parse(R"({"level":"debug","previous":"info"})"));
+  r = ops.request("PUT", "/api/v1/admin/log-level", R"({"level":"warn"})", admin);
+  ASSERT_EQ(r.status, 200u) << r.body;
+  EXPECT_EQ(r.json(), boost::json::parse(R"({"level":"warn","previous":"debug"})"));
+  EXPECT_NE(processor_->output().find("log level set to debug"), std::string::npos) << processor_->output();
 }
 
 }  // namespace
