@@ -141,10 +141,9 @@ std::vector<ModelResult> evaluate_recommendations(const std::vector<SuperstoreLi
   const auto split = split_of(orders, options.split, options.test_end);
 
   // The training history through the projection's own fold.
-  FoldOptions fold_options;
-  fold_options.half_life_us = options.half_life_days * 24 * 3600 * 1e6;
+  const double half_life_us = options.half_life_days * 24 * 3600 * 1e6;
   MemoryCountStore counts;
-  CoPurchaseFold fold(counts, fold_options);
+  CoPurchaseFold fold(counts);
   for (const auto& [id, order] : split.train_orders) {
     std::vector<BasketItem> items;
     for (const auto& [item, name] : order->items) items.push_back({item, name});
@@ -166,7 +165,7 @@ std::vector<ModelResult> evaluate_recommendations(const std::vector<SuperstoreLi
     recommender_options.popularity_weight = options.popularity_weight;
     recommender_options.similarity = similarity;
     recommender_options.neighbours = neighbours;
-    recommender_options.half_life_us = fold_options.half_life_us;
+    recommender_options.half_life_us = half_life_us;
     recommender_options.popular_ranking = split.catalogue;
     ModelCache cache(split.catalogue);
     const Recommender recommender(counts, recommender_options, &cache);
