@@ -162,5 +162,22 @@ TEST(RecsMetrics, MatchHandComputedValues) {
   EXPECT_NEAR(summary.coverage(10), 5.0 / 10, 1e-12);  // a, x, b, y, z
 }
 
+TEST(RecsMetrics, PairedDifferenceWithItsConfidenceInterval) {
+  RankingSummary a, b;
+  a.add({"a"}, {"a"}, 1);
+  a.add({"a"}, {"a", "b"}, 1);
+  b.add({"x"}, {"a"}, 1);
+  b.add({"x"}, {"a", "b"}, 1);
+  // b hits nothing: a's recall minus b's is 1 and 1/2, mean 0.75, sd sqrt(0.125).
+  auto d = paired_difference(a, b, &RankingScores::recall);
+  EXPECT_NEAR(d.mean, 0.75, 1e-12);
+  EXPECT_NEAR(d.half_width, 1.96 * std::sqrt(0.125) / std::sqrt(2.0), 1e-12);
+  // Against itself: no difference, no doubt.
+  auto same = paired_difference(a, a, &RankingScores::ndcg);
+  EXPECT_EQ(same.mean, 0);
+  EXPECT_EQ(same.half_width, 0);
+  EXPECT_EQ(paired_difference(RankingSummary{}, a, &RankingScores::recall).mean, 0);
+}
+
 }  // namespace
 }  // namespace orderline::recommendations
