@@ -2,209 +2,17 @@
 
 #include <fmt/format.h>
 
-#include <algorithm>
 #include <functional>
-#include <memory>
 #include <map>
-#include <set>
-#include <unordered_map>
-#include <unordered_set>
+#include <memory>
 
-#include "projections/recommendations/co_purchase_fold.h"
-#include "projections/recommendations/memory_count_store.h"
-#include "projections/recommendations/recommender.h"
+#include "cli/recs_models.h"
 
 namespace orderline::cli {
 namespace {
 
 using namespace recommendations;
-
-struct Order {
-  std::string customer_id;
-  std::chrono::sys_days date;
-  std::map<std::string, std::string> items;  // item -> name
-};
-
-// Everything a model is trained and scored on: the orders and what they mean at this level.
-struct History {
-  std::map<std::string, Order> orders;
-  std::map<std::string, std::string> sub_category;  // item -> its sub-category (itself at that level)
-};
-
-struct Split {
-  std::vector<std::pair<std::string, const Order*>> train_orders;      // (order id, order)
-  std::map<std::string, std::set<std::string>> train_items;            // customer -> items
-  std::map<std::string, std::unordered_set<std::string>> relevant;     // evaluated customers only
-  std::size_t catalogue = 0;                                           // items in the whole file
-};
-
-History history_of(const std::vector<SuperstoreLine>& lines, ItemLevel level) {
-  History history;
-  for (const auto& line : lines) {
-    auto& order = history.orders[line.order_id];
-    order.customer_id = line.customer_id;
-    order.date = line.order_date;
-    const auto& item = level == ItemLevel::product ? line.product_id : line.sub_category;
-    order.items.emplace(item, level == ItemLevel::product ? line.product_name : line.sub_category);
-    history.sub_category.emplace(item, line.sub_category);
-  }
-  return history;
-}
-
-Split split_of(const std::map<std::string, Order>& orders, std::chrono::sys_days at, std::chrono::sys_days end) {
-  Split split;
-  std::set<std::string> catalogue;
-  std::map<std::string, std::set<std::string>> test_items;
-  for (const auto& [id, order] : orders) {
-    for (const auto& [item, name] : order.items) catalogue.insert(item);
-    if (order.date < at) {
-      split.train_orders.emplace_back(id, &order);
-      for (const auto& [item, name] : order.items) split.train_items[order.customer_id].insert(item);
-    } else if (order.date < end) {
-      for (const auto& [item, name] : order.items) test_items[order.customer_id].insert(item);
-    }
-  }
-  for (const auto& [customer, items] : test_items) {
-    auto trained = split.train_items.find(customer);
-    if (trained == split.train_items.end()) continue;
-    std::unordered_set<std::string> relevant;
-    for (const auto& item : items) {
-      if (!trained->second.count(item)) relevant.insert(item);
-    }
-    if (!relevant.empty()) split.relevant.emplace(customer, std::move(relevant));
-  }
-  split.catalogue = catalogue.size();
-  return split;
-}
-
-std::int64_t micros(std::chrono::sys_days day) {
-  return std::chrono::duration_cast<std::chrono::microseconds>(day.time_since_epoch()).count();
-}
-
-// recommend(customer, history) -> ranked items; every evaluated customer in the same order, so
-// two summaries can be compared user by user.
-using Recommend = std::function<std::vector<std::string>(const std::string&, const std::vector<std::string>&)>;
-
-RankingSummary score(const Split& split, std::size_t k, const Recommend& recommend) {
-  RankingSummary summary;
-  for (const auto& [customer, relevant] : split.relevant) {
-    const auto& history = split.train_items.at(customer);
-    summary.add(recommend(customer, std::vector<std::string>(history.begin(), history.end())), relevant, k);
-  }
-  return summary;
-}
-
-std::vector<std::string> skus_of(const std::vector<Recommendation>& recs) {
-  std::vector<std::string> out;
-  for (const auto& r : recs) out.push_back(r.sku);
-  return out;
-}
-
-// The top k of a score per item, without the customer's history (ties by item order).
-std::vector<std::string> top_k(const std::vector<std::pair<std::string, double>>& scored,
-                               const std::vector<std::string>& history, std::size_t k) {
-  const std::unordered_set<std::string> bought(history.begin(), history.end());
-  std::vector<std::pair<std::string, double>> candidates;
-  for (const auto& s : scored) {
-    if (!bought.count(s.first)) candidates.push_back(s);
-  }
-  const std::size_t keep = std::min(k, candidates.size());
-  std::partial_sort(candidates.begin(), candidates.begin() + static_cast<std::ptrdiff_t>(keep), candidates.end(),
-                    [](const auto& a, const auto& b) { return a.second != b.second ? a.second > b.second : a.first < b.first; });
-  std::vector<std::string> out;
-  for (std::size_t i = 0; i < keep; ++i) out.push_back(candidates[i].first);
-  return out;
-}
-
-// Implicit ALS trained on the split's training orders (trained when called: the factors are
-// the model).
-Recommend als_model(const Split& split, const EvaluationOptions& options) {
-  std::unordered_map<std::string, std::size_t> user_index, item_index;
-  std::vector<std::string> items;
-  std::map<std::pair<std::size_t, std::size_t>, double> counts;
-  for (const auto& [id, order] : split.train_orders) {
-    const auto user = user_index.emplace(order->customer_id, user_index.size()).first->second;
-    for (const auto& [item, name] : order->items) {
-      auto [it, added] = item_index.emplace(item, item_index.size());
-      if (added) items.push_back(item);
-      counts[{user, it->second}] += 1;
-    }
-  }
-  std::vector<Interaction> interactions;
-  for (const auto& [key, count] : counts) interactions.push_back({key.first, key.second, count});
-  auto als = std::make_shared<const ImplicitAls>(user_index.size(), items.size(), interactions, options.als);
-  return [als, user_index = std::move(user_index), items = std::move(items), k = options.k](
-             const std::string& customer, const std::vector<std::string>& history) {
-    const Eigen::VectorXd scores = als->scores(user_index.at(customer));
-    std::vector<std::pair<std::string, double>> scored;
-    for (std::size_t i = 0; i < items.size(); ++i) scored.emplace_back(items[i], scores(static_cast<Eigen::Index>(i)));
-    return top_k(scored, history, k);
-  };
-}
-
-// The training period folded as the projection folds it: one basket per order, or (customer
-// histories) one basket per customer holding everything they bought in training, dated by
-// their last training order. Pairs are counted among every item of a history.
-std::unique_ptr<MemoryCountStore> fold_training(const Split& split, bool per_customer) {
-  auto counts = std::make_unique<MemoryCountStore>();
-  FoldOptions fold_options;
-  if (!per_customer) {
-    CoPurchaseFold fold(*counts, fold_options);
-    for (const auto& [id, order] : split.train_orders) {
-      std::vector<BasketItem> items;
-      for (const auto& [item, name] : order->items) items.push_back({item, name});
-      fold.count(make_basket(id, order->customer_id, micros(order->date), std::move(items)));
-    }
-    return counts;
-  }
-  std::map<std::string, std::pair<std::chrono::sys_days, std::map<std::string, std::string>>> histories;
-  for (const auto& [id, order] : split.train_orders) {
-    auto& history = histories[order->customer_id];
-    history.first = std::max(history.first, order->date);
-    history.second.insert(order->items.begin(), order->items.end());
-  }
-  fold_options.max_pair_items = 100000;
-  CoPurchaseFold fold(*counts, fold_options);
-  for (const auto& [customer, history] : histories) {
-    std::vector<BasketItem> items;
-    for (const auto& [item, name] : history.second) items.push_back({item, name});
-    fold.count(make_basket("history-" + customer, customer, micros(history.first), std::move(items)));
-  }
-  return counts;
-}
-
-// Our recommender over folded counts, with its options (similarity, K, weight, half-life).
-Recommend recommender_model(const CountReader& counts, RecommenderOptions recommender_options, std::size_t catalogue,
-                            std::size_t k) {
-  recommender_options.popular_ranking = catalogue;
-  auto cache = std::make_shared<ModelCache>(catalogue);
-  auto recommender = std::make_shared<const Recommender>(counts, recommender_options, cache.get());
-  return [cache, recommender, k](const std::string&, const std::vector<std::string>& history) {
-    return skus_of(recommender->for_history(history, k));
-  };
-}
-
-// Popularity (orders in training) plus weight x the share of the customer's training items in
-// the candidate's sub-category: a customer who buys binders is shown popular binders first.
-Recommend sub_category_model(const Split& split, const History& history, double weight, std::size_t k) {
-  std::map<std::string, double> orders;
-  for (const auto& [id, order] : split.train_orders) {
-    for (const auto& [item, name] : order->items) orders[item] += 1;
-  }
-  double top = 1;
-  for (const auto& [item, count] : orders) top = std::max(top, count);
-  return [&split, &history, orders = std::move(orders), top, weight, k](const std::string&,
-                                                                         const std::vector<std::string>& bought) {
-    std::map<std::string, double> share;
-    for (const auto& item : bought) share[history.sub_category.at(item)] += 1.0 / static_cast<double>(bought.size());
-    std::vector<std::pair<std::string, double>> scored;
-    for (const auto& [item, count] : orders) {
-      auto found = share.find(history.sub_category.at(item));
-      scored.emplace_back(item, count / top + weight * (found == share.end() ? 0.0 : found->second));
-    }
-    return top_k(scored, bought, k);
-  };
-}
+using namespace recs;
 
 // One model tried on a split: its name (with the parameters) and how to build it.
 struct Variant {
@@ -314,7 +122,7 @@ std::vector<ModelResult> evaluate_recommendations(const std::vector<SuperstoreLi
     }
     run_tuned(variants);
   }
-  run("implicit ALS", als_model(test, options));
+  run("implicit ALS", als_model(test, options.als, options.k));
 
   std::vector<ModelResult> results;
   const auto& popularity = rows.front().second;

@@ -30,12 +30,11 @@
 #include <vector>
 
 #include "cli/implicit_als.h"
+#include "cli/recs_split.h"  // ItemLevel
 #include "cli/superstore_csv.h"
 #include "projections/recommendations/ranking_metrics.h"
 
 namespace orderline::cli {
-
-enum class ItemLevel { product, sub_category };
 
 struct EvaluationOptions {
   std::chrono::sys_days split{std::chrono::year{2017} / 1 / 1};
