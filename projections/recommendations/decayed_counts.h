@@ -6,9 +6,9 @@
 // byte for byte. A floating-point sum kept at a moving reference time could not promise that:
 // its last bits depended on the order of the additions.
 //
-// A week's orders all weigh as of the middle of the week, so a value is off by at most
-// 2^(3.5 days / half-life) (12 % for a 30-day half-life): fine for ranking, which is all it is
-// used for; an exact count would need the time of every order.
+// A week's orders all weigh as of the middle of the week, so a value is off by at most a
+// factor 2^(3.5 days / half-life) (8 % for a 30-day half-life): fine for ranking, which is all
+// it is used for; an exact weight would need the time of every order.
 //
 //   DecayedCounts c;
 //   c.add(t0);  c.add(t0 + 4 weeks);        // two weeks with one order each
