@@ -31,6 +31,10 @@ CLI::App* add_recs_command(CLI::App& app, RecsEvaluateArgs& args) {
                        "Weight of relative popularity added to our model's similarity sums")
       ->check(CLI::Range(0.0, 1000.0))
       ->capture_default_str();
+  evaluate->add_option("--validation-months", args.options.validation_months,
+                       "Months at the end of the training period the tuned variants are chosen on")
+      ->check(CLI::Range(1, 120))
+      ->capture_default_str();
   evaluate->add_option("--split", args.split, "First day of the test period (YYYY-MM-DD); train before it")
       ->capture_default_str();
   evaluate->add_option("--test-end", args.test_end, "Day after the test period (YYYY-MM-DD)")->capture_default_str();

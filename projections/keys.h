@@ -7,6 +7,7 @@
 //   cp/<projection>/<partition(4)>                -> next offset(8)
 //   l/<order_id>                                  -> v1::OrderView with only its lines (catalogue's own copy)
 //   meta/active/<projection>                      -> live version (decimal); absent: 1
+//   meta/format/<projection>@<version>            -> Projection::format() it was written in (decimal); absent: 1
 //   dl/<projection>/<partition(4)><offset(8)>     -> v1::DeadLetter (never version-prefixed)
 //   r/...                                         -> recommendations' counts (recommendation_keys.h)
 // Version 1 of a projection uses these keys as they are (stores written before versions existed
@@ -39,6 +40,9 @@ inline std::string customer_order(std::string_view customer_id, std::int64_t cre
 }
 inline std::string catalogue_order_lines(std::string_view order_id) { return "l/" + std::string(order_id); }
 inline std::string active_version(std::string_view projection) { return "meta/active/" + std::string(projection); }
+inline std::string format(std::string_view projection, int version) {
+  return "meta/format/" + std::string(projection) + "@" + std::to_string(version);
+}
 inline std::string version_prefix(std::string_view projection, int version) {
   if (version <= 1) return "";
   return "~" + std::string(projection) + "@" + std::to_string(version) + "/";

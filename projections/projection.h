@@ -38,6 +38,10 @@ class Projection {
   // its own keys, so it can be rebuilt alone.
   virtual std::vector<std::string> key_prefixes() const = 0;
   virtual void apply(const EventContext& context, BatchWriter& writer) = 0;
+  // The layout of the values it writes. Bump it when a new layout cannot read the old one: a
+  // projector that finds a version of this projection written in another format drops it and
+  // folds it again from the start (in place, as reset does; Projector's constructor).
+  virtual int format() const { return 1; }
 };
 
 }  // namespace orderline::projections

@@ -82,6 +82,7 @@ Projector::Projector(const eventstore::EventLog& log, ReadModelStore& store,
     for (std::uint32_t p = 0; p < log_.partition_count(); ++p) {
       instance.checkpoints.push_back(store_.stored_checkpoint(name, p, instance.version));
     }
+    refold_if_other_format(name, *projection, instance);
     instance.projection = std::move(projection);
     instances_.push_back(std::move(instance));
   }
@@ -89,6 +90,23 @@ Projector::Projector(const eventstore::EventLog& log, ReadModelStore& store,
     for (std::uint32_t p = 0; p < log_.partition_count(); ++p) publish_lowest(p);
   }
   if (options_.order_feed) options_.order_feed->on_start(store_.checkpoints());
+}
+
+void Projector::refold_if_other_format(const std::string& name, const Projection& projection, Instance& instance) {
+  const int format = projection.format();
+  if (store_.stored_format(name, instance.version) == format) return;
+  const bool written = std::any_of(instance.checkpoints.begin(), instance.checkpoints.end(),
+                                   [](std::uint64_t offset) { return offset > 0; });
+  if (written) {
+    // Its values cannot be read any more: fold it again rather than park every event that
+    // meets one of them as a dead letter.
+    observability::log("projector")->warn("{} v{} was written in format {}, this build writes {}: folding it again",
+                                          name, instance.version, store_.stored_format(name, instance.version),
+                                          format);
+    store_.drop_version(name, instance.version, projection.key_prefixes());
+    std::fill(instance.checkpoints.begin(), instance.checkpoints.end(), 0);
+  }
+  store_.set_format(name, instance.version, format);
 }
 
 Projector::~Projector() { stop(); }

@@ -119,6 +119,8 @@ class Projector {
   };
 
   void run();
+  // A version written in another Projection::format() is dropped and folded from the start.
+  void refold_if_other_format(const std::string& name, const Projection& projection, Instance& instance);
   // Applies one batch of one partition; returns the number of records folded.
   std::size_t step(std::uint32_t partition);
   std::size_t step_locked(std::uint32_t partition);  // with step_mutex_ held

@@ -65,6 +65,23 @@ void ReadModelStore::set_active_version(const std::string& projection, int versi
   if (auto* slot = live_slot(projection)) slot->store(version);
 }
 
+int ReadModelStore::stored_format(const std::string& projection, int version) const {
+  auto stored = get(keys::format(projection, version));
+  if (!stored) return 1;
+  try {
+    return std::stoi(*stored);
+  } catch (const std::exception&) {
+    return 0;  // unreadable: no format a projection has, so it is folded again
+  }
+}
+
+void ReadModelStore::set_format(const std::string& projection, int version, int format) {
+  rocksdb::WriteOptions options;
+  options.sync = true;  // before the first batch of the new format
+  auto status = db_->Put(options, keys::format(projection, version), std::to_string(format));
+  if (!status.ok()) throw std::runtime_error("cannot record the format of " + projection + ": " + status.ToString());
+}
+
 void ReadModelStore::drop_version(const std::string& projection, int version,
                                   const std::vector<std::string>& key_prefixes) {
   std::vector<std::string> prefixes;

@@ -50,6 +50,10 @@ class ReadModelStore final : public ReadModels {
   int active_version(const std::string& projection) const;
   // Makes `version` the one queries read, durably (a synced write), at once for new queries.
   void set_active_version(const std::string& projection, int version);
+  // The Projection::format() a version of a projection was written in (absent: 1), and its
+  // durable record (a synced write).
+  int stored_format(const std::string& projection, int version) const;
+  void set_format(const std::string& projection, int version, int format);
   // Deletes every key of one version of a projection, its checkpoints included: the ranges
   // under its version prefix, or (version 1) its key_prefixes and "cp/<projection>/".
   void drop_version(const std::string& projection, int version, const std::vector<std::string>& key_prefixes);

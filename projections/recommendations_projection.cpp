@@ -82,6 +82,8 @@ class Recommendations final : public Projection {
   explicit Recommendations(FoldOptions options) : options_(options) {}
   std::string name() const override { return "recommendations"; }
   std::vector<std::string> key_prefixes() const override { return {std::string(recs_keys::kPrefix)}; }
+  // 2: items hold weekly order counts (recommendation_keys.cpp) instead of a decayed sum.
+  int format() const override { return 2; }
 
   void apply(const EventContext& ctx, BatchWriter& writer) override {
     BatchCountStore store(writer);

@@ -4,6 +4,17 @@
 
 namespace orderline::recommendations {
 
+namespace {
+// The newest order's name wins (ties: the greater name), so the result does not depend on
+// the order the orders were folded in. An empty stored name always gives way.
+void take_name(ItemStats& stats, const std::string& name, std::int64_t at_us) {
+  if (stats.name.empty() || at_us > stats.name_at_us || (at_us == stats.name_at_us && name > stats.name)) {
+    stats.name = name;
+    stats.name_at_us = at_us;
+  }
+}
+}  // namespace
+
 bool CoPurchaseFold::count(const Basket& basket) {
   if (basket.order_id.empty() || store_.order(basket.order_id)) return false;
   OrderRecord record;
@@ -32,10 +43,10 @@ void CoPurchaseFold::apply(const OrderRecord& record, const Basket* names, int s
     ItemStats stats = store_.item(sku).value_or(ItemStats{});
     stats.orders = std::max<std::int64_t>(0, stats.orders + sign);
     if (sign > 0) {
-      stats.popularity.add(record.at_us, options_.half_life_us);
-      if (names && !names->items[i].name.empty()) stats.name = names->items[i].name;
+      stats.popularity.add(record.at_us);
+      if (names && !names->items[i].name.empty()) take_name(stats, names->items[i].name, record.at_us);
     } else {
-      stats.popularity.remove(record.at_us, options_.half_life_us);
+      stats.popularity.remove(record.at_us);
     }
     store_.put_item(sku, stats);
     if (!record.customer_id.empty()) {

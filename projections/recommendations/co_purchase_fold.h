@@ -14,8 +14,6 @@
 namespace orderline::recommendations {
 
 struct FoldOptions {
-  // Popularity halves every half_life_us of business time (default 30 days).
-  double half_life_us = 30.0 * 24 * 3600 * 1e6;
   // Pairs are counted among the first max_pair_items SKUs of a basket (sorted), so one huge
   // order costs at most max_pair_items^2 pair writes; its items are all counted.
   std::size_t max_pair_items = 32;

@@ -11,14 +11,17 @@
 #include <utility>
 #include <vector>
 
-#include "projections/recommendations/decayed_score.h"
+#include "projections/recommendations/decayed_counts.h"
 
 namespace orderline::recommendations {
 
 struct ItemStats {
-  std::int64_t orders = 0;   // live orders holding the item
-  DecayedScore popularity;   // the same orders, decayed by business time
-  std::string name;          // last name seen
+  std::int64_t orders = 0;     // live orders holding the item
+  DecayedCounts popularity;    // the same orders by business week (decayed when read)
+  // The name on the newest order counted (business time; the greater name on a tie): the same
+  // whatever order the orders were folded in, where "the last name seen" would not be.
+  std::string name;
+  std::int64_t name_at_us = 0;
 };
 
 // What was counted for one order, so it is never counted twice and its retraction takes back

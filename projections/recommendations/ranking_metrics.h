@@ -29,14 +29,27 @@ RankingScores score_ranking(const std::vector<std::string>& ranked, const std::u
 class RankingSummary {
  public:
   void add(const std::vector<std::string>& ranked, const std::unordered_set<std::string>& relevant, std::size_t k);
-  std::size_t users() const { return users_; }
+  std::size_t users() const { return per_user_.size(); }
   RankingScores mean() const;
   double coverage(std::size_t catalogue_size) const;
+  // Each user's scores, in the order they were added.
+  const std::vector<RankingScores>& per_user() const { return per_user_; }
 
  private:
-  std::size_t users_ = 0;
+  std::vector<RankingScores> per_user_;
   RankingScores sum_;
   std::unordered_set<std::string> recommended_;
 };
+
+// Whether model a beats model b on one metric beyond noise: the mean over users of a's score
+// minus b's (the same users, in the same order) with the half-width of its 95 % confidence
+// interval (1.96 standard errors of the mean of the paired differences, normal approximation).
+// A difference whose interval holds 0 is not a win. E.g. differences {0.1, 0.3}: mean 0.2,
+// sample sd 0.1414, half-width 1.96 * 0.1414 / sqrt(2) = 0.196.
+struct PairedDifference {
+  double mean = 0;
+  double half_width = 0;
+};
+PairedDifference paired_difference(const RankingSummary& a, const RankingSummary& b, double RankingScores::*metric);
 
 }  // namespace orderline::recommendations

@@ -1,5 +1,6 @@
 // The projector folds the log into the RocksDB read models exactly once, across restarts.
 #include <gtest/gtest.h>
+#include <rocksdb/db.h>
 
 #include "projections/projector.h"
 #include "projections/standard_projections.h"
@@ -127,6 +128,60 @@ TEST_F(ProjectorTest, RunningProjectorFollowsTheLog) {
   EXPECT_TRUE(store_->wait_for({{{reply.outcome.partition(), reply.outcome.offset()}}}, std::chrono::seconds(10)));
   EXPECT_TRUE(store_->order("o1"));
   projector.stop();
+}
+
+// Counts the events it folds under t/count as "<format>:<count>", and how many it applied.
+class Tally final : public Projection {
+ public:
+  Tally(int format, int& applied) : format_(format), applied_(applied) {}
+  std::string name() const override { return "tally"; }
+  std::vector<std::string> key_prefixes() const override { return {"t/"}; }
+  int format() const override { return format_; }
+  void apply(const EventContext&, BatchWriter& writer) override {
+    ++applied_;
+    int count = 0;
+    if (auto stored = writer.get("t/count")) {
+      // A value of another format is a bug here: the projector must have dropped it.
+      EXPECT_EQ(stored->substr(0, stored->find(':')), std::to_string(format_));
+      count = std::stoi(stored->substr(stored->find(':') + 1));
+    }
+    writer.put("t/count", std::to_string(format_) + ":" + std::to_string(count + 1));
+  }
+
+ private:
+  int format_;
+  int& applied_;
+};
+
+TEST_F(ProjectorTest, AStoreWrittenInAnotherFormatIsFoldedAgainFromTheStart) {
+  for (int i = 0; i < 3; ++i) run(place_order("o" + std::to_string(i)));
+  auto fold_with = [&](int format) {
+    int applied = 0;
+    std::vector<std::unique_ptr<Projection>> projections;
+    projections.push_back(std::make_unique<Tally>(format, applied));
+    Projector projector(log_, *store_, std::move(projections));
+    projector.catch_up();
+    return applied;
+  };
+  auto stored = [&] {
+    std::string value;
+    EXPECT_TRUE(store_->db().Get(rocksdb::ReadOptions(), "t/count", &value).ok());
+    return value;
+  };
+  EXPECT_EQ(fold_with(1), 3);
+  EXPECT_EQ(stored(), "1:3");
+  EXPECT_EQ(store_->stored_format("tally", 1), 1);  // absent: 1, as stores written before formats
+
+  open_store();
+  EXPECT_EQ(fold_with(2), 3);  // dropped and folded again: counted once, in the new format
+  EXPECT_EQ(stored(), "2:3");
+  EXPECT_EQ(store_->stored_format("tally", 1), 2);
+
+  open_store();
+  EXPECT_EQ(fold_with(2), 0);  // the same format again: nothing to fold
+  run(place_order("o3"));
+  EXPECT_EQ(fold_with(2), 1);
+  EXPECT_EQ(stored(), "2:4");
 }
 
 }  // namespace

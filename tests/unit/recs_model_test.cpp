@@ -13,6 +13,7 @@ namespace orderline::recommendations {
 namespace {
 
 constexpr std::int64_t kDay = 24LL * 3600 * 1000 * 1000;
+constexpr std::int64_t kWeek = DecayedCounts::kWeekUs;  // popularity counts orders by week
 
 void place(CoPurchaseFold& fold, const std::string& order, const std::string& customer, std::int64_t at_us,
            std::vector<std::string> skus) {
@@ -23,15 +24,16 @@ void place(CoPurchaseFold& fold, const std::string& order, const std::string& cu
 
 // MUG is in every order: raw co-counts would rank it first for everything; cosine does not.
 //   o1 {COFFEE, FILTER}  o2 {COFFEE, FILTER, MUG}  o3 {COFFEE, MUG}  o4 {TEA, MUG}  o5 {MUG}  o6 {MUG}
+// placed in weeks 1 to 6.
 class RecsModel : public ::testing::Test {
  protected:
   void SetUp() override {
-    place(fold_, "o1", "ada", 1 * kDay, {"COFFEE", "FILTER"});
-    place(fold_, "o2", "bob", 2 * kDay, {"COFFEE", "FILTER", "MUG"});
-    place(fold_, "o3", "cyd", 3 * kDay, {"COFFEE", "MUG"});
-    place(fold_, "o4", "dan", 4 * kDay, {"TEA", "MUG"});
-    place(fold_, "o5", "eve", 5 * kDay, {"MUG"});
-    place(fold_, "o6", "fay", 6 * kDay, {"MUG"});
+    place(fold_, "o1", "ada", 1 * kWeek, {"COFFEE", "FILTER"});
+    place(fold_, "o2", "bob", 2 * kWeek, {"COFFEE", "FILTER", "MUG"});
+    place(fold_, "o3", "cyd", 3 * kWeek, {"COFFEE", "MUG"});
+    place(fold_, "o4", "dan", 4 * kWeek, {"TEA", "MUG"});
+    place(fold_, "o5", "eve", 5 * kWeek, {"MUG"});
+    place(fold_, "o6", "fay", 6 * kWeek, {"MUG"});
   }
   MemoryCountStore store_;
   CoPurchaseFold fold_{store_};
@@ -79,8 +81,10 @@ TEST_F(RecsModel, PopularityWeighsInAsAPrior) {
   EXPECT_EQ(similarity_only[1].sku, "TEA");     // 0.447
   EXPECT_EQ(similarity_only[2].sku, "FILTER");  // 0.316
   // With weight 1 popularity (relative to MUG's) decides between close similarities: FILTER
-  // (two orders, days 1-2) passes TEA (one order, day 4) once the prior counts.
+  // (two orders, weeks 1-2) passes TEA (one order, week 4) once the prior counts. A ten-year
+  // half-life makes popularity nearly the order counts (FILTER 2/5 of MUG's, TEA 1/5).
   options.popularity_weight = 1;
+  options.half_life_us = 3650 * kDay;
   const auto popularity = Recommender(store_, options).popular();
   const double top = popularity[0].score;
   double tea = 0, filter = 0;
@@ -103,13 +107,13 @@ TEST_F(RecsModel, ANewCustomerGetsDecayedPopularity) {
   auto recs = recommender.for_customer("someone-new", 2);
   ASSERT_EQ(recs.size(), 2u);
   EXPECT_EQ(recs[0].sku, "MUG");
-  // COFFEE (days 1..3) and FILTER (1, 2) beat TEA (day 4) only while the decay is slow
+  // COFFEE (weeks 1..3) and FILTER (1, 2) beat TEA (week 4) only while the decay is slow
   // enough: with a 30-day half-life COFFEE's three orders win.
   EXPECT_EQ(recs[1].sku, "COFFEE");
   for (const auto& r : recs) EXPECT_EQ(r.reason, Recommendation::Reason::popular);
 
   RecommenderOptions fast;
-  fast.half_life_us = 0.1 * kDay;  // the newest order dominates: o6 {MUG}, then o4 {TEA}
+  fast.half_life_us = 2 * kDay;  // the newest orders dominate: o6 {MUG}, then o4 {TEA}
   auto fresh = Recommender(store_, fast).popular();
   EXPECT_EQ(fresh[0].sku, "MUG");
   EXPECT_EQ(fresh[1].sku, "TEA");
@@ -156,6 +160,23 @@ TEST(RecsMetrics, MatchHandComputedValues) {
   EXPECT_EQ(summary.users(), 2u);
   EXPECT_NEAR(summary.mean().recall, (2.0 / 3 + 0) / 2, 1e-12);
   EXPECT_NEAR(summary.coverage(10), 5.0 / 10, 1e-12);  // a, x, b, y, z
+}
+
+TEST(RecsMetrics, PairedDifferenceWithItsConfidenceInterval) {
+  RankingSummary a, b;
+  a.add({"a"}, {"a"}, 1);
+  a.add({"a"}, {"a", "b"}, 1);
+  b.add({"x"}, {"a"}, 1);
+  b.add({"x"}, {"a", "b"}, 1);
+  // b hits nothing: a's recall minus b's is 1 and 1/2, mean 0.75, sd sqrt(0.125).
+  auto d = paired_difference(a, b, &RankingScores::recall);
+  EXPECT_NEAR(d.mean, 0.75, 1e-12);
+  EXPECT_NEAR(d.half_width, 1.96 * std::sqrt(0.125) / std::sqrt(2.0), 1e-12);
+  // Against itself: no difference, no doubt.
+  auto same = paired_difference(a, a, &RankingScores::ndcg);
+  EXPECT_EQ(same.mean, 0);
+  EXPECT_EQ(same.half_width, 0);
+  EXPECT_EQ(paired_difference(RankingSummary{}, a, &RankingScores::recall).mean, 0);
 }
 
 }  // namespace

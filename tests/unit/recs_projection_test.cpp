@@ -7,6 +7,7 @@
 
 #include <thread>
 
+#include "projections/keys.h"
 #include "projections/read_model_store.h"
 #include "projections/recommendation_queries.h"
 #include "projections/recommendations/co_purchase_fold.h"
@@ -184,6 +185,36 @@ TEST_F(RecsProjectionTest, FoldsOrdersWithRetractionsLikeTheModelAndSurvivesAReb
   EXPECT_EQ(keys_with_prefix(store, "r/"), 0u);
   EXPECT_GT(keys_with_prefix(store, "~recommendations@2/r/p/"), 0u);
   EXPECT_EQ(answers_of(queries), expected);
+}
+
+TEST_F(RecsProjectionTest, AStoreOfTheOldFormatIsFoldedAgainOnStart) {
+  write_orders(60);
+  projections::ReadModelStore store({dir_.path() + "/read-models", kPartitions});
+  {
+    projections::Projector live(log_, store, projections::standard_projections());
+    live.catch_up();
+  }
+  // What a server before weekly counts left behind: no format record (format 1) and items
+  // holding a decayed sum (format byte 1), which this build cannot decode.
+  ASSERT_TRUE(store.db().Delete(rocksdb::WriteOptions(), projections::keys::format("recommendations", 1)).ok());
+  const std::string old_item("\x01\0\0\0\0\0\0\0\x02" "0123456789abcdef\0\0\0\0", 29);
+  ASSERT_TRUE(store.db().Put(rocksdb::WriteOptions(), "r/i/OLD-ITEM", old_item).ok());
+  ASSERT_EQ(store.stored_format("recommendations", 1), 1);
+
+  projections::Projector restarted(log_, store, projections::standard_projections());
+  EXPECT_EQ(keys_with_prefix(store, "r/"), 0u);  // dropped before folding
+  // The other projections keep their checkpoints: their format did not change.
+  std::uint64_t kept = 0;
+  for (std::uint32_t p = 0; p < kPartitions; ++p) {
+    kept += store.stored_checkpoint("order_details", p);
+    EXPECT_EQ(store.stored_checkpoint("recommendations", p), 0u);
+  }
+  EXPECT_GT(kept, 0u);
+  restarted.catch_up();
+  EXPECT_EQ(store.stored_format("recommendations", 1), 2);
+  EXPECT_EQ(keys_with_prefix(store, "r/i/OLD-ITEM"), 0u);
+  projections::RecommendationQueries queries(store);
+  EXPECT_EQ(answers_of(queries), expected_answers());
 }
 
 }  // namespace
