@@ -108,4 +108,19 @@ gateway::Readiness projector_readiness(const eventstore::KafkaEventLog& log, con
   return report.done();
 }
 
+gateway::Readiness saga_readiness(const eventstore::KafkaEventLog& log, const std::set<std::uint32_t>& owned,
+                                  bool running) {
+  ReadinessReport report;
+  check_brokers(report, log);
+  if (running) {
+    report.ok("saga");
+  } else {
+    const auto state = "standby: owns [" + partition_list(owned) + "] of " + std::to_string(log.partition_count());
+    report.failed("saga", state,
+                  "not running: the saga group gave it partitions [" + partition_list(owned) + "] of " +
+                      std::to_string(log.partition_count()) + " (joining, or another saga runs)");
+  }
+  return report.done();
+}
+
 }  // namespace orderline::cli

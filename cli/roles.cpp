@@ -20,6 +20,7 @@
 #include "cli/logging.h"
 #include "cli/operator_http.h"
 #include "cli/role_readiness.h"
+#include "cli/saga_service.h"
 #include "commands/kafka/kafka_command_bus.h"
 #include "commands/kafka/kafka_processor.h"
 #include "eventstore/kafka/group_membership.h"
@@ -197,6 +198,7 @@ int run_processor(const ProcessorRoleConfig& config) {
   lookups.customer_exists = [exists = lookups.customer_exists, &log](std::string_view id) {
     return exists(id) || (log.restore() && exists(id));
   };
+  lookups.saga = config.saga;  // new orders are marked for `orderd saga`
   commands::KafkaProcessor processor(log, std::move(lookups), options);
 
   if (metrics_on) {
@@ -307,6 +309,88 @@ int run_projector(const ProjectorRoleConfig& config) {
   http.stop();
   std::lock_guard lock(projector_mutex);
   if (projector) projector->stop();
+  return 0;
+}
+
+int run_saga(const SagaRoleConfig& config) {
+  setup_logging(config.log_level, "saga");
+  const sigset_t signals = block_shutdown_signals();
+  auto kafka = log_options(config.event_log, config.kafka_options, config.data_dir, config.partitions);
+  kafka.read_only = true;  // processors write; the saga only reads and sends commands
+  const bool metrics_on = config.operator_http.metrics;
+  observability::Metrics metrics;
+  if (metrics_on) {
+    kafka.statistics_interval = std::chrono::milliseconds(config.kafka_statistics_ms);
+    eventstore::set_kafka_statistics_observer(metrics.kafka_statistics());
+  }
+  eventstore::KafkaEventLog log(kafka);
+
+  // Its commands go to the processors like a gateway's, with replies on a partition of its own.
+  commands::KafkaBusOptions bus_options;
+  bus_options.kafka = kafka;
+  bus_options.reply_partition = config.reply_partition;
+  bus_options.reply_partitions = config.reply_partitions;
+  bus_options.default_timeout = std::chrono::milliseconds(config.command_timeout_ms);
+  commands::KafkaCommandBus bus(bus_options);
+
+  auto saga_settings = saga_config(config.saga);
+  if (metrics_on) saga_settings.observer = metrics.saga();
+  // The saga runs only while this instance owns every partition of the events topic in group
+  // <prefix>.saga, so a second instance (a mistake, or a standby) never runs beside it: each
+  // would keep a payment ledger of its own. Replaced on every change of ownership, under the
+  // mutex the HTTP thread reads it with.
+  eventstore::GroupMembership group(kafka, log.events_topic(), kafka.topic_prefix + ".saga",
+                                    std::chrono::milliseconds(config.session_timeout_ms));
+  std::mutex saga_mutex;
+  std::unique_ptr<SagaService> saga;
+  std::set<std::uint32_t> owned;
+  if (metrics_on) {
+    metrics.set_sources({&log, {}, {}, system_now_us});
+    metrics.set_saga_source([&] {
+      std::lock_guard lock(saga_mutex);
+      return saga ? saga->runner().stats() : commands::saga::SagaStats{};
+    });
+  }
+  OperatorHttp http(
+      config.operator_http,
+      [&] {
+        std::lock_guard lock(saga_mutex);
+        return saga_readiness(log, owned, saga != nullptr);
+      },
+      metrics_on ? std::function<std::string()>([&metrics] { return metrics.render(); }) : nullptr);
+  http.start();
+  spdlog::info("saga on {}: {} partitions, reply partition {}", config.event_log, log.partition_count(),
+               config.reply_partition);
+  std::cout << "Orderline saga is running" << std::endl;
+
+  std::atomic<bool> stopping{false};
+  std::thread signal_thread([&] {
+    int signal_number = 0;
+    sigwait(&signals, &signal_number);
+    spdlog::info("signal {}: stopping", signal_number);
+    stopping.store(true);
+  });
+  while (!stopping.load()) {
+    if (!group.poll(std::chrono::milliseconds(200))) continue;
+    std::lock_guard lock(saga_mutex);
+    owned = group.owned();
+    const bool sole = owned.size() == log.partition_count();
+    if (sole && !saga) {
+      spdlog::info("saga: this instance owns every partition; running");
+      saga = std::make_unique<SagaService>(log, bus, config.data_dir, saga_settings, system_now_us);
+      saga->start();
+    } else if (!sole && saga) {
+      // What it has not finished stays after its checkpoint for whoever runs next.
+      spdlog::warn("saga: owns partitions [{}] of {} only (another saga joined the group); standing by",
+                   partition_list(owned), log.partition_count());
+      saga->stop();
+      saga.reset();
+    }
+  }
+  signal_thread.join();
+  http.stop();
+  std::lock_guard lock(saga_mutex);
+  if (saga) saga->stop();
   return 0;
 }
 

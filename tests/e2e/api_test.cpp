@@ -49,15 +49,16 @@ class ApiTest : public ::testing::Test {
     dir_ = new testing::TempDir();
     // ORDERLINE_E2E_EVENT_LOG=kafka (ctest's api_test_kafka) runs the same suite with Kafka as
     // the event log, on topics of its own.
-    // ORDERLINE_E2E_EVENT_LOG=distributed (api_test_distributed): `orderd processor` and
-    // `orderd gateway` as separate processes on Kafka.
+    // ORDERLINE_E2E_EVENT_LOG=distributed (api_test_distributed): `orderd processor`,
+    // `orderd saga` and `orderd gateway` as separate processes on Kafka.
     std::vector<std::string> args;
     const char* mode = std::getenv("ORDERLINE_E2E_EVENT_LOG");
     const std::string kind = mode != nullptr ? mode : "";
     if (!kind.empty() && testing::kafka_brokers().empty()) throw std::runtime_error("api_test_" + kind + " needs ORDERLINE_KAFKA");
     if (kind == "distributed") {
       testing::KafkaDeployment deployment{testing::unique_topic_prefix("api-distributed"), 4};
-      processor_ = testing::start_processor(deployment, dir_->path(), "api").release();
+      processor_ = testing::start_processor(deployment, dir_->path(), "api", {"--saga"}).release();
+      saga_ = testing::start_saga(deployment, dir_->path()).release();
       gateway_ = new testing::GatewayProcess(deployment, dir_->path(), 0, {"--demo-catalogue"});
       port_ = gateway_->port();
       return;
@@ -71,7 +72,9 @@ class ApiTest : public ::testing::Test {
   static void TearDownTestSuite() {
     delete server_;
     delete gateway_;
+    delete saga_;
     delete processor_;
+    saga_ = nullptr;
     gateway_ = nullptr;
     processor_ = nullptr;
     delete dir_;
@@ -170,6 +173,7 @@ class ApiTest : public ::testing::Test {
   static testing::OrderdProcess* server_;
   static testing::GatewayProcess* gateway_;
   static testing::ChildProcess* processor_;
+  static testing::ChildProcess* saga_;
   static std::uint16_t port_;
   std::unique_ptr<HttpClient> client_;
 };
@@ -178,6 +182,7 @@ testing::TempDir* ApiTest::dir_ = nullptr;
 testing::OrderdProcess* ApiTest::server_ = nullptr;
 testing::GatewayProcess* ApiTest::gateway_ = nullptr;
 testing::ChildProcess* ApiTest::processor_ = nullptr;
+testing::ChildProcess* ApiTest::saga_ = nullptr;
 std::uint16_t ApiTest::port_ = 0;
 
 TEST_F(ApiTest, HealthAndTheSeededCatalogue) {
@@ -420,9 +425,7 @@ TEST_F(ApiTest, BadRequestsOnOrders) {
 
   const auto customer = new_customer();
   const auto order_id = str(place(customer, "bad-actions"), "order_id");
-  // The saga runs in `orderd serve` (embedded or Kafka), not yet in the distributed roles.
-  const char* mode = std::getenv("ORDERLINE_E2E_EVENT_LOG");
-  if (mode == nullptr || std::string_view(mode) != "distributed") wait_for_status(order_id, "confirmed");
+  wait_for_status(order_id, "confirmed");
   const auto events = event_count(order_id);
   expect_problem(http().post("/api/v1/orders/" + order_id + "/cancel", "{oops", {}), 400, "validation_failed");
   expect_problem(http().post("/api/v1/orders/" + order_id + "/cancel", R"({"reason":"x"})",
