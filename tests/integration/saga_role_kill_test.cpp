@@ -1,0 +1,124 @@
+// `orderd saga` in the distributed deployment (gateway + processor --saga + saga, real broker):
+// a kill -9 of the saga while payments are in flight and orders wait for it, then a restart
+// on the same data directory. Every order still reaches confirmed, and the restart repeated
+// nothing that shows: in the product's stream one hold per order, in the payment provider's
+// ledger one authorisation per order (the same census as saga_flash_sale_test).
+#include <gtest/gtest.h>
+
+#include <signal.h>
+
+#include <boost/json.hpp>
+
+#include <chrono>
+#include <map>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "tests/support/auth.h"
+#include "tests/support/http_client.h"
+#include "tests/support/kafka.h"
+#include "tests/support/orderd_roles.h"
+#include "tests/support/process.h"
+#include "tests/support/saga_census.h"
+
+namespace orderline {
+namespace {
+
+using testing::HttpClient;
+
+constexpr int kOrders = 120;    // half before the kill, half while the saga is down
+constexpr int kStock = 10'000;  // enough for all: every order must end confirmed
+// Payments answer after 20 ms, so authorisations are in flight when the saga dies.
+const std::vector<std::string> kSagaFlags = {"--payment-latency-ms", "20"};
+
+std::string str(const boost::json::value& v, std::string_view key) { return std::string(v.at(key).as_string()); }
+
+// The order's status, or "" while the gateway's read models do not have it yet.
+std::string status_of(HttpClient& http, const std::string& order_id) {
+  auto r = http.get("/api/v1/orders/" + order_id);
+  return r.status == 200 ? str(r.json(), "status") : std::string();
+}
+
+// Orders `from`..`to`-1 of one SKU, each under its own key; returns their ids.
+std::vector<std::string> place(HttpClient& http, const std::string& customer, int from, int to) {
+  std::vector<std::string> ids;
+  for (int i = from; i < to; ++i) {
+    const auto body = R"({"customer_id":")" + customer + R"(","currency":"EUR","lines":[{"sku":"SAGA-KILL","quantity":1}]})";
+    auto r = http.post("/api/v1/orders", body, {{"Idempotency-Key", "saga-kill-" + std::to_string(i)}});
+    EXPECT_EQ(r.status, 201u) << r.body;
+    if (r.status == 201) ids.push_back(str(r.json(), "order_id"));
+  }
+  return ids;
+}
+
+TEST(SagaRoleKill, EveryOrderIsConfirmedOnceAcrossAKillNineOfTheSaga) {
+  ORDERLINE_REQUIRE_KAFKA();
+  testing::TempDir dir;
+  testing::KafkaDeployment deployment{testing::unique_topic_prefix("saga-kill"), 4};
+  auto processor = testing::start_processor(deployment, dir.path(), "p", {"--saga"});
+  auto saga = testing::start_saga(deployment, dir.path(), kSagaFlags);
+  testing::GatewayProcess gateway(deployment, dir.path(), 0);
+  HttpClient http(gateway.port());
+  http.set_default_headers(testing::admin_bearer());
+
+  auto created = http.post("/api/v1/admin/products",
+                           R"({"sku":"SAGA-KILL","name":"Kill","price":{"amount_minor":100,"currency":"EUR"},"stock":)" +
+                               std::to_string(kStock) + "}");
+  ASSERT_EQ(created.status, 201u) << created.body;
+  auto registered = http.post("/api/v1/customers", R"({"email":"kill@example.com","name":"Kill"})");
+  ASSERT_EQ(registered.status, 201u) << registered.body;
+  const auto customer = str(registered.json(), "customer_id");
+  ASSERT_EQ(http.get("/api/v1/customers/" + customer + "/orders?after=" + str(registered.json(), "position")).status,
+            200u);
+
+  auto ids = place(http, customer, 0, kOrders / 2);
+  ASSERT_EQ(ids.size(), static_cast<std::size_t>(kOrders / 2));
+  // The saga is under way once the first order is confirmed; it dies right then, with the
+  // others' reservations and payments in flight.
+  for (int i = 0; i < 6000 && status_of(http, ids.front()) != "confirmed"; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_EQ(status_of(http, ids.front()), "confirmed") << saga->output();
+  ::kill(saga->pid(), SIGKILL);
+  while (saga->running()) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  // These wait for the restarted saga.
+  auto later = place(http, customer, kOrders / 2, kOrders);
+  ASSERT_EQ(later.size(), static_cast<std::size_t>(kOrders / 2));
+  EXPECT_EQ(status_of(http, later.back()), "placed");
+  ids.insert(ids.end(), later.begin(), later.end());
+
+  // The restart's group membership waits for the dead one's session to end (8 s).
+  saga = testing::start_saga(deployment, dir.path(), kSagaFlags, "saga-restarted");
+  std::set<std::string> waiting(ids.begin(), ids.end());
+  std::map<std::string, std::string> final_status;
+  for (int round = 0; round < 1800 && !waiting.empty(); ++round) {
+    for (auto it = waiting.begin(); it != waiting.end();) {
+      const auto s = status_of(http, *it);
+      if (s.empty() || s == "placed") {
+        ++it;
+        continue;
+      }
+      final_status[*it] = s;
+      it = waiting.erase(it);
+    }
+    if (!waiting.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_TRUE(waiting.empty()) << waiting.size() << " orders never left 'placed'\n" << saga->output();
+  for (const auto& [id, s] : final_status) EXPECT_EQ(s, "confirmed") << id;
+  saga->stop();  // SIGTERM: a clean stop
+
+  eventstore::KafkaLogOptions options;
+  options.brokers = deployment.brokers();
+  options.topic_prefix = deployment.prefix;
+  options.partitions = deployment.partitions;
+  options.state_dir = dir.path() + "/census";
+  options.read_only = true;
+  eventstore::KafkaEventLog log(options);
+  testing::expect_one_hold_per_order(log, "product-SAGA-KILL", kOrders);
+  testing::expect_one_authorisation_per_order(testing::saga_data_dir(dir.path()) + "/payments.ledger", kOrders);
+}
+
+}  // namespace
+}  // namespace orderline
