@@ -35,20 +35,25 @@ const std::vector<std::string> kSagaFlags = {"--payment-latency-ms", "20"};
 
 std::string str(const boost::json::value& v, std::string_view key) { return std::string(v.at(key).as_string()); }
 
-// The order's status, or "" while the gateway's read models do not have it yet.
-std::string status_of(HttpClient& http, const std::string& order_id) {
-  auto r = http.get("/api/v1/orders/" + order_id);
+// The order's status, or "" while the gateway's read models do not have it yet; with
+// `after` (a position token), once they have folded that far.
+std::string status_of(HttpClient& http, const std::string& order_id, const std::string& after = "") {
+  auto r = http.get("/api/v1/orders/" + order_id + (after.empty() ? "" : "?after=" + after));
   return r.status == 200 ? str(r.json(), "status") : std::string();
 }
 
-// Orders `from`..`to`-1 of one SKU, each under its own key; returns their ids.
-std::vector<std::string> place(HttpClient& http, const std::string& customer, int from, int to) {
+// Orders `from`..`to`-1 of one SKU, each under its own key; returns their ids. `last_position`:
+// the position of the last one's answer.
+std::vector<std::string> place(HttpClient& http, const std::string& customer, int from, int to,
+                               std::string* last_position = nullptr) {
   std::vector<std::string> ids;
   for (int i = from; i < to; ++i) {
     const auto body = R"({"customer_id":")" + customer + R"(","currency":"EUR","lines":[{"sku":"SAGA-KILL","quantity":1}]})";
     auto r = http.post("/api/v1/orders", body, {{"Idempotency-Key", "saga-kill-" + std::to_string(i)}});
     EXPECT_EQ(r.status, 201u) << r.body;
-    if (r.status == 201) ids.push_back(str(r.json(), "order_id"));
+    if (r.status != 201) continue;
+    ids.push_back(str(r.json(), "order_id"));
+    if (last_position) *last_position = str(r.json(), "position");
   }
   return ids;
 }
@@ -84,9 +89,10 @@ TEST(SagaRoleKill, EveryOrderIsConfirmedOnceAcrossAKillNineOfTheSaga) {
   ::kill(saga->pid(), SIGKILL);
   while (saga->running()) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   // These wait for the restarted saga.
-  auto later = place(http, customer, kOrders / 2, kOrders);
+  std::string last_position;
+  auto later = place(http, customer, kOrders / 2, kOrders, &last_position);
   ASSERT_EQ(later.size(), static_cast<std::size_t>(kOrders / 2));
-  EXPECT_EQ(status_of(http, later.back()), "placed");
+  EXPECT_EQ(status_of(http, later.back(), last_position), "placed");
   ids.insert(ids.end(), later.begin(), later.end());
 
   // The restart's group membership waits for the dead one's session to end (8 s).
