@@ -58,7 +58,7 @@ struct ProjectorRoleConfig {
 // runs per deployment. Its command ids and payment idempotency keys are deterministic, so a
 // restart on the same data dir repeats nothing; two at once would each keep a payment ledger
 // of their own, so the instances join consumer group <prefix>.saga on the events topic and
-// only the one that owns every partition runs (a second one waits as a standby).
+// only the one that owns partition 0 runs (a second one waits as a standby).
 struct SagaRoleConfig {
   std::string event_log;              // kafka://... (required)
   std::string data_dir = "./data";    // its checkpoints, due-time index, payment ledger, local index

@@ -115,10 +115,9 @@ gateway::Readiness saga_readiness(const eventstore::KafkaEventLog& log, const st
   if (running) {
     report.ok("saga");
   } else {
-    const auto state = "standby: owns [" + partition_list(owned) + "] of " + std::to_string(log.partition_count());
-    report.failed("saga", state,
-                  "not running: the saga group gave it partitions [" + partition_list(owned) + "] of " +
-                      std::to_string(log.partition_count()) + " (joining, or another saga runs)");
+    report.failed("saga", "standby: owns [" + partition_list(owned) + "]",
+                  "not running: the saga group gave it partitions [" + partition_list(owned) +
+                      "], not 0 (joining, or another saga runs)");
   }
   return report.done();
 }

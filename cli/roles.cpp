@@ -339,10 +339,11 @@ int run_saga(const SagaRoleConfig& config) {
 
   auto saga_settings = saga_config(config.saga);
   if (metrics_on) saga_settings.observer = metrics.saga();
-  // The saga runs only while this instance owns every partition of the events topic in group
-  // <prefix>.saga, so a second instance (a mistake, or a standby) never runs beside it: each
-  // would keep a payment ledger of its own. Replaced on every change of ownership, under the
-  // mutex the HTTP thread reads it with.
+  // The saga runs only while this instance owns partition 0 of the events topic in group
+  // <prefix>.saga, which the group gives to one member at a time, so a second instance (a
+  // mistake, or a standby) waits instead of running beside it: each would keep a payment
+  // ledger of its own. Replaced on every change of ownership, under the mutex the HTTP thread
+  // reads it with.
   eventstore::GroupMembership group(kafka, log.events_topic(), kafka.topic_prefix + ".saga",
                                     std::chrono::milliseconds(config.session_timeout_ms));
   std::mutex saga_mutex;
@@ -373,15 +374,14 @@ int run_saga(const SagaRoleConfig& config) {
     if (!group.poll(std::chrono::milliseconds(200))) continue;
     std::lock_guard lock(saga_mutex);
     owned = group.owned();
-    const bool sole = owned.size() == log.partition_count();
+    const bool sole = owned.count(0) > 0;
     if (sole && !saga) {
-      spdlog::info("saga: this instance owns every partition; running");
+      spdlog::info("saga: this instance owns partition 0 of group {}.saga; running", kafka.topic_prefix);
       saga = std::make_unique<SagaService>(log, bus, config.data_dir, saga_settings, system_now_us);
       saga->start();
     } else if (!sole && saga) {
       // What it has not finished stays after its checkpoint for whoever runs next.
-      spdlog::warn("saga: owns partitions [{}] of {} only (another saga joined the group); standing by",
-                   partition_list(owned), log.partition_count());
+      spdlog::warn("saga: partition 0 of group {}.saga went to another saga; standing by", kafka.topic_prefix);
       saga->stop();
       saga.reset();
     }

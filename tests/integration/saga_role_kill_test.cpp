@@ -2,7 +2,8 @@
 // a kill -9 of the saga while payments are in flight and orders wait for it, then a restart
 // on the same data directory. Every order still reaches confirmed, and the restart repeated
 // nothing that shows: in the product's stream one hold per order, in the payment provider's
-// ledger one authorisation per order (the same census as saga_flash_sale_test).
+// ledger one authorisation per order (the same census as saga_flash_sale_test). And the
+// singleton guard: a second `orderd saga` stands by, and takes over when the first dies.
 #include <gtest/gtest.h>
 
 #include <signal.h>
@@ -124,6 +125,65 @@ TEST(SagaRoleKill, EveryOrderIsConfirmedOnceAcrossAKillNineOfTheSaga) {
   eventstore::KafkaEventLog log(options);
   testing::expect_one_hold_per_order(log, "product-SAGA-KILL", kOrders);
   testing::expect_one_authorisation_per_order(testing::saga_data_dir(dir.path()) + "/payments.ledger", kOrders);
+}
+
+// /readyz of a saga's operator port: 200 while its saga runs; `body` gets the answer.
+bool saga_ready(std::uint16_t port, std::string* body = nullptr) {
+  HttpClient client(port);
+  auto r = client.get("/readyz");
+  if (body) *body = r.body;
+  return r.status == 200;
+}
+
+std::uint16_t wait_until_ready(std::uint16_t port, testing::ChildProcess& saga) {
+  for (int i = 0; i < 1200 && !saga_ready(port); ++i) {
+    if (!saga.running()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return saga_ready(port) ? port : 0;
+}
+
+TEST(SagaRoleKill, ASecondSagaStandsByAndTakesOverWhenTheFirstDies) {
+  ORDERLINE_REQUIRE_KAFKA();
+  testing::TempDir dir;
+  testing::KafkaDeployment deployment{testing::unique_topic_prefix("saga-standby"), 4};
+  auto processor = testing::start_processor(deployment, dir.path(), "p", {"--saga"});
+  const std::string first_port_file = dir.path() + "/first.port";
+  auto first = testing::start_saga(deployment, dir.path(), {"--port-file", first_port_file}, "first", "first");
+  const auto first_port = testing::wait_for_port_file(first_port_file, *first);
+  ASSERT_NE(first_port, 0) << first->output();
+  ASSERT_EQ(wait_until_ready(first_port, *first), first_port) << first->output();
+
+  const std::string second_port_file = dir.path() + "/second.port";
+  auto second = testing::start_saga(deployment, dir.path(), {"--port-file", second_port_file}, "second", "second");
+  const auto second_port = testing::wait_for_port_file(second_port_file, *second);
+  ASSERT_NE(second_port, 0) << second->output();
+  // The group may leave partition 0 with the first or move it to the second; either way one
+  // runs and the other says it stands by. The second is asked first: once it runs, the first
+  // has already given partition 0 up (the group hands it over only after the revocation), so
+  // both ready in one sample would be two sagas at once.
+  int settled = 0;
+  bool first_runs = false;
+  for (int i = 0; i < 2400 && settled < 20; ++i) {
+    std::string second_body, first_body;
+    const bool b = saga_ready(second_port, &second_body);
+    const bool a = saga_ready(first_port, &first_body);
+    ASSERT_FALSE(a && b) << "two sagas ran at once\n" << first_body << "\n" << second_body;
+    const bool one_stands_by = (a && second_body.find("standby") != std::string::npos) ||
+                               (b && first_body.find("standby") != std::string::npos);
+    settled = one_stands_by ? settled + 1 : 0;
+    first_runs = a;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_EQ(settled, 20) << "never one saga running and one standing by\n" << first->output() << second->output();
+
+  // kill -9 of the running one: the other runs after the dead one's session times out.
+  auto& running = first_runs ? first : second;
+  auto& standby = first_runs ? second : first;
+  const auto standby_port = first_runs ? second_port : first_port;
+  ::kill(running->pid(), SIGKILL);
+  while (running->running()) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_EQ(wait_until_ready(standby_port, *standby), standby_port) << standby->output();
 }
 
 }  // namespace
