@@ -3,7 +3,8 @@
 // on the same data directory. Every order still reaches confirmed, and the restart repeated
 // nothing that shows: in the product's stream one hold per order, in the payment provider's
 // ledger one authorisation per order (the same census as saga_flash_sale_test). And the
-// singleton guard: a second `orderd saga` stands by, and takes over when the first dies.
+// singleton guard: a second `orderd saga` stands by, and takes over when the first dies; and
+// the role takes `orderd serve`'s payment flags.
 #include <gtest/gtest.h>
 
 #include <signal.h>
@@ -184,6 +185,37 @@ TEST(SagaRoleKill, ASecondSagaStandsByAndTakesOverWhenTheFirstDies) {
   ::kill(running->pid(), SIGKILL);
   while (running->running()) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   EXPECT_EQ(wait_until_ready(standby_port, *standby), standby_port) << standby->output();
+}
+
+TEST(SagaRoleKill, TheRoleTakesThePaymentFlagsOfServe) {
+  ORDERLINE_REQUIRE_KAFKA();
+  testing::TempDir dir;
+  testing::KafkaDeployment deployment{testing::unique_topic_prefix("saga-flags"), 2};
+  auto processor = testing::start_processor(deployment, dir.path(), "p", {"--saga"});
+  auto saga = testing::start_saga(deployment, dir.path(), {"--payment-decline-rate", "1"});
+  testing::GatewayProcess gateway(deployment, dir.path(), 0, {"--demo-catalogue"});
+  HttpClient http(gateway.port());
+  http.set_default_headers(testing::admin_bearer());
+  auto registered = http.post("/api/v1/customers", R"({"email":"flags@example.com","name":"Flags"})");
+  ASSERT_EQ(registered.status, 201u) << registered.body;
+  const auto customer = str(registered.json(), "customer_id");
+  auto placed = http.post("/api/v1/orders",
+                          R"({"customer_id":")" + customer + R"(","currency":"EUR","lines":[{"sku":"COFFEE-1KG","quantity":1}]})",
+                          {{"Idempotency-Key", "declined"}});
+  ASSERT_EQ(placed.status, 201u) << placed.body;
+  const auto order_id = str(placed.json(), "order_id");
+  std::string status;
+  for (int i = 0; i < 1200 && (status.empty() || status == "placed"); ++i) {
+    status = status_of(http, order_id, str(placed.json(), "position"));
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_EQ(status, "cancelled") << saga->output();
+  std::string reason;
+  const auto events = http.get("/api/v1/orders/" + order_id + "/events").json();
+  for (const auto& item : events.at("items").as_array()) {
+    if (item.at("type").as_string() == "OrderCancelled") reason = str(item.at("data"), "reason");
+  }
+  EXPECT_EQ(reason, "payment_declined");
 }
 
 }  // namespace
