@@ -61,6 +61,15 @@ class ApiTest : public ::testing::Test {
       saga_ = testing::start_saga(deployment, dir_->path()).release();
       gateway_ = new testing::GatewayProcess(deployment, dir_->path(), 0, {"--demo-catalogue"});
       port_ = gateway_->port();
+      // The gateway listens once the seed is acknowledged; its read models fold the seed a
+      // moment later (as `orderd serve` waits for its own before it listens).
+      HttpClient client(port_);
+      for (int i = 0; i < 1200 && client.get("/api/v1/products/COFFEE-1KG").status != 200; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      }
+      if (client.get("/api/v1/products/COFFEE-1KG").status != 200) {
+        throw std::runtime_error("the gateway's read models never showed the seeded catalogue:\n" + gateway_->output());
+      }
       return;
     }
     if (kind == "kafka") {
