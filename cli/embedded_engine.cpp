@@ -112,25 +112,14 @@ void EmbeddedEngine::start() {
   lookups.saga = options_.saga.enabled;
   bus_ = std::make_unique<commands::LocalCommandBus>(*log_, std::move(lookups), options_.bus);
   if (!options_.saga.enabled) return;
-  // The saga follows the log from its own checkpoints; its time-outs and the simulated
-  // provider's latency run on one timer thread.
-  timers_ = std::make_unique<commands::TimerThread>();
-  auto payment_options = options_.saga.payments;
-  payment_options.ledger_path = options_.data_dir + "/" + data_dir::kPaymentLedger;
-  payments_ = std::make_unique<commands::SimulatedPaymentProvider>(payment_options, *timers_, system_now_us);
-  commands::saga::SagaOptions saga_options;
-  saga_options.policy.reservation_ttl_us = options_.saga.reservation_ttl_us;
-  saga_options.state_dir = options_.data_dir + "/" + data_dir::kSaga;
-  saga_options.observer = options_.saga.observer;
-  saga_ = std::make_unique<commands::saga::SagaRunner>(*log_, *bus_, *payments_, *timers_, system_now_us,
-                                                       saga_options);
+  // The saga follows the log from its own checkpoints.
+  saga_ = std::make_unique<SagaService>(*log_, *bus_, options_.data_dir, options_.saga, system_now_us);
   saga_->start();
 }
 
 void EmbeddedEngine::stop() {
   // The saga stops sending first; what it has not finished stays after its checkpoint.
   if (saga_) saga_->stop();
-  if (timers_) timers_->stop();
   if (bus_) bus_->drain_and_stop();
   if (projector_) projector_->stop();
   if (postgres_) postgres_->stop();

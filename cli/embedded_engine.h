@@ -9,9 +9,7 @@
 #include <vector>
 
 #include "commands/local_command_bus.h"
-#include "commands/payments/simulated_provider.h"
-#include "commands/saga/saga_runner.h"
-#include "commands/timers.h"
+#include "cli/saga_service.h"
 #include "eventstore/embedded/embedded_log.h"
 #include "projections/order_search.h"
 #include "eventstore/kafka/kafka_event_log.h"
@@ -27,14 +25,6 @@ class PostgresProjectorObserver;
 }
 
 namespace orderline::cli {
-
-// The order saga and its simulated payment provider (`orderd serve --saga`, on by default).
-struct SagaConfig {
-  bool enabled = true;                      // off: `pay` authorises and captures at once, no reservations
-  commands::SimulatedProviderOptions payments;  // decline rate, latency, seed (ledger_path is set by the engine)
-  std::int64_t reservation_ttl_us = 15LL * 60 * 1'000'000;  // how long stock waits for payment
-  commands::saga::SagaObserver* observer = nullptr;          // metrics; must outlive the engine
-};
 
 struct EngineOptions {
   std::string data_dir;
@@ -83,8 +73,8 @@ class EmbeddedEngine {
   // The projection registry and its operations (RocksDB; PostgreSQL listed when configured).
   projections::ProjectionOperations& projection_operations();
   // Null when the saga is off.
-  commands::saga::SagaRunner* saga() { return saga_.get(); }
-  commands::SimulatedPaymentProvider* payments() { return payments_.get(); }
+  commands::saga::SagaRunner* saga() { return saga_ ? &saga_->runner() : nullptr; }
+  commands::SimulatedPaymentProvider* payments() { return saga_ ? &saga_->payments() : nullptr; }
   eventstore::PositionVector log_end() const;
 
   struct Health {
@@ -106,9 +96,7 @@ class EmbeddedEngine {
   std::unique_ptr<projections::pg::PostgresProjections> postgres_;          // only with a DSN
   std::unique_ptr<projections::pg::PostgresOrderSearch> order_search_;      // only with a DSN
   // Declared before the bus, so the bus (whose workers answer the saga's commands) goes first.
-  std::unique_ptr<commands::TimerThread> timers_;
-  std::unique_ptr<commands::SimulatedPaymentProvider> payments_;
-  std::unique_ptr<commands::saga::SagaRunner> saga_;
+  std::unique_ptr<SagaService> saga_;
   std::unique_ptr<commands::LocalCommandBus> bus_;
   std::unique_ptr<projections::RocksProjectionAdmin> projection_admin_;  // after the projector: stops first
   std::unique_ptr<projections::ProjectionOperationsSet> projection_operations_;

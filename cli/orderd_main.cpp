@@ -58,13 +58,9 @@ int serve(const cli::ServeConfig& config) {
   options.on_poison = config.on_poison == "stop" ? projections::PoisonPolicy::stop : projections::PoisonPolicy::park;
   // The saga's runner keeps its checkpoints and timers per process: sound here on either log,
   // since `orderd serve` is the only writer of every partition (on Kafka, a second one on the
-  // same prefix fences the first). The distributed roles run no saga yet (docs/architecture.md).
+  // same prefix fences the first). The distributed deployment runs it as `orderd saga`.
+  options.saga = cli::saga_config(config);
   options.saga.enabled = config.saga;
-  options.saga.payments.decline_rate = config.payment_decline_rate;
-  options.saga.payments.requires_action_rate = config.payment_requires_action_rate;
-  options.saga.payments.latency_us = static_cast<std::int64_t>(config.payment_latency_ms) * 1000;
-  options.saga.payments.seed = config.payment_seed;
-  options.saga.reservation_ttl_us = static_cast<std::int64_t>(config.reservation_ttl_s) * 1'000'000;
   if (!config.event_log.empty()) options.kafka = cli::kafka_log_options(config.event_log, config.kafka_options);
   // Built before the engine, whose parts report to it from their first command or batch.
   observability::Metrics metrics;
@@ -178,12 +174,16 @@ int main(int argc, char** argv) {
   cli::ProjectorRoleConfig projector_config;
   auto* projector_command = app.add_subcommand("projector", "A read-model projector alone (postgres)");
   cli::add_projector_flags(*projector_command, projector_config);
+  cli::SagaRoleConfig saga_role_config;
+  auto* saga_command = app.add_subcommand("saga", "The order saga alone (exactly one per deployment)");
+  cli::add_saga_flags(*saga_command, saga_role_config);
   CLI11_PARSE(app, argc, argv);
   try {
     if (serve_command->parsed()) return serve(config);
     if (gateway_command->parsed()) return cli::run_gateway(gateway_config);
     if (processor_command->parsed()) return cli::run_processor(processor_config);
     if (projector_command->parsed()) return cli::run_projector(projector_config);
+    if (saga_command->parsed()) return cli::run_saga(saga_role_config);
   } catch (const std::exception& e) {
     std::cerr << "orderd: " << e.what() << std::endl;
     return 1;

@@ -108,4 +108,18 @@ gateway::Readiness projector_readiness(const eventstore::KafkaEventLog& log, con
   return report.done();
 }
 
+gateway::Readiness saga_readiness(const eventstore::KafkaEventLog& log, const std::set<std::uint32_t>& owned,
+                                  bool running) {
+  ReadinessReport report;
+  check_brokers(report, log);
+  if (running) {
+    report.ok("saga");
+  } else {
+    report.failed("saga", "standby: owns [" + partition_list(owned) + "]",
+                  "not running: the saga group gave it partitions [" + partition_list(owned) +
+                      "], not 0 (joining, or another saga runs)");
+  }
+  return report.done();
+}
+
 }  // namespace orderline::cli

@@ -57,4 +57,9 @@ struct ProjectorState {
 // lag: the owned partitions at most kMaxReadyLag events behind the log.
 gateway::Readiness projector_readiness(const eventstore::KafkaEventLog& log, const ProjectorState& state);
 
+// kafka: a broker answers; saga: running, which it does only while it owns partition 0 in
+// the group <prefix>.saga (otherwise it is joining, or a standby beside another saga).
+gateway::Readiness saga_readiness(const eventstore::KafkaEventLog& log, const std::set<std::uint32_t>& owned,
+                                  bool running);
+
 }  // namespace orderline::cli

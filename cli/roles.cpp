@@ -8,6 +8,7 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <mutex>
 #include <set>
@@ -20,6 +21,7 @@
 #include "cli/logging.h"
 #include "cli/operator_http.h"
 #include "cli/role_readiness.h"
+#include "cli/saga_service.h"
 #include "cli/stream_setup.h"
 #include "commands/kafka/kafka_command_bus.h"
 #include "commands/kafka/kafka_processor.h"
@@ -59,6 +61,34 @@ eventstore::KafkaLogOptions log_options(const std::string& url, const std::vecto
   return options;
 }
 
+// The command bus of a role that sends commands (gateway, saga): replies on its own partition.
+commands::KafkaBusOptions bus_options(const eventstore::KafkaLogOptions& kafka, std::uint32_t reply_partition,
+                                      std::uint32_t reply_partitions, int timeout_ms) {
+  commands::KafkaBusOptions options;
+  options.kafka = kafka;
+  options.reply_partition = reply_partition;
+  options.reply_partitions = reply_partitions;
+  options.default_timeout = std::chrono::milliseconds(timeout_ms);
+  return options;
+}
+
+// Before any client exists: librdkafka's statistics feed the Kafka metrics from the start.
+void observe_kafka_statistics(eventstore::KafkaLogOptions& kafka, observability::Metrics& metrics, int period_ms) {
+  kafka.statistics_interval = std::chrono::milliseconds(period_ms);
+  eventstore::set_kafka_statistics_observer(metrics.kafka_statistics());
+}
+
+// A thread that waits for SIGTERM/SIGINT (blocked in every thread, see above) and then calls
+// `stop`; join it once the role's loop has ended.
+std::thread stop_on_signal(const sigset_t& signals, std::function<void()> stop) {
+  return std::thread([&signals, stop = std::move(stop)] {
+    int signal_number = 0;
+    sigwait(&signals, &signal_number);
+    spdlog::info("signal {}: stopping", signal_number);
+    stop();
+  });
+}
+
 }  // namespace
 
 int run_gateway(const GatewayRoleConfig& role) {
@@ -88,12 +118,8 @@ int run_gateway(const GatewayRoleConfig& role) {
   projections::Projector projector(log, store, projections::standard_projections(), projector_options);
   projector.start();
 
-  commands::KafkaBusOptions bus_options;
-  bus_options.kafka = kafka;
-  bus_options.reply_partition = role.reply_partition;
-  bus_options.reply_partitions = role.reply_partitions;
-  bus_options.default_timeout = std::chrono::milliseconds(config.command_timeout_ms);
-  commands::KafkaCommandBus bus(bus_options);
+  commands::KafkaCommandBus bus(
+      bus_options(kafka, role.reply_partition, role.reply_partitions, config.command_timeout_ms));
   // The API's commands are timed from the gateway's side (the processors time their own part).
   commands::ObservedCommandBus observed_bus(bus, *metrics.gateway_commands());
   metrics.set_sources({&log, {}, [&projector] { return projector.stats(); }, system_now_us});
@@ -175,13 +201,9 @@ int run_processor(const ProcessorRoleConfig& config) {
   auto kafka = log_options(config.event_log, config.kafka_options, config.data_dir, config.partitions);
   // Stable per instance: a restart fences its own zombie (DESIGN rule 2).
   kafka.transactional_id = kafka.topic_prefix + ".processor." + config.instance_id;
-  // Before any client exists: librdkafka's statistics feed the Kafka metrics from the start.
   const bool metrics_on = config.operator_http.metrics;
   observability::Metrics metrics;
-  if (metrics_on) {
-    kafka.statistics_interval = std::chrono::milliseconds(config.kafka_statistics_ms);
-    eventstore::set_kafka_statistics_observer(metrics.kafka_statistics());
-  }
+  if (metrics_on) observe_kafka_statistics(kafka, metrics, config.kafka_statistics_ms);
   eventstore::KafkaEventLog log(kafka);
 
   // The catalogue and customer read models the command handlers consult (DESIGN rule 7),
@@ -212,6 +234,7 @@ int run_processor(const ProcessorRoleConfig& config) {
   lookups.customer_exists = [exists = lookups.customer_exists, &log](std::string_view id) {
     return exists(id) || (log.restore() && exists(id));
   };
+  lookups.saga = config.saga;  // new orders are marked for `orderd saga`
   commands::KafkaProcessor processor(log, std::move(lookups), options);
 
   if (metrics_on) {
@@ -223,12 +246,7 @@ int run_processor(const ProcessorRoleConfig& config) {
       metrics_on ? std::function<std::string()>([&metrics] { return metrics.render(); }) : nullptr);
   http.start();
 
-  std::thread signal_thread([&] {
-    int signal_number = 0;
-    sigwait(&signals, &signal_number);
-    spdlog::info("signal {}: stopping", signal_number);
-    processor.stop();
-  });
+  std::thread signal_thread = stop_on_signal(signals, [&processor] { processor.stop(); });
   spdlog::info("processor {} on {}: {} partitions", config.instance_id, config.event_log, log.partition_count());
   std::cout << "Orderline processor " << config.instance_id << " is running" << std::endl;
   processor.run();
@@ -300,12 +318,7 @@ int run_projector(const ProjectorRoleConfig& config) {
   std::cout << "Orderline projector " << config.name << " is running" << std::endl;
 
   std::atomic<bool> stopping{false};
-  std::thread signal_thread([&] {
-    int signal_number = 0;
-    sigwait(&signals, &signal_number);
-    spdlog::info("signal {}: stopping", signal_number);
-    stopping.store(true);
-  });
+  std::thread signal_thread = stop_on_signal(signals, [&stopping] { stopping.store(true); });
   while (!stopping.load()) {
     if (!group.poll(std::chrono::milliseconds(200))) continue;
     std::lock_guard lock(projector_mutex);
@@ -322,6 +335,76 @@ int run_projector(const ProjectorRoleConfig& config) {
   http.stop();
   std::lock_guard lock(projector_mutex);
   if (projector) projector->stop();
+  return 0;
+}
+
+int run_saga(const SagaRoleConfig& config) {
+  setup_logging(config.log_level, "saga");
+  const sigset_t signals = block_shutdown_signals();
+  auto kafka = log_options(config.event_log, config.kafka_options, config.data_dir, config.partitions);
+  kafka.read_only = true;  // processors write; the saga only reads and sends commands
+  const bool metrics_on = config.operator_http.metrics;
+  observability::Metrics metrics;
+  if (metrics_on) observe_kafka_statistics(kafka, metrics, config.kafka_statistics_ms);
+  eventstore::KafkaEventLog log(kafka);
+
+  // Its commands go to the processors like a gateway's, with replies on a partition of its own.
+  commands::KafkaCommandBus bus(
+      bus_options(kafka, config.reply_partition, config.reply_partitions, config.command_timeout_ms));
+
+  auto saga_settings = saga_config(config.saga);
+  if (metrics_on) saga_settings.observer = metrics.saga();
+  // The saga runs only while this instance owns partition 0 of the events topic in group
+  // <prefix>.saga, which the group gives to one member at a time, so a second instance (a
+  // mistake, or a standby) waits instead of running beside it: each would keep a payment
+  // ledger of its own. Replaced on every change of ownership, under the mutex the HTTP thread
+  // reads it with.
+  eventstore::GroupMembership group(kafka, log.events_topic(), kafka.topic_prefix + ".saga",
+                                    std::chrono::milliseconds(config.session_timeout_ms));
+  std::mutex saga_mutex;
+  std::unique_ptr<SagaService> saga;
+  std::set<std::uint32_t> owned;
+  if (metrics_on) {
+    metrics.set_sources({&log, {}, {}, system_now_us});
+    metrics.set_saga_source([&] {
+      std::lock_guard lock(saga_mutex);
+      return saga ? saga->runner().stats() : commands::saga::SagaStats{};
+    });
+  }
+  OperatorHttp http(
+      config.operator_http,
+      [&] {
+        std::lock_guard lock(saga_mutex);
+        return saga_readiness(log, owned, saga != nullptr);
+      },
+      metrics_on ? std::function<std::string()>([&metrics] { return metrics.render(); }) : nullptr);
+  http.start();
+  spdlog::info("saga on {}: {} partitions, reply partition {}", config.event_log, log.partition_count(),
+               config.reply_partition);
+  std::cout << "Orderline saga is running" << std::endl;
+
+  std::atomic<bool> stopping{false};
+  std::thread signal_thread = stop_on_signal(signals, [&stopping] { stopping.store(true); });
+  while (!stopping.load()) {
+    if (!group.poll(std::chrono::milliseconds(200))) continue;
+    std::lock_guard lock(saga_mutex);
+    owned = group.owned();
+    const bool sole = owned.count(0) > 0;
+    if (sole && !saga) {
+      spdlog::info("saga: this instance owns partition 0 of group {}.saga; running", kafka.topic_prefix);
+      saga = std::make_unique<SagaService>(log, bus, config.data_dir, saga_settings, system_now_us);
+      saga->start();
+    } else if (!sole && saga) {
+      // What it has not finished stays after its checkpoint for whoever runs next.
+      spdlog::warn("saga: partition 0 of group {}.saga went to another saga; standing by", kafka.topic_prefix);
+      saga->stop();
+      saga.reset();
+    }
+  }
+  signal_thread.join();
+  http.stop();
+  std::lock_guard lock(saga_mutex);
+  if (saga) saga->stop();
   return 0;
 }
 

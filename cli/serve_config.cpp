@@ -98,23 +98,7 @@ void add_serve_flags(CLI::App& command, ServeConfig& config) {
                    "Run the order saga: a placed order reserves its stock, is paid and confirmed by itself "
                    "(off: `pay` authorises and captures at once)")
       ->capture_default_str();
-  command.add_option("--payment-decline-rate", config.payment_decline_rate,
-                     "Simulated payment provider: share of authorisations declined (0..1)")
-      ->check(CLI::Range(0.0, 1.0))
-      ->capture_default_str();
-  command.add_option("--payment-requires-action-rate", config.payment_requires_action_rate,
-                     "Simulated payment provider: share of authorisations that need the customer's action (0..1)")
-      ->check(CLI::Range(0.0, 1.0))
-      ->capture_default_str();
-  command.add_option("--payment-latency-ms", config.payment_latency_ms, "Simulated payment provider: answer delay")
-      ->check(CLI::Range(0, 60'000))
-      ->capture_default_str();
-  command.add_option("--payment-seed", config.payment_seed, "Simulated payment provider: seed of its decisions")
-      ->capture_default_str();
-  command.add_option("--reservation-ttl-s", config.reservation_ttl_s,
-                     "Seconds reserved stock waits for payment before the order expires")
-      ->check(CLI::Range(1, 30 * 24 * 3600))
-      ->capture_default_str();
+  add_saga_settings_flags(command, config);
   command.add_option("--event-log", config.event_log,
                      "Event log: empty for the embedded log in --data-dir, or "
                      "kafka://HOST:PORT[,HOST:PORT][?prefix=orderline&replication=N]")

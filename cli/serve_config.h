@@ -5,13 +5,16 @@
 #include <string>
 #include <vector>
 
+#include "cli/saga_settings.h"
+
 namespace CLI {
 class App;
 }
 
 namespace orderline::cli {
 
-struct ServeConfig {
+// The saga's payment and time-out settings come from SagaSettings (shared with `orderd saga`).
+struct ServeConfig : SagaSettings {
   std::string data_dir = "./data";   // holds log/ (event log) and readmodels/ (read models)
   std::string address = "127.0.0.1";  // listen address of the HTTP gateway
   std::uint16_t port = 8080;          // 0: any free port (see port_file)
@@ -33,11 +36,6 @@ struct ServeConfig {
   std::string postgres_dsn;           // --pg / ORDERLINE_PG: PostgreSQL read models; empty: none
   std::string on_poison = "park";     // a projection's unfoldable event (RocksDB or PostgreSQL): park (dead letter) or stop
   bool saga = true;                   // the order saga: reserve stock, authorise payment, confirm
-  double payment_decline_rate = 0.0;  // simulated provider: share of authorisations declined
-  double payment_requires_action_rate = 0.0;  // share answered requires_action (completed by `pay`)
-  int payment_latency_ms = 0;         // simulated provider: delay of every answer
-  std::uint64_t payment_seed = 0;     // simulated provider: picks who is declined, reproducibly
-  int reservation_ttl_s = 900;        // how long reserved stock waits for payment; then the order expires
   // --event-log / ORDERLINE_EVENT_LOG: empty runs the embedded log in data_dir; or
   // kafka://HOST:PORT[,...][?prefix=P&replication=N] (see eventstore/kafka/kafka_url.h).
   std::string event_log;

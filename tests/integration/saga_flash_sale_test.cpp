@@ -22,6 +22,7 @@
 #include "tests/support/http_client.h"
 #include "tests/support/kafka.h"
 #include "tests/support/process.h"
+#include "tests/support/saga_census.h"
 
 namespace orderline {
 namespace {
@@ -183,35 +184,11 @@ TEST_P(SagaFlashSale, ExactlyTheStockIsSoldAcrossAKillNine) {
     ASSERT_EQ(server.wait(), 0) << server.output();
   }
 
-  // The product's own stream: at most one hold per order, and exactly the stock held.
+  // The product's own stream: at most one hold per order, and exactly the stock held; the
+  // provider's ledger: one authorisation per confirmed order, nobody charged twice.
   const auto log = open_log(data, dir.path() + "/census");
-  const auto records = log->read_stream("product-FLASH-1");
-  ASSERT_TRUE(records);
-  std::map<std::string, int> holds;
-  std::int64_t held = 0;
-  v1::EventEnvelope envelope;
-  v1::EventPayload event;
-  for (const auto& record : *records.value) {
-    ASSERT_TRUE(envelope.ParseFromString(record.value) && event.ParseFromString(envelope.payload()));
-    if (event.has_stock_reserved()) {
-      ++holds[event.stock_reserved().order_id()];
-      held += event.stock_reserved().quantity();
-    }
-    if (event.has_stock_released()) held -= event.stock_released().quantity();
-  }
-  for (const auto& [order_id, n] : holds) EXPECT_EQ(n, 1) << order_id << " was reserved " << n << " times";
-  EXPECT_EQ(held, kStock);
-
-  // The provider's ledger: one authorisation per confirmed order, nobody charged twice.
-  std::map<std::string, int> authorisations;
-  int authorized = 0;
-  for (const auto& entry : commands::read_ledger(data + "/payments.ledger")) {
-    if (entry.op != commands::PaymentOp::authorize) continue;
-    ++authorisations[entry.order_id];
-    if (entry.outcome == "authorized") ++authorized;
-  }
-  for (const auto& [order_id, n] : authorisations) EXPECT_EQ(n, 1) << order_id << " was authorised " << n << " times";
-  EXPECT_EQ(authorized, kStock);
+  testing::expect_one_hold_per_order(*log, "product-FLASH-1", kStock);
+  testing::expect_one_authorisation_per_order(data + "/payments.ledger", kStock);
 }
 
 }  // namespace

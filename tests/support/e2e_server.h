@@ -10,15 +10,20 @@
 //   HttpClient http(server.port());
 //
 // `serve_args` go to `orderd serve`, or to the gateway (which takes serve's flags); the
-// distributed processor runs no saga, and its gateway seeds the demo catalogue.
+// distributed deployment runs `orderd saga` unless they hold --no-saga, and its gateway seeds
+// the demo catalogue.
 #include <signal.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "tests/support/http_client.h"
 #include "tests/support/kafka.h"
 #include "tests/support/orderd_roles.h"
 #include "tests/support/process.h"
@@ -41,9 +46,15 @@ class E2eServer {
     }
     if (mode_ == "distributed") {
       KafkaDeployment deployment{unique_topic_prefix(hint + "-distributed"), 4};
-      processor_ = start_processor(deployment, dir, hint);
+      // The saga runs as `orderd saga` beside processors that mark new orders for it, unless
+      // the suite asks for none.
+      const bool saga = std::find(serve_args.begin(), serve_args.end(), "--no-saga") == serve_args.end();
+      processor_ = start_processor(deployment, dir, hint, saga ? std::vector<std::string>{"--saga"}
+                                                               : std::vector<std::string>{});
+      if (saga) saga_ = start_saga(deployment, dir);
       serve_args.push_back("--demo-catalogue");
       gateway_ = std::make_unique<GatewayProcess>(deployment, dir, 0, serve_args);
+      wait_for_seeded_catalogue();
       return;
     }
     if (mode_ == "kafka") {
@@ -63,13 +74,28 @@ class E2eServer {
     if (serve_) serve_->terminate();
     else ::kill(gateway_->process().pid(), SIGTERM);
   }
-  std::string output() const { return serve_ ? serve_->output() : gateway_->output() + processor_->output(); }
+  std::string output() const {
+    if (serve_) return serve_->output();
+    return gateway_->output() + processor_->output() + (saga_ ? saga_->output() : "");
+  }
   OrderdProcess* serve() { return serve_.get(); }  // null in the distributed mode
 
  private:
+  // The gateway listens once the seed is acknowledged; its read models fold the seed a moment
+  // later (`orderd serve` waits for its own before it listens).
+  void wait_for_seeded_catalogue() {
+    HttpClient client(gateway_->port());
+    for (int i = 0; i < 1200; ++i) {
+      if (client.get("/api/v1/products/COFFEE-1KG").status == 200) return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    throw std::runtime_error("the gateway's read models never showed the seeded catalogue:\n" + output());
+  }
+
   std::string mode_;
   std::unique_ptr<OrderdProcess> serve_;
   std::unique_ptr<ChildProcess> processor_;
+  std::unique_ptr<ChildProcess> saga_;
   std::unique_ptr<GatewayProcess> gateway_;
 };
 

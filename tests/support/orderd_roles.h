@@ -1,6 +1,6 @@
 #pragma once
-// The distributed deployment's processes for tests: `orderd processor` and `orderd gateway`
-// on a Kafka prefix of the test's own, and a reader that counts what the events topic holds.
+// The distributed deployment's processes for tests: `orderd processor`, `orderd gateway` and
+// `orderd saga` on a Kafka prefix of the test's own, and a reader that counts what the events topic holds.
 #include <signal.h>
 
 #include <chrono>
@@ -43,6 +43,24 @@ inline std::unique_ptr<ChildProcess> start_processor(const KafkaDeployment& depl
                                    "--instance-id", instance_id, "--log-level", "info"};
   argv.insert(argv.end(), extra.begin(), extra.end());
   return std::make_unique<ChildProcess>(argv, dir + "/processor-" + instance_id + ".log");
+}
+
+// `orderd saga` (its data in dir/saga: checkpoints, time-outs, payments.ledger); the
+// processors must run with --saga for it to have orders to move. pid() for kill -9; a
+// restart after one gets another `log_name`, so the first run's output stays readable.
+// A second instance (a standby) needs a `data_name` of its own.
+inline std::string saga_data_dir(const std::string& dir, const std::string& data_name = "saga") {
+  return dir + "/" + data_name;
+}
+inline std::unique_ptr<ChildProcess> start_saga(const KafkaDeployment& deployment, const std::string& dir,
+                                                std::vector<std::string> extra = {},
+                                                const std::string& log_name = "saga",
+                                                const std::string& data_name = "saga") {
+  std::vector<std::string> argv = {ORDERD_PATH,  "saga",     "--event-log", deployment.url(), "--partitions",
+                                   std::to_string(deployment.partitions), "--data-dir", saga_data_dir(dir, data_name),
+                                   "--log-level", "info"};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  return std::make_unique<ChildProcess>(argv, dir + "/" + log_name + ".log");
 }
 
 // The port a role wrote to its --port-file once listening; 0 when it exited first or wrote
