@@ -85,11 +85,17 @@ class E2eServer {
   // later (`orderd serve` waits for its own before it listens).
   void wait_for_seeded_catalogue() {
     HttpClient client(gateway_->port());
-    for (int i = 0; i < 1200; ++i) {
-      if (client.get("/api/v1/products/COFFEE-1KG").status == 200) return;
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    // Every product of cli/demo_catalogue.cpp: they live on different partitions.
+    for (const char* sku : {"COFFEE-1KG", "TEA-GREEN-250", "MUG-CLASSIC", "GRINDER-HAND", "FILTER-PAPER-100"}) {
+      int tries = 0;
+      while (client.get(std::string("/api/v1/products/") + sku).status != 200) {
+        if (++tries > 1200) {
+          throw std::runtime_error(std::string("the gateway's read models never showed the seeded ") + sku + ":\n" +
+                                   output());
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      }
     }
-    throw std::runtime_error("the gateway's read models never showed the seeded catalogue:\n" + output());
   }
 
   std::string mode_;
