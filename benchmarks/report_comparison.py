@@ -209,6 +209,11 @@ L.append(f"| on Kafka, orders/s | {n(kafka_peak)} | raw idempotent produce, acks
          f"{n(kafka_raw['produce']['messages_per_s'])} | {n(ratio(kafka_peak, kafka_raw['produce']['messages_per_s']), 3)} |")
 L.append(f"| on Kafka, orders/s | {n(kafka_peak)} | raw read_committed consume, msgs/s | "
          f"{n(kafka_raw['consume']['messages_per_s'])} | {n(ratio(kafka_peak, kafka_raw['consume']['messages_per_s']), 3)} |")
+for pt in kafka_raw.get("passthrough", []):
+    # Each order is two records in a transaction (its event and its outcome).
+    L.append(f"| on Kafka, records/s in transactions (2 per order) | {n(2 * kafka_peak)} | transactional pass-through "
+             f"(consume {pt['batch']}, produce {pt['batch']}, send offsets, commit), msgs/s | {n(pt['messages_per_s'])} | "
+             f"{n(ratio(2 * kafka_peak, pt['messages_per_s']), 2)} |")
 L.append(f"| embedded, orders/s (each one row of the PostgreSQL orders read model) | {n(emb_peak)} | PostgreSQL COPY rows/s | "
          f"{n(pg_copy['rows_per_s'])} | {n(ratio(emb_peak, pg_copy['rows_per_s']), 3)} |")
 L.append(f"| (the peer, for scale) orders/s | {n(peer_peak)} | PostgreSQL COPY rows/s | {n(pg_copy['rows_per_s'])} | "

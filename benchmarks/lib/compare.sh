@@ -180,8 +180,11 @@ PY
 # --- ceilings ---------------------------------------------------------------------------------
 run_ceilings() {
   log "ceiling: Kafka raw produce + read_committed consume ($KAFKA_RAW_MESSAGES messages the size of our events)"
+  # ... and a transactional pass-through loop (consume 64, produce 64, send offsets, commit):
+  # the ceiling of a transaction per batch, as Orderline's Kafka log runs them (issue 3).
   "$BUILD_DIR/benchmarks/kafka_raw_bench" --brokers "$KAFKA_ADDR" --messages "$KAFKA_RAW_MESSAGES" --partitions 8 \
-    --size-from-topic "$RUN_TAG.events" >"$WORK/ceil_kafka.out" 2>"$WORK/ceil_kafka.stderr" ||
+    --size-from-topic "$RUN_TAG.events" --passthrough-batch 64 --passthrough-seconds 5 \
+    >"$WORK/ceil_kafka.out" 2>"$WORK/ceil_kafka.stderr" ||
     { cat "$WORK/ceil_kafka.stderr" >&2; log "kafka_raw_bench failed"; return 1; }
   local value_bytes
   value_bytes=$(jq -r '.value_bytes + .key_bytes' "$WORK/ceil_kafka.out")
