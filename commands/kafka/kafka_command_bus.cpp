@@ -6,6 +6,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "eventstore/kafka/client_conf.h"
 #include "eventstore/kafka/kafka_statistics.h"
 #include "eventstore/kafka/topic_admin.h"
 #include "eventstore/partitioning.h"
@@ -22,28 +23,16 @@ std::int64_t system_now_us() {
 rd_kafka_t* new_client(rd_kafka_type_t type, const eventstore::KafkaLogOptions& kafka,
                        const std::vector<std::pair<std::string, std::string>>& settings,
                        void (*dr)(rd_kafka_t*, const rd_kafka_message_t*, void*) = nullptr) {
-  rd_kafka_conf_t* conf = rd_kafka_conf_new();
-  char errstr[512];
-  auto set = [&](const std::string& name, const std::string& value) {
-    if (rd_kafka_conf_set(conf, name.c_str(), value.c_str(), errstr, sizeof errstr) != RD_KAFKA_CONF_OK) {
-      rd_kafka_conf_destroy(conf);
-      throw std::runtime_error("kafka command bus: bad client setting " + name + ": " + errstr);
-    }
-  };
-  set("bootstrap.servers", kafka.brokers);
-  set("socket.nagle.disable", "true");
-  set("log.connection.close", "false");
-  for (const auto& [name, value] : settings) set(name, value);
-  for (const auto& [name, value] : kafka.client_config) set(name, value);
-  if (dr != nullptr) rd_kafka_conf_set_dr_msg_cb(conf, dr);
+  eventstore::ClientConf conf("kafka command bus");
+  conf.set("bootstrap.servers", kafka.brokers);
+  conf.set("socket.nagle.disable", "true");
+  conf.set("log.connection.close", "false");
+  for (const auto& [name, value] : settings) conf.set(name, value);
+  conf.set_all(kafka.client_config);
+  if (dr != nullptr) rd_kafka_conf_set_dr_msg_cb(conf.get(), dr);
   // Both clients of the bus are polled by its reader thread all the time.
-  eventstore::enable_kafka_statistics(conf, kafka.statistics_interval);
-  rd_kafka_t* rk = rd_kafka_new(type, conf, errstr, sizeof errstr);
-  if (rk == nullptr) {
-    rd_kafka_conf_destroy(conf);
-    throw std::runtime_error(std::string("kafka command bus: cannot create a client: ") + errstr);
-  }
-  return rk;
+  eventstore::enable_kafka_statistics(conf.get(), kafka.statistics_interval);
+  return conf.create(type);
 }
 
 void on_delivery(rd_kafka_t*, const rd_kafka_message_t* message, void*) {

@@ -7,6 +7,7 @@
 #include <optional>
 #include <stdexcept>
 
+#include "eventstore/kafka/client_conf.h"
 #include "eventstore/kafka/kafka_statistics.h"
 #include "eventstore/kafka/topic_admin.h"
 #include "eventstore/partitioning.h"
@@ -56,37 +57,27 @@ KafkaProcessor::KafkaProcessor(eventstore::KafkaEventLog& log, Lookups lookups, 
   reply_partitions_ = eventstore::ensure_replies_topic(kafka, 16);
   log_.prepare_topic(replies_topic_);
 
-  rd_kafka_conf_t* conf = rd_kafka_conf_new();
-  char errstr[512];
-  auto set = [&](const std::string& name, const std::string& value) {
-    if (rd_kafka_conf_set(conf, name.c_str(), value.c_str(), errstr, sizeof errstr) != RD_KAFKA_CONF_OK) {
-      rd_kafka_conf_destroy(conf);
-      throw std::runtime_error("kafka processor: bad client setting " + name + ": " + errstr);
-    }
-  };
-  set("bootstrap.servers", kafka.brokers);
-  set("client.id", "orderline-processor");
-  set("group.id", kafka.topic_prefix + ".processors");
-  set("partition.assignment.strategy", "cooperative-sticky");
-  set("isolation.level", "read_committed");
-  set("enable.auto.commit", "false");  // offsets commit inside the transactions
-  set("enable.auto.offset.store", "false");
-  set("auto.offset.reset", "earliest");
-  set("session.timeout.ms", std::to_string(options_.session_timeout.count()));
-  set("heartbeat.interval.ms", std::to_string(std::max<std::int64_t>(options_.session_timeout.count() / 4, 100)));
-  set("fetch.wait.max.ms", "20");
-  set("fetch.error.backoff.ms", "20");
-  set("socket.nagle.disable", "true");
-  set("log.connection.close", "false");
-  for (const auto& [name, value] : kafka.client_config) set(name, value);
-  rd_kafka_conf_set_rebalance_cb(conf, rebalance_trampoline);
-  rd_kafka_conf_set_opaque(conf, this);
-  eventstore::enable_kafka_statistics(conf, kafka.statistics_interval);  // consumer lag per partition
-  consumer_ = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof errstr);
-  if (consumer_ == nullptr) {
-    rd_kafka_conf_destroy(conf);
-    throw std::runtime_error(std::string("kafka processor: cannot create the consumer: ") + errstr);
-  }
+  eventstore::ClientConf conf("kafka processor");
+  conf.set("bootstrap.servers", kafka.brokers);
+  conf.set("client.id", "orderline-processor");
+  conf.set("group.id", kafka.topic_prefix + ".processors");
+  conf.set("partition.assignment.strategy", "cooperative-sticky");
+  conf.set("isolation.level", "read_committed");
+  conf.set("enable.auto.commit", "false");  // offsets commit inside the transactions
+  conf.set("enable.auto.offset.store", "false");
+  conf.set("auto.offset.reset", "earliest");
+  conf.set("session.timeout.ms", std::to_string(options_.session_timeout.count()));
+  conf.set("heartbeat.interval.ms",
+           std::to_string(std::max<std::int64_t>(options_.session_timeout.count() / 4, 100)));
+  conf.set("fetch.wait.max.ms", "20");
+  conf.set("fetch.error.backoff.ms", "20");
+  conf.set("socket.nagle.disable", "true");
+  conf.set("log.connection.close", "false");
+  conf.set_all(kafka.client_config);
+  rd_kafka_conf_set_rebalance_cb(conf.get(), rebalance_trampoline);
+  rd_kafka_conf_set_opaque(conf.get(), this);
+  eventstore::enable_kafka_statistics(conf.get(), kafka.statistics_interval);  // consumer lag per partition
+  consumer_ = conf.create(RD_KAFKA_CONSUMER);
   rd_kafka_poll_set_consumer(consumer_);
 }
 

@@ -6,6 +6,8 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "eventstore/kafka/client_conf.h"
+
 namespace orderline::eventstore {
 namespace {
 
@@ -18,30 +20,19 @@ void trampoline(rd_kafka_t*, rd_kafka_resp_err_t err, rd_kafka_topic_partition_l
 GroupMembership::GroupMembership(const KafkaLogOptions& options, std::string topic, std::string group_id,
                                  std::chrono::milliseconds session_timeout)
     : topic_(std::move(topic)) {
-  rd_kafka_conf_t* conf = rd_kafka_conf_new();
-  char errstr[512];
-  auto set = [&](const std::string& name, const std::string& value) {
-    if (rd_kafka_conf_set(conf, name.c_str(), value.c_str(), errstr, sizeof errstr) != RD_KAFKA_CONF_OK) {
-      rd_kafka_conf_destroy(conf);
-      throw std::runtime_error("kafka group: bad client setting " + name + ": " + errstr);
-    }
-  };
-  set("bootstrap.servers", options.brokers);
-  set("client.id", "orderline-group-member");
-  set("group.id", group_id);
-  set("partition.assignment.strategy", "cooperative-sticky");
-  set("enable.auto.commit", "false");
-  set("session.timeout.ms", std::to_string(session_timeout.count()));
-  set("heartbeat.interval.ms", std::to_string(std::max<std::int64_t>(session_timeout.count() / 4, 100)));
-  set("log.connection.close", "false");
-  for (const auto& [name, value] : options.client_config) set(name, value);
-  rd_kafka_conf_set_rebalance_cb(conf, trampoline);
-  rd_kafka_conf_set_opaque(conf, this);
-  consumer_ = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof errstr);
-  if (consumer_ == nullptr) {
-    rd_kafka_conf_destroy(conf);
-    throw std::runtime_error(std::string("kafka group: cannot create the consumer: ") + errstr);
-  }
+  ClientConf conf("kafka group");
+  conf.set("bootstrap.servers", options.brokers);
+  conf.set("client.id", "orderline-group-member");
+  conf.set("group.id", group_id);
+  conf.set("partition.assignment.strategy", "cooperative-sticky");
+  conf.set("enable.auto.commit", "false");
+  conf.set("session.timeout.ms", std::to_string(session_timeout.count()));
+  conf.set("heartbeat.interval.ms", std::to_string(std::max<std::int64_t>(session_timeout.count() / 4, 100)));
+  conf.set("log.connection.close", "false");
+  conf.set_all(options.client_config);
+  rd_kafka_conf_set_rebalance_cb(conf.get(), trampoline);
+  rd_kafka_conf_set_opaque(conf.get(), this);
+  consumer_ = conf.create(RD_KAFKA_CONSUMER);
   rd_kafka_poll_set_consumer(consumer_);
   auto* topics = rd_kafka_topic_partition_list_new(1);
   rd_kafka_topic_partition_list_add(topics, topic_.c_str(), RD_KAFKA_PARTITION_UA);

@@ -12,6 +12,7 @@
 
 #include "eventstore/embedded/key_codec.h"
 #include "eventstore/kafka/kafka_statistics.h"
+#include "eventstore/kafka/client_conf.h"
 #include "eventstore/kafka/committed_tail.h"
 #include "eventstore/kafka/group_commit.h"
 
@@ -83,42 +84,14 @@ void log_callback(const rd_kafka_t* rk, int level, const char* facility, const c
   spdlog::log(spd, "librdkafka {} {}: {}", rd_kafka_name(rk), facility, message);
 }
 
-// Owns an rd_kafka_conf_t until rd_kafka_new takes it.
-struct Conf {
-  rd_kafka_conf_t* conf = rd_kafka_conf_new();
-  ~Conf() {
-    if (conf != nullptr) rd_kafka_conf_destroy(conf);
-  }
-  void set(const std::string& name, const std::string& value) {
-    char errstr[512];
-    if (rd_kafka_conf_set(conf, name.c_str(), value.c_str(), errstr, sizeof errstr) != RD_KAFKA_CONF_OK) {
-      throw std::runtime_error("kafka event log: bad client setting " + name + ": " + errstr);
-    }
-  }
-};
-
-// Orderline's own settings first, then the pass-through ones (TLS, SASL, ...).
-Conf base_conf(const KafkaLogOptions& options, const std::string& client_id) {
-  Conf conf;
+// Orderline's own settings; the pass-through ones (TLS, SASL, ...) follow at each client.
+void base_conf(ClientConf& conf, const KafkaLogOptions& options, const std::string& client_id) {
   conf.set("bootstrap.servers", options.brokers);
   conf.set("client.id", client_id);
   conf.set("socket.nagle.disable", "true");
   // Brokers close idle connections after 10 minutes; that is not worth an error line.
   conf.set("log.connection.close", "false");
-  rd_kafka_conf_set_log_cb(conf.conf, log_callback);
-  return conf;
-}
-
-void apply_pass_through(Conf& conf, const KafkaLogOptions& options) {
-  for (const auto& [name, value] : options.client_config) conf.set(name, value);
-}
-
-rd_kafka_t* new_client(rd_kafka_type_t type, Conf& conf) {
-  char errstr[512];
-  rd_kafka_t* rk = rd_kafka_new(type, conf.conf, errstr, sizeof errstr);
-  if (rk == nullptr) throw std::runtime_error(std::string("kafka event log: cannot create client: ") + errstr);
-  conf.conf = nullptr;  // owned by rk now
-  return rk;
+  rd_kafka_conf_set_log_cb(conf.get(), log_callback);
 }
 
 LogError error_kind(rd_kafka_resp_err_t err) {
@@ -254,7 +227,8 @@ KafkaEventLog::KafkaEventLog(KafkaLogOptions options)
   }
 
   for (auto** client : {&clients_->reader, &clients_->offsets}) {
-    auto conf = base_conf(options_, "orderline-event-log-reader");
+    ClientConf conf("kafka event log");
+    base_conf(conf, options_, "orderline-event-log-reader");
     conf.set("isolation.level", "read_committed");
     // assign() needs a group id; no group is ever joined and nothing is committed.
     conf.set("group.id", options_.topic_prefix + ".event-log-reader");
@@ -271,8 +245,8 @@ KafkaEventLog::KafkaEventLog(KafkaLogOptions options)
     // EOF counts as an error there); the 500 ms default would delay every tail read.
     conf.set("fetch.error.backoff.ms", "20");
     conf.set("queued.max.messages.kbytes", "16384");
-    apply_pass_through(conf, options_);
-    *client = new_client(RD_KAFKA_CONSUMER, conf);
+    conf.set_all(options_.client_config);  // TLS, SASL, ... after our own settings
+    *client = conf.create(RD_KAFKA_CONSUMER);
   }
   rd_kafka_poll_set_consumer(clients_->reader);
   learn_topics(clients_->reader);
@@ -298,7 +272,8 @@ KafkaEventLog::KafkaEventLog(KafkaLogOptions options)
 }
 
 rd_kafka_t* KafkaEventLog::new_producer() {
-  auto conf = base_conf(options_, "orderline-event-log");
+  ClientConf conf("kafka event log");
+  base_conf(conf, options_, "orderline-event-log");
   if (!options_.read_only) {
     conf.set("transactional.id", options_.transactional_id);
     conf.set("transaction.timeout.ms", std::to_string(options_.transaction_timeout.count()));
@@ -308,12 +283,12 @@ rd_kafka_t* KafkaEventLog::new_producer() {
   conf.set("message.max.bytes", std::to_string(options_.max_message_bytes));
   // append() flushes right after producing, so lingering would only add latency.
   conf.set("linger.ms", "0");
-  apply_pass_through(conf, options_);
-  rd_kafka_conf_set_dr_msg_cb(conf.conf, delivery_callback);
-  rd_kafka_conf_set_opaque(conf.conf, &current_delivery_);
+  conf.set_all(options_.client_config);  // TLS, SASL, ... after our own settings
+  rd_kafka_conf_set_dr_msg_cb(conf.get(), delivery_callback);
+  rd_kafka_conf_set_opaque(conf.get(), &current_delivery_);
   // A read-only log's producer only asks for metadata and is never polled (see kafka_statistics.h).
-  if (!options_.read_only) enable_kafka_statistics(conf.conf, options_.statistics_interval);
-  return new_client(RD_KAFKA_PRODUCER, conf);
+  if (!options_.read_only) enable_kafka_statistics(conf.get(), options_.statistics_interval);
+  return conf.create(RD_KAFKA_PRODUCER);
 }
 
 // Also fences any earlier producer with our transactional.id and completes (aborts) its

@@ -7,6 +7,8 @@
 #include <mutex>
 #include <thread>
 
+#include "eventstore/kafka/client_conf.h"
+
 namespace orderline::eventstore {
 namespace {
 
@@ -138,37 +140,25 @@ KafkaHistoryReader::KafkaHistoryReader(KafkaHistoryOptions options)
     : options_(std::move(options)), topic_(options_.topic_prefix + ".events"),
       errors_(std::make_unique<ClientErrors>()) {
   if (options_.brokers.empty()) throw std::invalid_argument("no Kafka brokers given");
-  rd_kafka_conf_t* conf = rd_kafka_conf_new();
-  auto set = [&](const std::string& name, const std::string& value) {
-    char errstr[512];
-    if (rd_kafka_conf_set(conf, name.c_str(), value.c_str(), errstr, sizeof errstr) != RD_KAFKA_CONF_OK) {
-      rd_kafka_conf_destroy(conf);
-      throw std::invalid_argument("Kafka client setting " + name + ": " + errstr);
-    }
-  };
-  set("bootstrap.servers", options_.brokers);
-  set("client.id", "orderline-history-reader");
+  ClientConf conf("kafka history reader");
+  conf.set("bootstrap.servers", options_.brokers);
+  conf.set("client.id", "orderline-history-reader");
   // assign() needs a group id; the group is never joined and nothing is committed to it.
-  set("group.id", options_.topic_prefix + ".history-reader");
-  set("enable.auto.commit", "false");
-  set("enable.auto.offset.store", "false");
-  set("isolation.level", "read_committed");
-  set("enable.partition.eof", "true");
+  conf.set("group.id", options_.topic_prefix + ".history-reader");
+  conf.set("enable.auto.commit", "false");
+  conf.set("enable.auto.offset.store", "false");
+  conf.set("isolation.level", "read_committed");
+  conf.set("enable.partition.eof", "true");
   // Events are kept for ever: an offset out of range is an error, never a silent jump.
-  set("auto.offset.reset", "error");
+  conf.set("auto.offset.reset", "error");
   // Per partition with partition queues: 8 MB of prefetch each.
-  set("queued.max.messages.kbytes", "8192");
-  set("log.connection.close", "false");
-  for (const auto& [name, value] : options_.client_config) set(name, value);
-  rd_kafka_conf_set_log_cb(conf, on_log);
-  rd_kafka_conf_set_error_cb(conf, on_error);
-  rd_kafka_conf_set_opaque(conf, errors_.get());
-  char errstr[512];
-  consumer_ = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof errstr);
-  if (consumer_ == nullptr) {
-    rd_kafka_conf_destroy(conf);
-    throw std::runtime_error(std::string("cannot create a Kafka consumer: ") + errstr);
-  }
+  conf.set("queued.max.messages.kbytes", "8192");
+  conf.set("log.connection.close", "false");
+  conf.set_all(options_.client_config);
+  rd_kafka_conf_set_log_cb(conf.get(), on_log);
+  rd_kafka_conf_set_error_cb(conf.get(), on_error);
+  rd_kafka_conf_set_opaque(conf.get(), errors_.get());
+  consumer_ = conf.create(RD_KAFKA_CONSUMER);
 
   try {
     // The topic's partitions, from a metadata request (which also proves the brokers answer).

@@ -7,6 +7,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "eventstore/kafka/client_conf.h"
+
 namespace orderline::eventstore {
 namespace {
 
@@ -17,24 +19,12 @@ struct ClientDeleter {
 };
 
 std::unique_ptr<rd_kafka_t, ClientDeleter> admin_client(const KafkaLogOptions& options) {
-  rd_kafka_conf_t* conf = rd_kafka_conf_new();
-  char errstr[512];
-  auto set = [&](const std::string& name, const std::string& value) {
-    if (rd_kafka_conf_set(conf, name.c_str(), value.c_str(), errstr, sizeof errstr) != RD_KAFKA_CONF_OK) {
-      rd_kafka_conf_destroy(conf);
-      throw std::runtime_error("kafka topics: bad client setting " + name + ": " + errstr);
-    }
-  };
-  set("bootstrap.servers", options.brokers);
-  set("client.id", "orderline-topic-admin");
-  set("log.connection.close", "false");
-  for (const auto& [name, value] : options.client_config) set(name, value);
-  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);
-  if (rk == nullptr) {
-    rd_kafka_conf_destroy(conf);
-    throw std::runtime_error(std::string("kafka topics: cannot create a client: ") + errstr);
-  }
-  return std::unique_ptr<rd_kafka_t, ClientDeleter>(rk);
+  ClientConf conf("kafka topics");
+  conf.set("bootstrap.servers", options.brokers);
+  conf.set("client.id", "orderline-topic-admin");
+  conf.set("log.connection.close", "false");
+  conf.set_all(options.client_config);
+  return std::unique_ptr<rd_kafka_t, ClientDeleter>(conf.create(RD_KAFKA_PRODUCER));
 }
 
 // Partition count, or -1 when the topic does not exist; `ready` when every partition has a leader.
