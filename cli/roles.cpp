@@ -222,11 +222,16 @@ int run_processor(const ProcessorRoleConfig& config) {
   options.max_batch = config.max_batch;
   options.session_timeout = std::chrono::milliseconds(config.session_timeout_ms);
   if (metrics_on) options.observers = {metrics.commands(), metrics.appends()};  // serve's names
-  // A product or customer another processor wrote a moment ago may be in neither the read
-  // models nor this processor's index yet: on a miss, catch the index up and ask once more,
-  // so "register, then order at once" works as in the embedded mode.
+  // A product this instance owns and has cached is answered from its committed state (the
+  // read models trail it). A product or customer another processor wrote a moment ago may be
+  // in neither the read models nor this processor's index yet: on a miss, catch the index up
+  // and ask once more, so "register, then order at once" works as in the embedded mode.
+  commands::KafkaProcessor* running = nullptr;  // set once constructed; the lookups run on its thread
   auto lookups = engine_lookups(store, log);
-  lookups.catalogue = [catalogue = lookups.catalogue, &log](std::string_view sku) {
+  lookups.catalogue = [catalogue = lookups.catalogue, &log, &running](std::string_view sku) {
+    if (running != nullptr) {
+      if (auto cached = running->cached_product(sku)) return cached;
+    }
     auto found = catalogue(sku);
     if (!found && log.restore()) found = catalogue(sku);
     return found;
@@ -236,6 +241,7 @@ int run_processor(const ProcessorRoleConfig& config) {
   };
   lookups.saga = config.saga;  // new orders are marked for `orderd saga`
   commands::KafkaProcessor processor(log, std::move(lookups), options);
+  running = &processor;
 
   if (metrics_on) {
     metrics.set_sources({&log, {}, [&projector] { return projector.stats(); }, system_now_us});

@@ -45,6 +45,12 @@ class AggregateCache {
     }
   }
 
+  // The cached state, without taking it or refreshing its place (nullptr: not cached).
+  const domain::AggregateState* peek(const std::string& stream_id) const {
+    auto it = index_.find(stream_id);
+    return it == index_.end() ? nullptr : &it->second->second;
+  }
+
   std::size_t size() const { return index_.size(); }
 
  private:

@@ -77,6 +77,9 @@ class PartitionProcessor {
   void failed(Decision& decision, const std::string& detail, const std::vector<v1::Command>& commands) const;
 
   const ProcessorStats& stats() const { return stats_; }
+  // A stream's committed state when it is cached (nullptr otherwise); valid until the next
+  // decide() or committed(). Only from the thread that runs this processor.
+  const domain::AggregateState* cached_state(const std::string& stream_id) const { return cache_.peek(stream_id); }
 
  private:
   using Working = Decision;

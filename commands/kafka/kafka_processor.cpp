@@ -310,6 +310,16 @@ void KafkaProcessor::run() {
   }
 }
 
+std::optional<domain::ProductSnapshot> KafkaProcessor::cached_product(std::string_view sku) const {
+  const auto stream = domain::product_stream(sku);
+  const auto it = owned_.find(eventstore::partition_for(stream, options_.kafka.partitions));
+  if (it == owned_.end() || !it->second->ready || !it->second->processor) return std::nullopt;
+  const auto* state = it->second->processor->cached_state(stream);
+  const auto* product = state != nullptr ? std::get_if<domain::ProductState>(state) : nullptr;
+  if (product == nullptr || product->version == 0) return std::nullopt;
+  return domain::ProductSnapshot{product->sku, product->name, product->price, product->active};
+}
+
 // One partition's batch on its way into the round's transaction. Heap-held so the extras'
 // reply callback can point into it.
 struct KafkaProcessor::Pending {

@@ -34,8 +34,10 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -81,6 +83,11 @@ class KafkaProcessor {
   void stop() { running_.store(false); }
   std::string fatal() const;
   KafkaProcessorStats stats() const;
+
+  // A product's committed state when this instance owns its partition and has it cached:
+  // fresher than any read model, so a discontinue this instance committed is refused at once
+  // (README "Known problems"). Only from the processor's own thread, i.e. from its Lookups.
+  std::optional<domain::ProductSnapshot> cached_product(std::string_view sku) const;
 
   // librdkafka's rebalance callback (public for the C trampoline).
   void on_rebalance(int err, rd_kafka_topic_partition_list_s* partitions);
