@@ -263,11 +263,8 @@ KafkaEventLog::KafkaEventLog(KafkaLogOptions options)
     // init_transactions() settled whatever an earlier instance left open, so the last stable
     // offsets the catch-up just read are where our own commits continue from.
     tail_ = std::make_unique<CommittedTail>(partitions_, options_.tail_budget_bytes);
-    next_offsets_.resize(partitions_);
-    for (std::uint32_t p = 0; p < partitions_; ++p) {
-      tail_->reset(p, known_ends_[p].load());
-      next_offsets_[p] = known_ends_[p].load();
-    }
+    aborted_since_commit_.assign(partitions_, false);
+    for (std::uint32_t p = 0; p < partitions_; ++p) tail_->reset(p, known_ends_[p].load());
   }
 }
 
@@ -813,7 +810,7 @@ void KafkaEventLog::revalidate_tail() {
   if (!ends) return;  // still invalid; readers keep asking the brokers
   for (std::uint32_t p = 0; p < partitions_; ++p) {
     tail_->reset(p, (*ends.value)[p]);
-    next_offsets_[p] = (*ends.value)[p];
+    aborted_since_commit_[p] = false;
   }
   tail_invalid_ = false;
 }
@@ -923,7 +920,7 @@ std::optional<LogResult<AppendResult>> KafkaEventLog::run_transaction(std::vecto
     aborted_.fetch_add(1);
     // The aborted records and the abort marker took offsets we may not have seen.
     for (const auto* part : parts) {
-      if (tail_ && !part->batch->records.empty()) next_offsets_[part->partition].reset();
+      if (tail_ && !part->batch->records.empty()) aborted_since_commit_[part->partition] = true;
     }
     if (check_fatal()) return R::fail(LogError::closed, failure.detail + "; " + fatal_);
     bool in_doubt = refused;
@@ -953,8 +950,8 @@ std::optional<LogResult<AppendResult>> KafkaEventLog::run_transaction(std::vecto
     outcome_base[i] = slots;
     slots += parts[i]->batch->outcomes.size();
   }
-  // A sole writer knows where its records will land: right after the previous commit's
-  // marker. Then the outcomes (which carry those positions) go out with the events in one
+  // A sole writer knows where its records will land: at the tail's decided end, right after
+  // the previous commit's marker (unless an abort since then took offsets). Then the outcomes (which carry those positions) go out with the events in one
   // flush instead of after the events' delivery reports, saving a round trip to the
   // transaction coordinator and one to the partition leaders. The reports are checked
   // against the prediction before the commit.
@@ -965,8 +962,9 @@ std::optional<LogResult<AppendResult>> KafkaEventLog::run_transaction(std::vecto
     for (std::size_t i = 0; i < parts.size() && predict; ++i) {
       if (parts[i]->batch->records.empty()) continue;
       const auto p = parts[i]->partition;
-      if (seen[p] || !next_offsets_[p]) predict = false;
-      else predicted[i] = *next_offsets_[p];
+      const auto next = tail_->end(p);
+      if (seen[p] || aborted_since_commit_[p] || !next) predict = false;
+      else predicted[i] = *next;
       seen[p] = true;
     }
   }
@@ -1179,8 +1177,7 @@ std::optional<LogResult<AppendResult>> KafkaEventLog::run_transaction(std::vecto
     for (std::size_t i = 0; i < parts.size(); ++i) {
       const auto& records = parts[i]->batch->records;
       if (records.empty()) continue;
-      // The marker is at end_offset; the next record goes right after it.
-      next_offsets_[parts[i]->partition] = results[i].end_offset + 1;
+      aborted_since_commit_[parts[i]->partition] = false;
       std::vector<LogRecord> committed;
       committed.reserve(records.size());
       for (std::size_t k = 0; k < records.size(); ++k) {
@@ -1198,7 +1195,6 @@ std::optional<LogResult<AppendResult>> KafkaEventLog::run_transaction(std::vecto
 
 void KafkaEventLog::mark_tail_in_doubt() {
   if (!tail_) return;
-  for (auto& next : next_offsets_) next.reset();
   tail_->invalidate_all();
   tail_invalid_ = true;
 }

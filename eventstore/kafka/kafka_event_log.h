@@ -319,9 +319,10 @@ class KafkaEventLog final : public EventLog {
   // Only for a sole writer (KafkaLogOptions::sole_writer); guarded by itself.
   std::unique_ptr<CommittedTail> tail_;
   bool tail_invalid_ = false;  // under append_mutex_
-  // A sole writer's next offset per partition, when known (under append_mutex_): see
-  // run_transaction's prediction.
-  std::vector<std::optional<std::uint64_t>> next_offsets_;
+  // Per partition, under append_mutex_: an aborted transaction of ours wrote records there
+  // since its last commit, so its next offset is not the tail's end (run_transaction's
+  // prediction waits for the next commit).
+  std::vector<bool> aborted_since_commit_;
 };
 
 }  // namespace orderline::eventstore
