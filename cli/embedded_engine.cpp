@@ -59,6 +59,7 @@ EmbeddedEngine::EmbeddedEngine(EngineOptions options) : options_(std::move(optio
     // One process writes every partition here (its transactional.id fences any other), so
     // its readers can follow its own commits from memory.
     kafka.sole_writer = true;
+    kafka.append_observer = options_.append_observer;
     log_ = std::make_unique<eventstore::KafkaEventLog>(std::move(kafka));
   } else {
     eventstore::EmbeddedLogOptions log_options;

@@ -56,6 +56,9 @@ eventstore::KafkaLogOptions log_options(const std::string& url, const std::vecto
   if (url.empty()) throw std::runtime_error("--event-log kafka://HOST:PORT is required for this role");
   auto options = kafka_log_options(url, client_options);
   options.partitions = partitions;
+  // Every role follows the log for as long as it runs: its readers wait on a fetch, not on
+  // offset queries (tail_follower.h).
+  options.follow_tail = true;
   std::filesystem::create_directories(data_dir);
   options.state_dir = data_dir + "/kafka-index";
   return options;

@@ -1,7 +1,9 @@
 #pragma once
 // Event log write metrics, fed through eventstore::AppendObserver:
 //   orderline_event_log_append_duration_seconds     histogram: the synced write of one append
-//                                                   (RocksDB WriteBatch with fsync, embedded mode)
+//                                                   (RocksDB WriteBatch with fsync, embedded log;
+//                                                   the Kafka transaction that carried it, with
+//                                                   its wait for the group commit, on Kafka)
 //   orderline_event_log_append_failures_total       counter: appends the log refused (I/O errors)
 #include <prometheus/counter.h>
 #include <prometheus/histogram.h>

@@ -58,6 +58,7 @@ class CommittedTail {
                                            std::chrono::milliseconds timeout) const;
 
   std::size_t held_bytes() const;
+  std::uint32_t partition_count() const { return static_cast<std::uint32_t>(partitions_.size()); }
 
  private:
   struct Partition {

@@ -14,6 +14,7 @@
 #include "eventstore/kafka/kafka_statistics.h"
 #include "eventstore/kafka/client_conf.h"
 #include "eventstore/kafka/committed_tail.h"
+#include "eventstore/kafka/tail_follower.h"
 #include "eventstore/kafka/group_commit.h"
 
 namespace orderline::eventstore {
@@ -226,28 +227,8 @@ KafkaEventLog::KafkaEventLog(KafkaLogOptions options)
     if (auto failure = init_transactions(); !failure.empty()) throw std::runtime_error("kafka event log: " + failure);
   }
 
-  for (auto** client : {&clients_->reader, &clients_->offsets}) {
-    ClientConf conf("kafka event log");
-    base_conf(conf, options_, "orderline-event-log-reader");
-    conf.set("isolation.level", "read_committed");
-    // assign() needs a group id; no group is ever joined and nothing is committed.
-    conf.set("group.id", options_.topic_prefix + ".event-log-reader");
-    conf.set("enable.auto.commit", "false");
-    conf.set("enable.auto.offset.store", "false");
-    // An end-of-partition event carries the fetch position at the last stable offset:
-    // catch-up and read() stop on it even when only markers or aborted records remain.
-    conf.set("enable.partition.eof", "true");
-    // Offsets never expire (infinite retention): an out-of-range read is an error, not a
-    // silent jump to the end.
-    conf.set("auto.offset.reset", "error");
-    conf.set("fetch.wait.max.ms", "50");
-    // librdkafka 2.0 backs a partition's fetching off by this after reaching its end (an
-    // EOF counts as an error there); the 500 ms default would delay every tail read.
-    conf.set("fetch.error.backoff.ms", "20");
-    conf.set("queued.max.messages.kbytes", "16384");
-    conf.set_all(options_.client_config);  // TLS, SASL, ... after our own settings
-    *client = conf.create(RD_KAFKA_CONSUMER);
-  }
+  clients_->reader = new_reader("orderline-event-log-reader", false);
+  clients_->offsets = new_reader("orderline-event-log-reader", false);
   rd_kafka_poll_set_consumer(clients_->reader);
   learn_topics(clients_->reader);
   learn_topics(clients_->offsets);
@@ -265,7 +246,46 @@ KafkaEventLog::KafkaEventLog(KafkaLogOptions options)
     tail_ = std::make_unique<CommittedTail>(partitions_, options_.tail_budget_bytes);
     aborted_since_commit_.assign(partitions_, false);
     for (std::uint32_t p = 0; p < partitions_; ++p) tail_->reset(p, known_ends_[p].load());
+  } else if (options_.follow_tail) {
+    // From the last stable offsets the catch-up just read: what lies before them is read
+    // from the brokers, what follows from memory.
+    std::vector<std::uint64_t> ends;
+    for (std::uint32_t p = 0; p < partitions_; ++p) ends.push_back(known_ends_[p].load());
+    follower_ = std::make_unique<TailFollower>(new_reader("orderline-event-log-follower", /*follower=*/true), events_topic_, ends,
+                                               options_.tail_budget_bytes);
   }
+}
+
+// A read_committed consumer that assign()s partitions and never joins a group.
+rd_kafka_t* KafkaEventLog::new_reader(const std::string& client_id, bool follower) const {
+  ClientConf conf("kafka event log");
+  base_conf(conf, options_, client_id);
+  conf.set("isolation.level", "read_committed");
+  // assign() needs a group id; no group is ever joined and nothing is committed.
+  conf.set("group.id", options_.topic_prefix + ".event-log-reader");
+  conf.set("enable.auto.commit", "false");
+  conf.set("enable.auto.offset.store", "false");
+  // An end-of-partition event carries the fetch position at the last stable offset:
+  // catch-up and read() stop on it even when only markers or aborted records remain.
+  conf.set("enable.partition.eof", "true");
+  // Offsets never expire (infinite retention): an out-of-range read is an error, not a
+  // silent jump to the end.
+  conf.set("auto.offset.reset", "error");
+  // librdkafka 2.0 backs a partition's fetching off by fetch.error.backoff.ms after reaching
+  // its end (an EOF counts as an error there); the 500 ms default would delay every tail read.
+  if (follower) {
+    // At the end, the next fetch goes out at once and the broker holds it until a commit
+    // moves the last stable offset (its fetch purgatory wakes on the marker's append) or
+    // fetch.wait.max.ms passes: new records arrive without a poll interval.
+    conf.set("fetch.wait.max.ms", "500");
+    conf.set("fetch.error.backoff.ms", "0");
+  } else {
+    conf.set("fetch.wait.max.ms", "50");
+    conf.set("fetch.error.backoff.ms", "20");
+  }
+  conf.set("queued.max.messages.kbytes", "16384");
+  conf.set_all(options_.client_config);  // TLS, SASL, ... after our own settings
+  return conf.create(RD_KAFKA_CONSUMER);
 }
 
 rd_kafka_t* KafkaEventLog::new_producer() {
@@ -773,10 +793,15 @@ void KafkaEventLog::append_parts(std::vector<TransactionPart>& parts) {
 }
 
 void KafkaEventLog::append_parts_grouped(TransactionPart& part) {
+  const auto started = Clock::now();
   group_commit_->submit(part, [this](std::vector<TransactionPart*>& jobs) {
     std::lock_guard lock(append_mutex_);
     transact(jobs);
   });
+  if (options_.append_observer != nullptr) {
+    options_.append_observer->on_append(part.partition, part.batch->records.size(), Clock::now() - started,
+                                        part.result.value.has_value());
+  }
 }
 
 LogResult<bool> KafkaEventLog::restore() {
@@ -794,9 +819,14 @@ void KafkaEventLog::prepare_topic(const std::string& topic) {
   rd_kafka_topic_destroy(handle);
 }
 
+const CommittedTail* KafkaEventLog::memory_tail() const {
+  if (tail_) return tail_.get();
+  return follower_ ? &follower_->tail() : nullptr;
+}
+
 std::uint64_t KafkaEventLog::local_end(std::uint32_t partition) const {
-  if (tail_) {
-    if (auto end = tail_->end(partition)) return *end;
+  if (const auto* tail = memory_tail()) {
+    if (auto end = tail->end(partition)) return *end;
   }
   return known_ends_[partition].load();
 }
@@ -1252,8 +1282,8 @@ LogResult<std::vector<LogRecord>> KafkaEventLog::read(std::uint32_t partition, s
                                                       std::size_t max_records) const {
   using R = LogResult<std::vector<LogRecord>>;
   if (partition >= partitions_) return R::fail(LogError::bad_partition, "no such partition");
-  if (tail_) {
-    if (auto held = tail_->read(partition, from, max_records)) return R::ok(std::move(*held));
+  if (const auto* tail = memory_tail()) {
+    if (auto held = tail->read(partition, from, max_records)) return R::ok(std::move(*held));
   }
   std::vector<LogRecord> records;
   auto ends = query_end(partition);
@@ -1338,8 +1368,8 @@ LogResult<std::uint64_t> KafkaEventLog::query_end(std::uint32_t partition, std::
 
 std::uint64_t KafkaEventLog::end_offset(std::uint32_t partition) const {
   if (partition >= partitions_) return 0;
-  if (tail_) {
-    if (auto end = tail_->end(partition)) return *end;
+  if (const auto* tail = memory_tail()) {
+    if (auto end = tail->end(partition)) return *end;
   }
   auto end = query_end(partition);
   if (!end) {
@@ -1379,8 +1409,8 @@ LogResult<std::uint64_t> KafkaEventLog::offset_for_time(std::uint32_t partition,
 std::uint64_t KafkaEventLog::wait_beyond(std::uint32_t partition, std::uint64_t offset,
                                          std::chrono::milliseconds timeout) const {
   if (partition >= partitions_) return 0;
-  if (tail_) {
-    if (auto end = tail_->wait_beyond(partition, offset, timeout)) {
+  if (const auto* tail = memory_tail()) {
+    if (auto end = tail->wait_beyond(partition, offset, timeout)) {
       serve_statistics();
       return *end;
     }
@@ -1399,8 +1429,8 @@ std::uint64_t KafkaEventLog::wait_beyond(std::uint32_t partition, std::uint64_t 
 
 std::vector<std::uint64_t> KafkaEventLog::wait_any(const std::vector<std::uint64_t>& ends,
                                                    std::chrono::milliseconds timeout) const {
-  if (tail_) {
-    if (auto current = tail_->wait_any(ends, timeout)) {
+  if (const auto* tail = memory_tail()) {
+    if (auto current = tail->wait_any(ends, timeout)) {
       serve_statistics();
       return *current;
     }

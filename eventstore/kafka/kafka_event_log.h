@@ -36,8 +36,9 @@
 // Limits of this version (see docs/architecture.md, "Kafka mode"):
 //  - one producer, so one transaction at a time; appends of different partitions that
 //    arrive meanwhile share the next transaction (group commit);
-//  - one consumer for read(), assigned to one partition at a time: a reader that alternates
-//    partitions pays a re-fetch per switch;
+//  - one consumer for read() below the tail kept in memory (sole_writer, follow_tail),
+//    assigned to one partition at a time: a reader that alternates partitions there pays a
+//    re-fetch per switch;
 //  - the index assumes DESIGN rule 2 (this log is the only writer of its partitions while it
 //    runs); records written by another producer meanwhile are indexed at the next open.
 #include <atomic>
@@ -50,6 +51,7 @@
 #include <string>
 #include <vector>
 
+#include "eventstore/append_observer.h"
 #include "eventstore/event_log.h"
 
 namespace rocksdb {
@@ -114,8 +116,19 @@ struct KafkaLogOptions {
   // broker request while they keep up. Never for a processor of a group: other processes
   // write the partitions it does not own.
   bool sole_writer = false;
-  // Memory for those records, all partitions together.
+  // A log that other processes write (not a sole writer): keep one read_committed consumer
+  // assigned to every events partition and its newest records in memory (tail_follower.h),
+  // so end_offset(), read() near the end and the waits need no broker request per step and
+  // a commit reaches the readers when a fetch returns. For the long-running readers of the
+  // distributed deployment (gateway, projector, saga, processor); costs a consumer and a
+  // thread, so short-lived tools leave it off.
+  bool follow_tail = false;
+  // Memory for those records (a sole writer's or the follower's), all partitions together.
   std::size_t tail_budget_bytes = 64u << 20;
+  // Told of every append()/append_with(): the time its caller waited for its transaction
+  // (queueing for the group commit included) and whether it committed. append_parts()
+  // callers (the processor) report their own. Must outlive the log.
+  AppendObserver* append_observer = nullptr;
   // Appends of different partitions that arrive while a transaction runs share the next one
   // (group commit, group_commit.h), up to this many batches per transaction.
   std::size_t max_transaction_parts = 64;
@@ -138,6 +151,7 @@ struct ExtraRecord {
 };
 
 class CommittedTail;
+class TailFollower;
 template <class Job>
 class GroupCommit;
 
@@ -214,10 +228,10 @@ class KafkaEventLog final : public EventLog {
   LogResult<std::uint64_t> offset_for_time(std::uint32_t partition,
                                            std::int64_t time_us) const override;
 
-  // These re-query the last stable offsets every wait_poll_interval: Kafka has no
-  // notification of a partition's end moving short of fetching from it, and a fetch
-  // long-poll would need a consumer per waiter. One ListOffsets request answers for every
-  // partition, so wait_any() costs one small request per interval.
+  // With a tail in memory (sole_writer, follow_tail) these wait on it. Without one they
+  // re-query the last stable offsets every wait_poll_interval: Kafka has no notification of
+  // a partition's end moving short of fetching from it. One ListOffsets request answers for
+  // every partition, so wait_any() costs one small request per interval.
   std::uint64_t wait_beyond(std::uint32_t partition, std::uint64_t offset,
                             std::chrono::milliseconds timeout) const override;
   std::vector<std::uint64_t> wait_any(const std::vector<std::uint64_t>& ends,
@@ -247,6 +261,11 @@ class KafkaEventLog final : public EventLog {
   struct ReadState;
 
   ::rd_kafka_s* new_producer();
+  // A read_committed consumer for assign(); a follower's long-polls at the end instead of
+  // backing off there.
+  ::rd_kafka_s* new_reader(const std::string& client_id, bool follower) const;
+  // The records kept in memory: a sole writer's own commits or the follower's; null if none.
+  const CommittedTail* memory_tail() const;
   std::string init_transactions();  // empty on success, else why not
   bool replace_producer();
   void learn_topics(::rd_kafka_s* client) const;
@@ -319,6 +338,8 @@ class KafkaEventLog final : public EventLog {
   // Only for a sole writer (KafkaLogOptions::sole_writer); guarded by itself.
   std::unique_ptr<CommittedTail> tail_;
   bool tail_invalid_ = false;  // under append_mutex_
+  // Only with KafkaLogOptions::follow_tail, for a log that is not a sole writer.
+  std::unique_ptr<TailFollower> follower_;
   // Per partition, under append_mutex_: an aborted transaction of ours wrote records there
   // since its last commit, so its next offset is not the tail's end (run_transaction's
   // prediction waits for the next commit).

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <memory>
+#include <thread>
 
 #include "eventstore/kafka/kafka_event_log.h"
 #include "tests/support/kafka.h"
@@ -259,6 +260,57 @@ TEST_F(KafkaEventLogTest, AbortedAndOpenTransactionsAreNeverVisible) {
   EXPECT_TRUE(restored.read_stream("pending").value->empty());
   EXPECT_FALSE(restored.find_outcome("cmd-ghost").value->has_value());
   EXPECT_EQ(restored.read_stream("mine").value->size(), 2u);
+}
+
+// A log that others write, following the tail (KafkaLogOptions::follow_tail): records from
+// before it opened come from the brokers, later ones from its follower, with the same
+// offsets; aborted records and markers are skipped, and its end reaches the brokers' last
+// stable offset.
+TEST_F(KafkaEventLogTest, AFollowingReaderSeesAnotherWritersCommitsInOrder) {
+  KafkaEventLog writer(options(2));
+  ASSERT_TRUE(writer.append(0, AppendBatch{{event("early", 1), event("early", 2)}, {}, {}, {}}));
+  testing::TempDir reader_state;
+  auto reader_options = options(2, reader_state.path() + "/index");
+  reader_options.read_only = true;
+  reader_options.follow_tail = true;
+  KafkaEventLog reader(reader_options);
+  const auto opened_at = reader.end_offset(0);
+  EXPECT_GE(opened_at, 2u);
+
+  // A waiter on every partition is woken by the writer's next commit.
+  const std::vector<std::uint64_t> before = {reader.end_offset(0), reader.end_offset(1)};
+  std::vector<std::uint64_t> woken;
+  std::thread waiter([&] { woken = reader.wait_any(before, std::chrono::seconds(20)); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  ASSERT_TRUE(writer.append(1, AppendBatch{{event("other", 1)}, {}, {}, {}}));
+  waiter.join();
+  ASSERT_EQ(woken.size(), 2u);
+  EXPECT_GT(woken[1], before[1]) << "woken by the commit on partition 1";
+
+  auto late = writer.append(0, AppendBatch{{event("late", 1), event("late", 2), event("late", 3)}, {}, {}, {}});
+  ASSERT_TRUE(late) << late.detail;
+  ForeignProducer foreign(prefix_ + ".foreign");
+  foreign.begin();
+  foreign.produce(writer.events_topic(), 0, "ghost", event("ghost", 1).value);
+  foreign.abort();
+  auto last = writer.append(0, AppendBatch{{event("late", 4)}, {}, {}, {}});
+  ASSERT_TRUE(last) << last.detail;
+
+  EXPECT_GE(reader.wait_beyond(0, last.value->end_offset - 1, std::chrono::seconds(20)), last.value->end_offset);
+  auto records = read_until(reader, 0, 0, last.value->end_offset);
+  std::vector<std::string> streams;
+  for (const auto& record : records) streams.push_back(stream_of(record));
+  EXPECT_EQ(streams, (std::vector<std::string>{"early#1", "early#2", "late#1", "late#2", "late#3", "late#4"}));
+  ASSERT_EQ(records.size(), 6u);
+  EXPECT_EQ(records[2].offset, late.value->first_offset);
+  EXPECT_EQ(records[5].offset, last.value->first_offset);
+  // Past the last commit's marker, as the brokers say (the end-of-partition event).
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (reader.end_offset(0) < writer.end_offset(0) && std::chrono::steady_clock::now() < deadline) {
+    reader.wait_beyond(0, reader.end_offset(0), std::chrono::milliseconds(200));
+  }
+  EXPECT_EQ(reader.end_offset(0), writer.end_offset(0));
+  EXPECT_EQ(reader.end_offset(0), last.value->end_offset + 1);
 }
 
 TEST_F(KafkaEventLogTest, OffsetForTimeUsesTheBrokersLogTime) {
