@@ -34,7 +34,11 @@ class KafkaTlsTest : public ::testing::Test {
   // One broker for the suite: a start costs 5-15 s of the CI's time.
   static void SetUpTestSuite() {
     if (testing::kafka_brokers().empty()) return;  // SetUp says why
-    kafka_ = new testing::PrivateKafka({"--tls-client-auth"});
+    try {
+      kafka_ = new testing::PrivateKafka({"--tls-client-auth"});
+    } catch (const std::exception& e) {
+      start_failure_ = e.what();
+    }
   }
   static void TearDownTestSuite() {
     delete kafka_;
@@ -42,7 +46,7 @@ class KafkaTlsTest : public ::testing::Test {
   }
   void SetUp() override {
     ORDERLINE_REQUIRE_KAFKA();  // CI runs it where scripts/kafka has its jars
-    ASSERT_NE(kafka_, nullptr) << "the TLS broker did not start";
+    ASSERT_NE(kafka_, nullptr) << "the TLS broker did not start: " << start_failure_;
   }
 
   // librdkafka's TLS settings with the broker's CA and client certificate, NAME -> VALUE.
@@ -78,7 +82,7 @@ class KafkaTlsTest : public ::testing::Test {
     const auto started = std::chrono::steady_clock::now();
     try {
       KafkaEventLog log(options);
-      ADD_FAILURE() << "opened a log over TLS without " << cause;
+      ADD_FAILURE() << "opened a log that the TLS handshake should have refused (" << cause << ")";
     } catch (const std::runtime_error& e) {
       const std::string message = e.what();
       EXPECT_NE(message.find("cannot reach Kafka at " + kafka_->brokers()), std::string::npos) << message;
@@ -89,10 +93,12 @@ class KafkaTlsTest : public ::testing::Test {
   }
 
   static testing::PrivateKafka* kafka_;
+  static std::string start_failure_;
   testing::TempDir dir_;
 };
 
 testing::PrivateKafka* KafkaTlsTest::kafka_ = nullptr;
+std::string KafkaTlsTest::start_failure_;
 
 eventstore::NewRecord event(const std::string& stream_id, std::uint64_t version) {
   v1::EventEnvelope envelope;
