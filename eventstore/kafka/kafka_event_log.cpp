@@ -85,6 +85,18 @@ void log_callback(const rd_kafka_t* rk, int level, const char* facility, const c
   spdlog::log(spd, "librdkafka {} {}: {}", rd_kafka_name(rk), facility, message);
 }
 
+// The producer's also go to its context (warnings and errors), for the message of a failed start.
+// Facility ERROR lines are librdkafka's error events, which sum up ("1/1 brokers are down")
+// what a FAIL line before them said with its cause.
+void producer_log_callback(const rd_kafka_t* rk, int level, const char* facility, const char* message) {
+  if (level <= 4) {
+    auto& last_error = static_cast<KafkaEventLog::ProducerContext*>(rd_kafka_opaque(rk))->last_error;
+    if (std::string_view(facility) == "ERROR") last_error.set_summary(message);
+    else last_error.set(message);
+  }
+  log_callback(rk, level, facility, message);
+}
+
 // Orderline's own settings; the pass-through ones (TLS, SASL, ...) follow at each client.
 void base_conf(ClientConf& conf, const KafkaLogOptions& options, const std::string& client_id) {
   conf.set("bootstrap.servers", options.brokers);
@@ -164,7 +176,7 @@ struct KafkaEventLog::ReadState {
 namespace {
 
 void delivery_callback(rd_kafka_t*, const rd_kafka_message_t* message, void* opaque) {
-  auto* delivery = *static_cast<KafkaEventLog::Delivery**>(opaque);
+  auto* delivery = static_cast<KafkaEventLog::ProducerContext*>(opaque)->delivery;
   if (delivery == nullptr) return;
   // The message opaque is generation << 32 | index within the append.
   const auto tag = static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(message->_private));
@@ -215,9 +227,9 @@ KafkaEventLog::KafkaEventLog(KafkaLogOptions options)
   const rd_kafka_metadata_t* metadata = nullptr;
   auto err = rd_kafka_metadata(clients_->producer, 0, nullptr, &metadata, connect_ms);
   if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    throw std::runtime_error(fmt::format("kafka event log: cannot reach Kafka at {} within {}: {}",
+    throw std::runtime_error(fmt::format("kafka event log: cannot reach Kafka at {} within {}: {}{}",
                                          options_.brokers, seconds(options_.connect_timeout),
-                                         rd_kafka_err2str(err)));
+                                         rd_kafka_err2str(err), producer_context_.last_error.suffix()));
   }
   rd_kafka_metadata_destroy(metadata);
 
@@ -302,7 +314,8 @@ rd_kafka_t* KafkaEventLog::new_producer() {
   conf.set("linger.ms", "0");
   conf.set_all(options_.client_config);  // TLS, SASL, ... after our own settings
   rd_kafka_conf_set_dr_msg_cb(conf.get(), delivery_callback);
-  rd_kafka_conf_set_opaque(conf.get(), &current_delivery_);
+  rd_kafka_conf_set_log_cb(conf.get(), producer_log_callback);
+  rd_kafka_conf_set_opaque(conf.get(), &producer_context_);
   // A read-only log's producer only asks for metadata and is never polled (see kafka_statistics.h).
   if (!options_.read_only) enable_kafka_statistics(conf.get(), options_.statistics_interval);
   return conf.create(RD_KAFKA_PRODUCER);
@@ -313,8 +326,9 @@ rd_kafka_t* KafkaEventLog::new_producer() {
 std::string KafkaEventLog::init_transactions() {
   auto* error = rd_kafka_init_transactions(clients_->producer, static_cast<int>(options_.connect_timeout.count()));
   if (error == nullptr) return {};
-  std::string failure = fmt::format("cannot initialise transactions (transactional.id {}) at {}: {}",
-                                    options_.transactional_id, options_.brokers, rd_kafka_error_string(error));
+  std::string failure = fmt::format("cannot initialise transactions (transactional.id {}) at {}: {}{}",
+                                    options_.transactional_id, options_.brokers, rd_kafka_error_string(error),
+                                    producer_context_.last_error.suffix());
   rd_kafka_error_destroy(error);
   return failure;
 }
@@ -946,7 +960,7 @@ std::optional<LogResult<AppendResult>> KafkaEventLog::run_transaction(std::vecto
   // which the producer is replaced (see replace_producer). An aborted transaction leaves
   // the tail exact (its records are never visible); one whose abort failed does not.
   auto abort = [&](R failure, bool refused) -> std::optional<R> {
-    current_delivery_ = nullptr;
+    producer_context_.delivery = nullptr;
     aborted_.fetch_add(1);
     // The aborted records and the abort marker took offsets we may not have seen.
     for (const auto* part : parts) {
@@ -1003,7 +1017,7 @@ std::optional<LogResult<AppendResult>> KafkaEventLog::run_transaction(std::vecto
   delivery.times_ms.assign(slots, 0);
   delivery.time_types.assign(slots, RD_KAFKA_TIMESTAMP_NOT_AVAILABLE);
   delivery.generation = ++generation_;
-  current_delivery_ = &delivery;
+  producer_context_.delivery = &delivery;
 
   auto produce = [&](const std::string& topic, std::uint32_t partition, const std::string& key,
                      const std::string& value, std::size_t slot) -> rd_kafka_resp_err_t {
@@ -1180,14 +1194,14 @@ std::optional<LogResult<AppendResult>> KafkaEventLog::run_transaction(std::vecto
       return abort(std::move(failed), true);
     }
     index_stale_.store(true);
-    current_delivery_ = nullptr;
+    producer_context_.delivery = nullptr;
     unknown_.fetch_add(1);
     mark_tail_in_doubt();
     auto failed = take_error(error, "commit_transaction (the transaction may or may not have committed)");
     if (failed.error != LogError::closed) producer_in_doubt_ = true;
     return failed;
   }
-  current_delivery_ = nullptr;
+  producer_context_.delivery = nullptr;
 
   for (std::size_t s = 0; s < events; ++s) {
     if (delivery.time_types[s] != RD_KAFKA_TIMESTAMP_LOG_APPEND_TIME) {

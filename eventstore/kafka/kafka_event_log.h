@@ -53,6 +53,7 @@
 
 #include "eventstore/append_observer.h"
 #include "eventstore/event_log.h"
+#include "eventstore/kafka/last_client_error.h"
 
 namespace rocksdb {
 class DB;
@@ -255,6 +256,13 @@ class KafkaEventLog final : public EventLog {
 
  // What one append's delivery reports said (internal; public for librdkafka's callback).
   struct Delivery;
+  // The producer's opaque (internal; public for librdkafka's callbacks): where the current
+  // append's delivery reports go, and the last trouble its log lines reported, which a failed
+  // start names (a TLS handshake or a login that failed says why, not only "transport failure").
+  struct ProducerContext {
+    Delivery* delivery = nullptr;  // guarded by append_mutex_
+    LastClientError last_error;
+  };
 
  private:
   struct Clients;  // librdkafka handles
@@ -318,7 +326,7 @@ class KafkaEventLog final : public EventLog {
   std::atomic<std::uint64_t> unknown_{0};
   // One transaction at a time; guards the fields below it. Mutable for serve_statistics().
   mutable std::mutex append_mutex_;
-  Delivery* current_delivery_ = nullptr;  // the producer's opaque: where reports go
+  ProducerContext producer_context_;
   std::uint32_t generation_ = 0;           // of the current append (see Delivery)
   bool producer_in_doubt_ = false;  // replace the producer before the next transaction
   // After a fatal producer error (fenced by a newer instance with the same

@@ -34,35 +34,20 @@ bool transient(rd_kafka_resp_err_t err) {
   }
 }
 
-}  // namespace
-
-// librdkafka reports connection trouble through callbacks on its own threads. A command-line
-// export must not print its log lines (stdout may be the export itself), so the last error is
-// kept here and named in the exception that ends the export.
-struct KafkaHistoryReader::ClientErrors {
-  mutable std::mutex mutex;
-  std::string last;
-  void set(std::string text) {
-    std::lock_guard lock(mutex);
-    last = std::move(text);
-  }
-  std::string get() const {
-    std::lock_guard lock(mutex);
-    return last;
-  }
-};
-
-namespace {
-
+// librdkafka reports connection trouble through callbacks on its own threads; the last one is
+// kept in errors_ (see the header).
 void on_log(const rd_kafka_t* rk, int level, const char* /*facility*/, const char* message) {
   // syslog levels: 3 error, 4 warning. Debug and info chatter is dropped.
   if (level > 4) return;
-  if (auto* errors = static_cast<KafkaHistoryReader::ClientErrors*>(rd_kafka_opaque(rk))) errors->set(message);
+  if (auto* errors = static_cast<LastClientError*>(rd_kafka_opaque(rk))) errors->set(message);
 }
 
 void on_error(rd_kafka_t* /*rk*/, int err, const char* reason, void* opaque) {
-  static_cast<KafkaHistoryReader::ClientErrors*>(opaque)->set(
-      fmt::format("{}: {}", rd_kafka_err2str(static_cast<rd_kafka_resp_err_t>(err)), reason));
+  auto text = fmt::format("{}: {}", rd_kafka_err2str(static_cast<rd_kafka_resp_err_t>(err)), reason);
+  auto* errors = static_cast<LastClientError*>(opaque);
+  // "1/1 brokers are down" only sums up the connection failures logged before it with their cause.
+  if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN) errors->set_summary(std::move(text));
+  else errors->set(std::move(text));
 }
 
 }  // namespace
@@ -138,7 +123,7 @@ class KafkaHistoryReader::Cursor final : public RecordCursor {
 
 KafkaHistoryReader::KafkaHistoryReader(KafkaHistoryOptions options)
     : options_(std::move(options)), topic_(options_.topic_prefix + ".events"),
-      errors_(std::make_unique<ClientErrors>()) {
+      errors_(std::make_unique<LastClientError>()) {
   if (options_.brokers.empty()) throw std::invalid_argument("no Kafka brokers given");
   ClientConf conf("kafka history reader");
   conf.set("bootstrap.servers", options_.brokers);
@@ -215,8 +200,7 @@ std::string KafkaHistoryReader::last_client_error() const { return errors_->get(
 std::string KafkaHistoryReader::describe_failure(const std::string& what, const char* error) const {
   std::string text = what;
   if (error != nullptr) text += std::string(": ") + error;
-  if (const auto last = last_client_error(); !last.empty()) text += " (last client error: " + last + ")";
-  return text;
+  return text + errors_->suffix();
 }
 
 std::vector<std::int64_t> KafkaHistoryReader::list_offsets(

@@ -35,6 +35,7 @@
 #include <vector>
 
 #include "eventstore/history_reader.h"
+#include "eventstore/kafka/last_client_error.h"
 
 struct rd_kafka_s;  // librdkafka's rd_kafka_t
 
@@ -78,7 +79,6 @@ class KafkaHistoryReader final : public HistoryReader {
 
   // The client's last error or error-level log line ("" if none), for messages; any thread.
   std::string last_client_error() const;
-  struct ClientErrors;  // where librdkafka's callbacks put them (internal)
 
  private:
   class Cursor;
@@ -88,7 +88,9 @@ class KafkaHistoryReader final : public HistoryReader {
 
   KafkaHistoryOptions options_;
   std::string topic_;
-  std::unique_ptr<ClientErrors> errors_;
+  // Where librdkafka's callbacks put the last error: a command-line export must not print
+  // their log lines (stdout may be the export itself), so the exception that ends it names it.
+  std::unique_ptr<LastClientError> errors_;
   ::rd_kafka_s* consumer_ = nullptr;
   std::vector<std::uint64_t> ends_;
 };
