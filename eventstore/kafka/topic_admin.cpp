@@ -89,6 +89,47 @@ void create(rd_kafka_t* rk, const KafkaLogOptions& options, const TopicSpec& spe
 
 }  // namespace
 
+void set_topic_configs(const KafkaLogOptions& options, const TopicSpec& spec) {
+  auto rk = admin_client(options);
+  auto* resource = rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, spec.name.c_str());
+  for (const auto& [name, value] : spec.configs) rd_kafka_ConfigResource_set_config(resource, name.c_str(), value.c_str());
+  const int timeout_ms = static_cast<int>(options.connect_timeout.count());
+  char errstr[512];
+  auto* admin_options = rd_kafka_AdminOptions_new(rk.get(), RD_KAFKA_ADMIN_OP_ALTERCONFIGS);
+  rd_kafka_AdminOptions_set_request_timeout(admin_options, timeout_ms, errstr, sizeof errstr);
+  auto* queue = rd_kafka_queue_new(rk.get());
+  rd_kafka_AlterConfigs(rk.get(), &resource, 1, admin_options, queue);
+  rd_kafka_event_t* event = rd_kafka_queue_poll(queue, timeout_ms + 2000);
+  std::string failure;
+  if (event == nullptr) {
+    failure = "no answer";
+  } else if (rd_kafka_event_error(event) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    failure = rd_kafka_event_error_string(event);
+  } else {
+    std::size_t count = 0;
+    const auto** results = rd_kafka_AlterConfigs_result_resources(rd_kafka_event_AlterConfigs_result(event), &count);
+    for (std::size_t i = 0; i < count; ++i) {
+      if (rd_kafka_ConfigResource_error(results[i]) == RD_KAFKA_RESP_ERR_NO_ERROR) continue;
+      const char* detail = rd_kafka_ConfigResource_error_string(results[i]);
+      failure = detail != nullptr ? detail : rd_kafka_err2str(rd_kafka_ConfigResource_error(results[i]));
+    }
+  }
+  if (event != nullptr) rd_kafka_event_destroy(event);
+  rd_kafka_queue_destroy(queue);
+  rd_kafka_AdminOptions_destroy(admin_options);
+  rd_kafka_ConfigResource_destroy(resource);
+  if (!failure.empty()) {
+    throw std::runtime_error(
+        fmt::format("kafka topics: cannot set the configs of {} at {}: {}", spec.name, options.brokers, failure));
+  }
+}
+
+std::vector<std::pair<std::string, std::string>> events_topic_configs() {
+  return {{"retention.ms", "-1"}, {"retention.bytes", "-1"}, {"message.timestamp.type", "LogAppendTime"}};
+}
+
+std::vector<std::pair<std::string, std::string>> outcomes_topic_configs() { return {{"cleanup.policy", "compact"}}; }
+
 std::string commands_topic(const std::string& prefix) { return prefix + ".commands"; }
 std::string replies_topic(const std::string& prefix) { return prefix + ".replies"; }
 
