@@ -183,10 +183,12 @@ int main(int argc, char** argv) {
   auto* show = orders_command->add_subcommand("show", "One order as JSON, now or --as-of a past time");
   cli::add_orders_show_flags(*show, show_args);
   cli::BackupArgs backup_args;
-  auto* backup = app.add_subcommand("backup", "Back up a running orderd (log and read models, consistent) into DIR");
+  auto* backup = app.add_subcommand(
+      "backup", "Back up a running orderd (log and read models, consistent), or a Kafka deployment's log (--event-log), into DIR");
   cli::add_backup_flags(*backup, backup_args);
   cli::RestoreArgs restore_args;
-  auto* restore = app.add_subcommand("restore", "Make a data directory a copy of a backup, for orderd serve");
+  auto* restore = app.add_subcommand(
+      "restore", "Make a data directory a copy of a backup, for orderd serve; or fill new Kafka topics from a Kafka backup (--event-log)");
   cli::add_restore_flags(*restore, restore_args);
   auto* import_command = app.add_subcommand("import", "Load history into a running orderd (admin token)");
   import_command->require_subcommand(1);
