@@ -39,6 +39,13 @@ bool in_use(const fs::path& db_dir) {
   return locked;
 }
 
+void add_kafka_backup_flags(CLI::App& command, std::string& event_log, std::vector<std::string>& kafka_options,
+                            const std::string& help) {
+  command.add_option("--event-log", event_log, help);
+  command.add_option("--kafka-option", kafka_options,
+                     "librdkafka client setting NAME=VALUE for --event-log kafka:// (TLS, SASL; repeatable)");
+}
+
 bool is_empty_or_missing(const fs::path& dir) {
   std::error_code ec;
   return !fs::exists(dir, ec) || (fs::is_directory(dir, ec) && fs::is_empty(dir, ec));
@@ -54,12 +61,17 @@ void add_backup_flags(CLI::App& command, BackupArgs& args) {
       ->envname("ORDERLINE_ADMIN_TOKEN");
   command.add_option("--data-dir", args.data_dir, "The server's data directory, to read its admin-token file")
       ->envname("ORDERLINE_DATA_DIR");
+  add_kafka_backup_flags(command, args.event_log, args.kafka_options,
+                         "Back up a Kafka deployment's log instead (no server): kafka://HOST:PORT?prefix=P; DIR is local");
 }
 
 void add_restore_flags(CLI::App& command, RestoreArgs& args) {
   command.add_option("dir", args.dir, "A backup made by `orderctl backup`")->required();
-  command.add_option("--data-dir", args.data_dir, "Data directory to restore into (created when missing)")->required();
+  command.add_option("--data-dir", args.data_dir, "Data directory to restore into (created when missing)");
   command.add_flag("--force", args.force, "Replace the log and read models of a non-empty data directory");
+  add_kafka_backup_flags(command, args.event_log, args.kafka_options,
+                         "Restore a backup of a Kafka log into the empty topics of this deployment: "
+                         "kafka://HOST:PORT?prefix=NEW (instead of --data-dir)");
 }
 
 int run_backup(const BackupArgs& args) {
@@ -88,6 +100,11 @@ int run_backup(const BackupArgs& args) {
 }
 
 int run_restore(const RestoreArgs& args) {
+  if (args.data_dir.empty()) {
+    std::cerr << "orderctl restore: --data-dir is required (or --event-log kafka://... for a backup of a Kafka log)"
+              << std::endl;
+    return 2;
+  }
   const fs::path backup = fs::absolute(args.dir).lexically_normal();
   const fs::path data = fs::absolute(args.data_dir).lexically_normal();
   std::string error;

@@ -14,6 +14,9 @@
 #include "cli/projections_command.h"
 #include "cli/migrate_command.h"
 #include "cli/backup_command.h"
+#include "cli/kafka_backup.h"
+#include "cli/kafka_config.h"
+#include "eventstore/kafka/kafka_url.h"
 #include "cli/event_export.h"
 #include "cli/export_command.h"
 #include "cli/import_command.h"
@@ -84,6 +87,23 @@ int events(const EventsArgs& args, bool follow) {
   } while (follow && !g_stop && (args.limit == 0 || printed < args.limit));
   std::filesystem::remove_all(scratch);
   return 0;
+}
+
+// The Kafka deployment of `orderctl backup|restore --event-log URL`; nullopt (the reason on
+// stderr) when the URL or a --kafka-option is not usable.
+std::optional<orderline::eventstore::KafkaLogOptions> kafka_backup_log(const std::string& command,
+                                                                      const std::string& url,
+                                                                      const std::vector<std::string>& options) {
+  if (!orderline::eventstore::is_kafka_url(url)) {
+    std::cerr << "orderctl " << command << ": --event-log " << url << ": expected kafka://HOST:PORT?prefix=P" << std::endl;
+    return std::nullopt;
+  }
+  try {
+    return orderline::cli::kafka_log_options(url, options);
+  } catch (const std::exception& e) {
+    std::cerr << "orderctl " << command << ": " << e.what() << std::endl;
+    return std::nullopt;
+  }
 }
 
 }  // namespace
@@ -163,10 +183,12 @@ int main(int argc, char** argv) {
   auto* show = orders_command->add_subcommand("show", "One order as JSON, now or --as-of a past time");
   cli::add_orders_show_flags(*show, show_args);
   cli::BackupArgs backup_args;
-  auto* backup = app.add_subcommand("backup", "Back up a running orderd (log and read models, consistent) into DIR");
+  auto* backup = app.add_subcommand(
+      "backup", "Back up a running orderd (log and read models, consistent), or a Kafka deployment's log (--event-log), into DIR");
   cli::add_backup_flags(*backup, backup_args);
   cli::RestoreArgs restore_args;
-  auto* restore = app.add_subcommand("restore", "Make a data directory a copy of a backup, for orderd serve");
+  auto* restore = app.add_subcommand(
+      "restore", "Make a data directory a copy of a backup, for orderd serve; or fill new Kafka topics from a Kafka backup (--event-log)");
   cli::add_restore_flags(*restore, restore_args);
   auto* import_command = app.add_subcommand("import", "Load history into a running orderd (admin token)");
   import_command->require_subcommand(1);
@@ -216,6 +238,14 @@ int main(int argc, char** argv) {
       if (command->parsed()) return cli::projections_operation(projection_args, op);
     }
     if (show->parsed()) return cli::run_orders_show(show_args);
+    if (backup->parsed() && !backup_args.event_log.empty()) {
+      const auto kafka = kafka_backup_log("backup", backup_args.event_log, backup_args.kafka_options);
+      return kafka ? cli::run_kafka_backup(backup_args.dir, *kafka) : 2;
+    }
+    if (restore->parsed() && !restore_args.event_log.empty()) {
+      const auto kafka = kafka_backup_log("restore", restore_args.event_log, restore_args.kafka_options);
+      return kafka ? cli::run_kafka_restore(restore_args.dir, *kafka) : 2;
+    }
     if (backup->parsed()) return cli::run_backup(backup_args);
     if (restore->parsed()) return cli::run_restore(restore_args);
     if (import_superstore->parsed()) {

@@ -55,7 +55,7 @@ int serve(const cli::ServeConfig& config) {
   options.bus.processor.snapshot_every = config.snapshot_every;
   options.outcome_retention = std::chrono::hours(config.outcome_retention_h);
   options.postgres_dsn = config.postgres_dsn;
-  options.on_poison = config.on_poison == "stop" ? projections::PoisonPolicy::stop : projections::PoisonPolicy::park;
+  options.on_poison = cli::poison_policy(config.on_poison);
   // The saga's runner keeps its checkpoints and timers per process: sound here on either log,
   // since `orderd serve` is the only writer of every partition (on Kafka, a second one on the
   // same prefix fences the first). The distributed deployment runs it as `orderd saga`.

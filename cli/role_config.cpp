@@ -73,6 +73,7 @@ void add_projector_flags(CLI::App& command, ProjectorRoleConfig& config) {
   add_kafka_role_flags(command, config.event_log, config.data_dir, "Directory of the local index", config.partitions,
                        config.kafka_options);
   command.add_option("--pg", config.postgres_dsn, "PostgreSQL of the read models")->envname("ORDERLINE_PG")->required();
+  add_on_poison_flag(command, config.on_poison, "the PostgreSQL read models", "a restart of the role retries it");
   add_log_level_flag(command, config.log_level);
   add_operator_http_flags(command, config.operator_http);
 }

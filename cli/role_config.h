@@ -48,6 +48,9 @@ struct ProjectorRoleConfig {
   std::string data_dir = "./data";  // its local index of the log
   std::uint32_t partitions = 8;
   std::string postgres_dsn;         // --pg (required for postgres)
+  // An event the read models cannot fold after retries: "park" it as a dead letter and go on,
+  // or "stop" the projector on it (/readyz says why; a restart of the role retries it).
+  std::string on_poison = "park";
   std::vector<std::string> kafka_options;  // --kafka-option NAME=VALUE: TLS/SASL client settings
   std::string log_level = "info";
   OperatorHttpConfig operator_http;  // /healthz, /readyz, /metrics

@@ -289,6 +289,7 @@ int run_projector(const ProjectorRoleConfig& config) {
   projections::pg::PostgresProjectorOptions options;
   options.dsn = config.postgres_dsn;
   options.reload_on_fence = true;
+  options.on_poison = poison_policy(config.on_poison);
   const bool metrics_on = config.operator_http.metrics;
   observability::Metrics metrics;
   if (metrics_on) options.observer = metrics.pg_projector();

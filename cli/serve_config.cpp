@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <fstream>
 
+#include "projections/projector.h"
+
 namespace orderline::cli {
 
 void add_serve_flags(CLI::App& command, ServeConfig& config) {
@@ -132,16 +134,26 @@ void add_serve_flags(CLI::App& command, ServeConfig& config) {
                    "Export GET /metrics (off: no metric is recorded; for measuring their cost)")
       ->capture_default_str();
   add_kafka_statistics_flag(command, config.kafka_statistics_ms);
-  command.add_option("--on-poison", config.on_poison,
-                     "An event a projection (RocksDB, or the PostgreSQL read models) cannot fold after retries: "
-                     "park it as a dead letter and go on, or stop that projection on it (resume retries it)")
-      ->check(CLI::IsMember({"park", "stop"}))
-      ->envname("ORDERLINE_ON_POISON")
-      ->capture_default_str();
+  add_on_poison_flag(command, config.on_poison, "a projection (RocksDB, or the PostgreSQL read models)",
+                     "resume retries it");
   command.add_option("--log-level", config.log_level, "trace, debug, info, warn, error")
       ->envname("ORDERLINE_LOG_LEVEL")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
       ->capture_default_str();
+}
+
+void add_on_poison_flag(CLI::App& command, std::string& on_poison, const std::string& projections,
+                        const std::string& retry) {
+  command.add_option("--on-poison", on_poison,
+                     "An event " + projections + " cannot fold after retries: park it as a dead letter and go on, "
+                     "or stop that projection on it (" + retry + ")")
+      ->check(CLI::IsMember({"park", "stop"}))
+      ->envname("ORDERLINE_ON_POISON")
+      ->capture_default_str();
+}
+
+projections::PoisonPolicy poison_policy(const std::string& on_poison) {
+  return on_poison == "stop" ? projections::PoisonPolicy::stop : projections::PoisonPolicy::park;
 }
 
 void add_kafka_statistics_flag(CLI::App& command, int& milliseconds) {

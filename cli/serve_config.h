@@ -11,6 +11,10 @@ namespace CLI {
 class App;
 }
 
+namespace orderline::projections {
+enum class PoisonPolicy;  // projections/projector.h
+}
+
 namespace orderline::cli {
 
 // The saga's payment and time-out settings come from SagaSettings (shared with `orderd saga`).
@@ -78,5 +82,10 @@ void add_serve_flags(CLI::App& command, ServeConfig& config);
 void write_port_file(const std::string& path, std::uint16_t port);
 // --kafka-statistics-ms, for every role that runs Kafka clients.
 void add_kafka_statistics_flag(CLI::App& command, int& milliseconds);
+// --on-poison park|stop, for every role that folds projections (serve, projector): one flag, one
+// meaning. `projections` names what it applies to, `retry` how a stopped one tries again.
+void add_on_poison_flag(CLI::App& command, std::string& on_poison, const std::string& projections,
+                        const std::string& retry);
+projections::PoisonPolicy poison_policy(const std::string& on_poison);  // of a checked --on-poison
 
 }  // namespace orderline::cli

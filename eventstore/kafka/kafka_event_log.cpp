@@ -13,6 +13,7 @@
 #include "eventstore/embedded/key_codec.h"
 #include "eventstore/kafka/kafka_statistics.h"
 #include "eventstore/kafka/client_conf.h"
+#include "eventstore/kafka/topic_admin.h"
 #include "eventstore/kafka/committed_tail.h"
 #include "eventstore/kafka/tail_follower.h"
 #include "eventstore/kafka/group_commit.h"
@@ -414,23 +415,20 @@ void KafkaEventLog::ensure_topics() {
   };
 
   std::vector<rd_kafka_NewTopic_t*> missing;
-  auto add = [&](const std::string& topic, std::initializer_list<std::pair<const char*, const char*>> configs) {
+  auto add = [&](const std::string& topic, const std::vector<std::pair<std::string, std::string>>& configs) {
     char errstr[512];
     auto* new_topic = rd_kafka_NewTopic_new(topic.c_str(), static_cast<int>(partitions_),
                                             options_.replication_factor, errstr, sizeof errstr);
     if (new_topic == nullptr) throw std::runtime_error("kafka event log: cannot describe topic " + topic + ": " + errstr);
-    for (const auto& [name, value] : configs) rd_kafka_NewTopic_set_config(new_topic, name, value);
+    for (const auto& [name, value] : configs) rd_kafka_NewTopic_set_config(new_topic, name.c_str(), value.c_str());
     missing.push_back(new_topic);
   };
   bool ready = false;
   if (describe(events_topic_, ready) < 0) {
-    // The log is the source of truth: never expire events. Log time is the broker's.
-    add(events_topic_, {{"retention.ms", "-1"}, {"retention.bytes", "-1"},
-                        {"message.timestamp.type", "LogAppendTime"}});
+    add(events_topic_, events_topic_configs());
   }
   if (describe(outcomes_topic_, ready) < 0) {
-    // One outcome per command id is all a retry needs; compaction keeps the latest.
-    add(outcomes_topic_, {{"cleanup.policy", "compact"}});
+    add(outcomes_topic_, outcomes_topic_configs());
   }
   if (!missing.empty()) {
     auto* admin_options = rd_kafka_AdminOptions_new(clients_->producer, RD_KAFKA_ADMIN_OP_CREATETOPICS);

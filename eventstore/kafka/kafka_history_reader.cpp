@@ -122,7 +122,7 @@ class KafkaHistoryReader::Cursor final : public RecordCursor {
 };
 
 KafkaHistoryReader::KafkaHistoryReader(KafkaHistoryOptions options)
-    : options_(std::move(options)), topic_(options_.topic_prefix + ".events"),
+    : options_(std::move(options)), topic_(options_.topic_prefix + "." + options_.topic),
       errors_(std::make_unique<LastClientError>()) {
   if (options_.brokers.empty()) throw std::invalid_argument("no Kafka brokers given");
   ClientConf conf("kafka history reader");

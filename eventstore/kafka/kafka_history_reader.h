@@ -43,13 +43,15 @@ namespace orderline::eventstore {
 
 struct KafkaHistoryOptions {
   std::string brokers;                        // bootstrap.servers, "host:port[,host:port...]"
-  std::string topic_prefix = "orderline";     // reads <topic_prefix>.events
+  std::string topic_prefix = "orderline";     // reads <topic_prefix>.<topic>
   // librdkafka settings passed through to the consumer (TLS, SASL, ...), after ours.
   std::map<std::string, std::string> client_config;
   // Reaching the cluster and each offsets query: an unreachable broker fails after this.
   std::chrono::milliseconds connect_timeout{10'000};
   // A read that receives nothing (no record, no end-of-partition) for this long fails.
   std::chrono::milliseconds stall_timeout{30'000};
+  // Which topic of the prefix: "events" (exports), or "outcomes" (a backup copies both).
+  std::string topic = "events";
 };
 
 // The topic does not exist (a wrong prefix): the caller's argument names nothing.

@@ -18,10 +18,22 @@ struct TopicSpec {
   std::vector<std::pair<std::string, std::string>> configs;  // topic configs of a new topic
 };
 
+// The configs the event log creates its topics with (kafka_event_log.cpp), and a restore too.
+// Events: never expired (the log is the source of truth), log time is the broker's.
+std::vector<std::pair<std::string, std::string>> events_topic_configs();
+// Outcomes: one per command id is all a retry needs; compaction keeps the latest.
+std::vector<std::pair<std::string, std::string>> outcomes_topic_configs();
+
 // Creates the topic if it does not exist and waits until every partition has a leader.
 // Returns its partition count (the existing one, which may differ from spec.partitions).
 // Throws std::runtime_error naming the brokers when the cluster does not answer or refuses.
 int ensure_topic(const KafkaLogOptions& client, const TopicSpec& spec);
+
+// Replaces the dynamic configs of an existing topic with exactly `configs` (AlterConfigs: a
+// setting not named goes back to the broker's default). A restore creates the events topic
+// with CreateTime to write the backed-up log times, then gives it the events topic's configs.
+// Throws std::runtime_error naming the topic and the broker's reason.
+void set_topic_configs(const KafkaLogOptions& options, const TopicSpec& spec);
 
 // The commands topic, created with options.partitions; throws when it exists with another
 // count (it must match the events and outcomes topics).

@@ -61,7 +61,7 @@ PostgresProjector::Health PostgresProjections::health() const {
 ProjectorStats::Projection PostgresProjections::stats() const {
   std::lock_guard lock(mutex_);
   const auto health = live_->health();
-  return {options_.projection, live_->checkpoints(), std::max(1, live_->version()), paused_,
+  return {options_.projection, live_->checkpoints(), live_version_locked(), paused_,
           health.stopped ? health.error : ""};
 }
 
@@ -70,7 +70,7 @@ std::vector<ProjectionStatus> PostgresProjections::list() const {
   ProjectionStatus status;
   status.name = options_.projection;
   status.sink = "postgres";
-  status.version = std::max(1, live_->version());
+  status.version = live_version_locked();
   const auto health = live_->health();
   // Stopped on a poison event: "failed" with the reason, as a RocksDB projection says it.
   status.state = health.fenced ? "stopped"
@@ -95,6 +95,11 @@ std::vector<ProjectionStatus> PostgresProjections::list() const {
   return {status};
 }
 
+int PostgresProjections::live_version_locked() const {
+  const int connected = live_->version();
+  return connected > 0 ? connected : std::max(1, swapped_to_);
+}
+
 void PostgresProjections::set_rebuild(const std::function<void(RebuildStatus&)>& change) {
   std::lock_guard lock(mutex_);
   if (rebuild_) change(*rebuild_);
@@ -107,11 +112,12 @@ OperationResult PostgresProjections::rebuild(const std::string& name) {
     return {OperationResult::Code::conflict, "a rebuild of " + name + " is running (to version " +
                                                  std::to_string(rebuild_->target_version) + ")"};
   }
-  if (live_->version() == 0) {
+  const int live = live_->version() > 0 ? live_->version() : swapped_to_;
+  if (live == 0) {
     return {OperationResult::Code::conflict, "the PostgreSQL projector has not connected yet; retry when it runs"};
   }
   if (rebuild_thread_.joinable()) rebuild_thread_.join();  // the last one, finished
-  const int target = live_->version() + 1;
+  const int target = live + 1;
   rebuild_ = RebuildStatus{};
   rebuild_->target_version = target;
   rebuild_->state = "building";
@@ -175,6 +181,7 @@ void PostgresProjections::run_rebuild(int target) {
       auto live_options = options_;
       live_options.version = 0;  // follows the live version, now `target`
       live_ = std::make_unique<PostgresProjector>(log_, live_options);
+      swapped_to_ = target;  // live_ learns it when it connects, which may be after "done"
       building_.reset();
       if (started_ && !paused_) live_->start();
     }

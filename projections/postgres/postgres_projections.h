@@ -40,11 +40,15 @@ class PostgresProjections final : public ProjectionOperations {
  private:
   void run_rebuild(int target);
   void set_rebuild(const std::function<void(RebuildStatus&)>& change);
+  // The live version as operators see it: the live projector's once it has connected (it reads
+  // orderline.projection_versions then); before that, the version the last swap made live.
+  int live_version_locked() const;
 
   const eventstore::EventLog& log_;
   PostgresProjectorOptions options_;
-  mutable std::mutex mutex_;                 // guards live_, paused_, rebuild_
+  mutable std::mutex mutex_;                 // guards live_, swapped_to_, paused_, rebuild_
   std::unique_ptr<PostgresProjector> live_;
+  int swapped_to_ = 0;  // the version the last rebuild made live (0: none in this process)
   bool started_ = false;
   bool paused_ = false;
   std::optional<RebuildStatus> rebuild_;

@@ -1,8 +1,13 @@
 // `orderd projector postgres` on Kafka: the PostgreSQL read models fed from the events topic of
 // a distributed deployment (gateway + processor). After a kill -9 and a restart the projector
 // resumes from the checkpoints stored with the read models, and ends equal to a fresh rebuild
-// into another database: nothing skipped, nothing applied twice.
+// into another database: nothing skipped, nothing applied twice. With --on-poison, an event the
+// tables refuse is parked (and the rest folds) or stops the projector, as on `orderd serve`.
 #include <gtest/gtest.h>
+
+#include <pqxx/pqxx>
+
+#include <filesystem>
 
 #include "tests/support/auth.h"
 #include "tests/support/http_client.h"
@@ -33,12 +38,13 @@ class KafkaProjectorTest : public PostgresTest {
     deployment_.prefix = unique_topic_prefix("projector");
     deployment_.partitions = 2;
   }
-  std::unique_ptr<ChildProcess> start_projector(const std::string& name, const std::string& dsn) {
-    return std::make_unique<ChildProcess>(
-        std::vector<std::string>{ORDERD_PATH, "projector", "postgres", "--event-log", deployment_.url(), "--partitions",
-                                 std::to_string(deployment_.partitions), "--data-dir", dir_.path() + "/" + name, "--pg",
-                                 dsn},
-        dir_.path() + "/" + name + ".log");
+  std::unique_ptr<ChildProcess> start_projector(const std::string& name, const std::string& dsn,
+                                                std::vector<std::string> extra = {}) {
+    std::vector<std::string> argv{ORDERD_PATH, "projector", "postgres", "--event-log", deployment_.url(), "--partitions",
+                                  std::to_string(deployment_.partitions), "--data-dir", dir_.path() + "/" + name, "--pg",
+                                  dsn};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    return std::make_unique<ChildProcess>(argv, dir_.path() + "/" + name + ".log");
   }
   TempDir dir_;
   KafkaDeployment deployment_;
@@ -144,6 +150,102 @@ TEST_F(KafkaProjectorTest, TwoInstancesSplitThePartitionsAndOneTakesOverAfterKil
       "SELECT string_agg(customer_id || ':' || order_count || ':' || lifetime_value_minor, ',') FROM "
       "orderline.customer_summaries";
   ASSERT_TRUE(wait_for_value(live.dsn(), summaries, query_value(rebuilt.dsn(), summaries)));
+}
+
+// The poison tests: orders of one customer through a gateway, folded by `orderd projector
+// postgres --on-poison POLICY`; an order of 3 x COFFEE-1KG breaks a CHECK constraint added
+// once the tables exist (standing in for any data error of the server: class 23).
+class KafkaProjectorPoisonTest : public KafkaProjectorTest {
+ protected:
+  void start(const std::string& policy) {
+    processor_ = start_processor(deployment_, dir_.path(), "a");
+    gateway_ = std::make_unique<GatewayProcess>(deployment_, dir_.path(), 0, std::vector<std::string>{"--demo-catalogue"});
+    http_ = std::make_unique<HttpClient>(gateway_->port());
+    http_->set_default_headers(testing::admin_bearer());
+    auto customer = http_->post("/api/v1/customers", R"({"email":"poison@example.com","name":"Pat"})");
+    ASSERT_EQ(customer.status, 201u) << customer.body;
+    customer_id_ = std::string(customer.json().at("customer_id").as_string());
+    place("first", 1);
+    db_ = std::make_unique<TestDatabase>(postgres_server());
+    port_file_ = dir_.path() + "/projector.port";
+    projector_ = start_projector("projector", db_->dsn(),
+                                 {"--on-poison", policy, "--metrics-listen", "127.0.0.1:0", "--port-file", port_file_});
+    ASSERT_TRUE(wait_for_value(db_->dsn(), "SELECT count(*) FROM orderline.orders", "1")) << projector_->output();
+    pqxx::connection connection(db_->dsn());
+    pqxx::work tx(connection);
+    tx.exec("ALTER TABLE orderline_v1.orders ADD CONSTRAINT test_small_orders CHECK (total_minor < 5000)");
+    tx.commit();
+  }
+  std::string place(const std::string& key, int quantity) {
+    auto r = http_->post("/api/v1/orders",
+                         R"({"customer_id":")" + customer_id_ + R"(","currency":"EUR","lines":[{"sku":"COFFEE-1KG","quantity":)" +
+                             std::to_string(quantity) + "}]}",
+                         {{"Idempotency-Key", key}});
+    EXPECT_EQ(r.status, 201u) << r.body;
+    return std::string(r.json().at("order_id").as_string());
+  }
+  // The projector's /readyz once it answers `status` (bounded wait).
+  HttpResponse readiness(unsigned status) {
+    HttpClient ops(wait_for_port_file(port_file_, *projector_));
+    HttpResponse answer;
+    for (int i = 0; i < 1200; ++i) {
+      answer = ops.get("/readyz");
+      if (answer.status == status) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return answer;
+  }
+  std::unique_ptr<ChildProcess> processor_;
+  std::unique_ptr<GatewayProcess> gateway_;
+  std::unique_ptr<HttpClient> http_;
+  std::string customer_id_;
+  std::unique_ptr<TestDatabase> db_;
+  std::string port_file_;
+  std::unique_ptr<ChildProcess> projector_;
+};
+
+// park (the default): the poison order is a dead letter with its record, stream, type and the
+// server's error, and the orders after it fold; the projector stays ready.
+TEST_F(KafkaProjectorPoisonTest, ParkedAndTheRestFolds) {
+  start("park");
+  const auto poison = place("too-big", 3);
+  for (int i = 0; i < 3; ++i) place("after-" + std::to_string(i), 1);
+  ASSERT_TRUE(wait_for_value(db_->dsn(), "SELECT count(*) FROM orderline.dead_letters", "1")) << projector_->output();
+  ASSERT_TRUE(wait_for_value(db_->dsn(), "SELECT count(*) FROM orderline.orders", "4")) << projector_->output();
+  EXPECT_EQ(query_value(db_->dsn(), "SELECT count(*) FROM orderline.orders WHERE order_id = '" + poison + "'"), "0");
+  EXPECT_EQ(query_value(db_->dsn(), "SELECT projection || '|' || stream_id || '|' || event_type || '|' || "
+                                    "(length(record) > 0) || '|' || (error LIKE '%test_small_orders%') "
+                                    "FROM orderline.dead_letters"),
+            "orders|order-" + poison + "|OrderPlaced|true|true");
+  EXPECT_EQ(readiness(200).status, 200u) << projector_->output();
+}
+
+// stop: the projector stops on the poison order (its checkpoint stays on it) and parks
+// nothing; /readyz says why. A restart of the role (the cause fixed) folds it and goes on.
+TEST_F(KafkaProjectorPoisonTest, StopsOnItAndARestartRetriesIt) {
+  start("stop");
+  const auto poison = place("too-big", 3);
+  auto stopped = readiness(503);
+  ASSERT_EQ(stopped.status, 503u) << stopped.body << projector_->output();
+  const std::string reason(stopped.json().at("reason").as_string());
+  EXPECT_NE(reason.find("PostgreSQL projector stopped: stopped on the event at"), std::string::npos) << reason;
+  EXPECT_NE(reason.find("OrderPlaced"), std::string::npos) << reason;
+  EXPECT_EQ(query_value(db_->dsn(), "SELECT count(*) FROM orderline.dead_letters"), "0");
+  EXPECT_EQ(query_value(db_->dsn(), "SELECT count(*) FROM orderline.orders"), "1");
+
+  {
+    pqxx::connection connection(db_->dsn());
+    pqxx::work tx(connection);
+    tx.exec("ALTER TABLE orderline_v1.orders DROP CONSTRAINT test_small_orders");
+    tx.commit();
+  }
+  projector_.reset();  // SIGTERM; the next one starts from the checkpoint left on the poison event
+  std::filesystem::remove(port_file_);
+  projector_ = start_projector("projector", db_->dsn(),
+                               {"--on-poison", "stop", "--metrics-listen", "127.0.0.1:0", "--port-file", port_file_});
+  ASSERT_TRUE(wait_for_value(db_->dsn(), "SELECT count(*) FROM orderline.orders WHERE order_id = '" + poison + "'", "1"))
+      << projector_->output();
+  EXPECT_EQ(readiness(200).status, 200u) << projector_->output();
 }
 
 }  // namespace
