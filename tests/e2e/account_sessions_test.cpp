@@ -53,8 +53,13 @@ class AccountSessionsTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = new testing::TempDir();
+    // One access-token secret for every gateway (each would make its own in its data directory),
+    // as a deployment of several gateways configures it.
+    const auto secret = dir_->path() + "/token-secret";
+    std::ofstream(secret) << std::string(64, 'a') << "\n";
     server_ = new testing::E2eServer(dir_->path(), "sessions",
-                                     {"--no-saga", "--lockout-failures", std::to_string(kLockoutFailures)});
+                                     {"--no-saga", "--lockout-failures", std::to_string(kLockoutFailures),
+                                      "--token-secret-file", secret});
   }
   static void TearDownTestSuite() {
     delete server_;
