@@ -218,12 +218,14 @@ void auth_confirm_password_reset(const ExchangePtr& ex) {
         reset->set_reset_id(presented.family_id);
         reset->set_presented_hash(presented.hash());
         reset->set_password_hash(*hash);
-        submit_command_then(ex, std::move(command), [ex](const commands::CommandReply& reply) {
+        submit_command_then(ex, std::move(command), [ex, key = presented.account_key](const commands::CommandReply& reply) {
           if (reply.kind == commands::CommandReply::Kind::done && !reply.outcome.accepted() &&
               reply.outcome.error_code() == "invalid_reset_token") {
             return ex->respond(invalid_reset());
           }
           if (!done(reply)) return ex->respond(reply_problem(reply));
+          // The reset lifted the lockout in the stream; this gateway's own count goes with it.
+          ex->auth->limiter.succeeded(key);
           respond_once_revoked(ex, reply.outcome, no_content());
         });
       });
