@@ -33,7 +33,7 @@ struct Setup {
     return c;
   }();
   std::string local = auth::issue_access_token(
-      config.local, auth::Principal{"account:k", "c1", auth::roles_of(auth::Role::customer), "local", "k"}, kNow);
+      config.local, auth::Principal{"account:k", "c1", auth::roles_of(auth::Role::customer), "local", "k", "s1"}, kNow);
   json::object staff{{"realm_access", json::object{{"roles", json::array{"shop-staff"}}}}};
   std::string rs256 = idp.token(rsa, staff, kNow);
   std::string es256 = idp.token(ec, staff, kNow);

@@ -85,6 +85,8 @@ void configure_gateway_auth(const ServeConfig& config, gateway::GatewayConfig& g
       config.token_secret_file.empty() ? config.data_dir + "/" + data_dir::kTokenSecret : config.token_secret_file);
   gateway_config.access_tokens.ttl_s = config.access_token_ttl_s;
   gateway_config.refresh_ttl_s = config.refresh_token_ttl_s;
+  gateway_config.reset_ttl_s = config.reset_token_ttl_s;
+  gateway_config.reset_token_file = config.data_dir + "/" + data_dir::kResetTokens;
   gateway_config.password_cost = config.password_cost;
   gateway_config.password_threads = config.password_threads;
   gateway_config.login_limits.per_address_per_minute = config.login_per_address;

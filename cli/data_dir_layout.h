@@ -10,5 +10,7 @@ inline constexpr const char* kSaga = "saga";                    // the saga's ch
 inline constexpr const char* kCustomerKeys = "keys";            // per-customer keys of sealed personal data (RocksDB)
 inline constexpr const char* kPaymentLedger = "payments.ledger";  // the simulated payment provider's ledger
 inline constexpr const char* kTokenSecret = "auth/token-secret";  // the HMAC key of access tokens
+// Password-reset tokens of the built-in sender (development only; docs/security.md).
+inline constexpr const char* kResetTokens = "auth/reset-tokens.jsonl";
 
 }  // namespace orderline::cli::data_dir

@@ -32,6 +32,9 @@ void add_serve_flags(CLI::App& command, ServeConfig& config) {
   command.add_option("--refresh-token-ttl", config.refresh_token_ttl_s, "Refresh token lifetime, seconds")
       ->check(CLI::Range(60, 366 * 86400))
       ->capture_default_str();
+  command.add_option("--reset-token-ttl", config.reset_token_ttl_s, "Password-reset token lifetime, seconds")
+      ->check(CLI::Range(60, 86400))
+      ->capture_default_str();
   command.add_option("--password-cost", config.password_cost, "argon2id cost: interactive, moderate, min (tests only)")
       ->check(CLI::IsMember({"interactive", "moderate", "min"}))
       ->capture_default_str()

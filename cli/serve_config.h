@@ -57,6 +57,7 @@ struct ServeConfig : SagaSettings {
   std::string token_secret_file;      // HMAC key of access tokens; empty: <data-dir>/auth/token-secret (made once)
   std::int64_t access_token_ttl_s = 900;
   std::int64_t refresh_token_ttl_s = 30 * 24 * 3600;
+  std::int64_t reset_token_ttl_s = 900;  // password-reset tokens (single use)
   std::string password_cost = "interactive";  // argon2id preset: interactive, moderate, min (tests only)
   int password_threads = 1;           // argon2id workers, off the gateway's I/O threads
   int login_per_address = 30;         // login attempts per address per minute

@@ -20,10 +20,12 @@ bool known_role(std::string_view role) {
   return role == "customer" || role == "staff" || role == "ops" || role == "analyst" || role == "admin";
 }
 
+bool is_password_hash(std::string_view hash) { return hash.starts_with("$argon2id$"); }
+
 Decision register_account(const AccountState& s, const v1::RegisterAccount& body) {
   if (s.version > 0) return reject(codes::already_exists, "an account with this e-mail address exists", "email");
   if (auto bad = check_body_id(body.account_key(), s.account_key, "account_key")) return Decision{{}, std::move(bad)};
-  if (!body.password_hash().starts_with("$argon2id$")) {
+  if (!is_password_hash(body.password_hash())) {
     return reject(codes::validation_failed, "password_hash must be an argon2id hash", "password_hash");
   }
   if (body.roles().empty()) return reject(codes::validation_failed, "an account needs a role", "roles");
@@ -99,6 +101,86 @@ Decision revoke(const AccountState& s, const v1::RevokeRefreshTokens& body) {
   return emit(revoked(body.family_id(), body.reason().empty() ? "logout" : body.reason()));
 }
 
+// kInvalidToken's counterpart for reset tokens: one code for unknown, used, expired or forged.
+constexpr const char* kInvalidResetToken = "invalid_reset_token";
+
+// A new password, and every live login of the account but `keep` revoked: one
+// RefreshTokensRevoked per login (not one for "all"), so the gateways' denylist names the
+// sessions and a login made a second later is not caught by a time cut-off.
+Decision password_replaced(const AccountState& s, const std::string& hash, const std::string& keep,
+                           const std::string& reason) {
+  Decision d;
+  for (const auto& [id, family] : s.families) {
+    if (!family.revoked && id != keep) d.events.push_back(revoked(id, reason));
+  }
+  v1::EventPayload event;
+  auto& changed = *event.mutable_password_changed();
+  changed.set_password_hash(hash);
+  changed.set_kept_family_id(keep);
+  changed.set_reason(reason);
+  d.events.push_back(std::move(event));  // last: its status is the outcome's
+  return d;
+}
+
+Decision change_password(const AccountState& s, const v1::ChangePassword& body) {
+  if (s.version == 0 || s.closed) return reject(codes::not_found, "no such account");
+  if (!is_password_hash(body.password_hash())) {
+    return reject(codes::validation_failed, "password_hash must be an argon2id hash", "password_hash");
+  }
+  if (!body.keep_family_id().empty() && !s.family(body.keep_family_id())) {
+    return reject(codes::validation_failed, "keep_family_id is not a login of this account", "keep_family_id");
+  }
+  return password_replaced(s, body.password_hash(), body.keep_family_id(), "password_changed");
+}
+
+Decision request_reset(const AccountState& s, const v1::RequestPasswordReset& body) {
+  if (s.version == 0 || s.closed) return reject(codes::not_found, "no such account");
+  if (body.reset_id().empty() || body.token_hash().empty() || body.expires_at_us() <= 0) {
+    return reject(codes::validation_failed, "reset_id, token_hash and expires_at_us are required");
+  }
+  v1::EventPayload event;
+  auto& requested = *event.mutable_password_reset_requested();
+  requested.set_reset_id(body.reset_id());
+  requested.set_token_hash(body.token_hash());
+  requested.set_expires_at_us(body.expires_at_us());
+  requested.set_requested_by(body.requested_by());
+  return emit(std::move(event));
+}
+
+Decision reset_password(const AccountState& s, const v1::ResetPassword& body, const DecideContext& ctx) {
+  // Unknown, already used (cleared), replaced by a newer request, or forged: all one answer.
+  if (s.version == 0 || s.closed || s.reset_id.empty() || body.reset_id() != s.reset_id ||
+      body.presented_hash() != s.reset_hash) {
+    return reject(kInvalidResetToken, "the reset token is not valid");
+  }
+  if (ctx.now_us >= s.reset_expires_at_us) return reject(kInvalidResetToken, "the reset token has expired");
+  if (!is_password_hash(body.password_hash())) {
+    return reject(codes::validation_failed, "password_hash must be an argon2id hash", "password_hash");
+  }
+  return password_replaced(s, body.password_hash(), "", "password_reset");
+}
+
+// One more failed login; the one that reaches the policy's count locks the account. An
+// account already locked counts no further (its lock is not extended by more attempts).
+Decision record_failure(const AccountState& s, const v1::RecordLoginFailure& body, const DecideContext& ctx) {
+  if (s.version == 0) return reject(codes::not_found, "no such account");
+  if (body.lockout_failures() < 1 || body.lockout_seconds() < 1) {
+    return reject(codes::validation_failed, "lockout_failures and lockout_seconds must be positive");
+  }
+  if (s.locked_until_us > ctx.now_us) return no_op();
+  Decision d;
+  v1::EventPayload failed;
+  failed.mutable_login_failed()->set_failures_in_a_row(s.failed_logins + 1);
+  d.events.push_back(std::move(failed));
+  if (s.failed_logins + 1 >= body.lockout_failures()) {
+    v1::EventPayload locked;
+    locked.mutable_account_locked()->set_locked_until_us(ctx.now_us + body.lockout_seconds() * 1'000'000);
+    locked.mutable_account_locked()->set_failures_in_a_row(s.failed_logins + 1);
+    d.events.push_back(std::move(locked));
+  }
+  return d;
+}
+
 RefreshFamily* find_family(AccountState& s, std::string_view family_id) {
   for (auto& [id, family] : s.families) {
     if (id == family_id) return &family;
@@ -114,6 +196,10 @@ Decision decide_account(const AccountState& state, const v1::Command& command, c
     case C::kIssueRefreshToken: return issue(state, command.issue_refresh_token());
     case C::kRotateRefreshToken: return rotate(state, command.rotate_refresh_token(), ctx);
     case C::kRevokeRefreshTokens: return revoke(state, command.revoke_refresh_tokens());
+    case C::kChangePassword: return change_password(state, command.change_password());
+    case C::kRequestPasswordReset: return request_reset(state, command.request_password_reset());
+    case C::kResetPassword: return reset_password(state, command.reset_password(), ctx);
+    case C::kRecordLoginFailure: return record_failure(state, command.record_login_failure(), ctx);
     default: return wrong_aggregate(command, "account");
   }
 }
@@ -136,6 +222,7 @@ void evolve_account(AccountState& state, const v1::EventPayload& event) {
       family.current_hash = r.token_hash();
       family.expires_at_us = r.expires_at_us();
       state.families.emplace_back(r.family_id(), std::move(family));
+      state.failed_logins = 0;  // a login succeeded
       // Bounded: the oldest logins drop out (their refresh tokens stop working).
       while (state.families.size() > kMaxRefreshFamilies) state.families.erase(state.families.begin());
       state.last_result = status::token_issued;
@@ -159,6 +246,35 @@ void evolve_account(AccountState& state, const v1::EventPayload& event) {
       }
       state.last_result = r.reason() == "reuse_detected" ? status::token_reuse_detected : status::tokens_revoked;
       if (r.reason() == "customer_forgotten") state.closed = true;
+      return;
+    }
+    case E::kPasswordChanged: {
+      state.password_hash = event.password_changed().password_hash();
+      state.reset_id.clear();  // a reset token is good for one change, whichever way it happens
+      state.reset_hash.clear();
+      state.reset_expires_at_us = 0;
+      state.failed_logins = 0;  // whoever locked the account out no longer knows the password
+      state.locked_until_us = 0;
+      state.last_result = status::password_changed;
+      return;
+    }
+    case E::kPasswordResetRequested: {
+      const auto& r = event.password_reset_requested();
+      state.reset_id = r.reset_id();
+      state.reset_hash = r.token_hash();
+      state.reset_expires_at_us = r.expires_at_us();
+      state.last_result = status::reset_requested;
+      return;
+    }
+    case E::kLoginFailed: {
+      state.failed_logins = event.login_failed().failures_in_a_row();
+      state.last_result = status::login_failed;
+      return;
+    }
+    case E::kAccountLocked: {
+      state.locked_until_us = event.account_locked().locked_until_us();
+      state.failed_logins = 0;
+      state.last_result = status::account_locked;
       return;
     }
     default: return;

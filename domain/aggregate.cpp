@@ -179,6 +179,10 @@ std::string event_type(const v1::EventPayload& event) {
     case E::kRefreshTokenIssued: return "RefreshTokenIssued";
     case E::kRefreshTokenRotated: return "RefreshTokenRotated";
     case E::kRefreshTokensRevoked: return "RefreshTokensRevoked";
+    case E::kPasswordChanged: return "PasswordChanged";
+    case E::kPasswordResetRequested: return "PasswordResetRequested";
+    case E::kLoginFailed: return "LoginFailed";
+    case E::kAccountLocked: return "AccountLocked";
     case E::kOrderPlaced: return "OrderPlaced";
     case E::kOrderPaid: return "OrderPaid";
     case E::kOrderShipped: return "OrderShipped";

@@ -58,6 +58,10 @@ inline constexpr const char* token_issued = "token_issued";
 inline constexpr const char* token_rotated = "token_rotated";
 inline constexpr const char* token_reuse_detected = "token_reuse_detected";
 inline constexpr const char* tokens_revoked = "tokens_revoked";
+inline constexpr const char* password_changed = "password_changed";
+inline constexpr const char* reset_requested = "reset_requested";
+inline constexpr const char* login_failed = "login_failed";
+inline constexpr const char* account_locked = "account_locked";
 }  // namespace status
 
 struct OrderState {
@@ -120,6 +124,14 @@ struct AccountState {
   // What the last refresh-token command did (status::token_*), for its outcome's status.
   std::string last_result;
   bool closed = false;  // its customer was forgotten: no more logins
+  // The one pending password reset (PasswordResetRequested); empty id: none. Used once: a
+  // password change (by reset or by the holder) clears it.
+  std::string reset_id;
+  std::string reset_hash;
+  std::int64_t reset_expires_at_us = 0;
+  // Failed logins in a row (LoginFailed) and the lockout they led to (AccountLocked).
+  std::int64_t failed_logins = 0;
+  std::int64_t locked_until_us = 0;
 
   const RefreshFamily* family(std::string_view family_id) const;
 };

@@ -14,7 +14,7 @@ static_assert(sizeof(OrderState) == 336, "OrderState changed: see snapshot_codec
 static_assert(sizeof(ProductState) == 152, "ProductState changed: see snapshot_codec.h");
 static_assert(sizeof(CustomerState) == 112, "CustomerState changed: see snapshot_codec.h");
 static_assert(sizeof(RefreshFamily) == 72, "RefreshFamily changed: see snapshot_codec.h");
-static_assert(sizeof(AccountState) == 192, "AccountState changed: see snapshot_codec.h");
+static_assert(sizeof(AccountState) == 280, "AccountState changed: see snapshot_codec.h");
 #endif
 
 void encode(const OrderState& s, v1::OrderStateSnapshot& out) {
@@ -107,6 +107,11 @@ void encode(const AccountState& s, v1::AccountStateSnapshot& out) {
   }
   out.set_last_result(s.last_result);
   out.set_closed(s.closed);
+  out.set_reset_id(s.reset_id);
+  out.set_reset_hash(s.reset_hash);
+  out.set_reset_expires_at_us(s.reset_expires_at_us);
+  out.set_failed_logins(s.failed_logins);
+  out.set_locked_until_us(s.locked_until_us);
 }
 
 void decode(const v1::AccountStateSnapshot& in, AccountState& s) {
@@ -125,6 +130,11 @@ void decode(const v1::AccountStateSnapshot& in, AccountState& s) {
   }
   s.last_result = in.last_result();
   s.closed = in.closed();
+  s.reset_id = in.reset_id();
+  s.reset_hash = in.reset_hash();
+  s.reset_expires_at_us = in.reset_expires_at_us();
+  s.failed_logins = in.failed_logins();
+  s.locked_until_us = in.locked_until_us();
 }
 
 // The id a state takes from its stream id (initial_state); a snapshot must carry the same.

@@ -19,7 +19,7 @@
 
 namespace orderline::domain {
 
-inline constexpr std::uint32_t kStateSchemaVersion = 1;
+inline constexpr std::uint32_t kStateSchemaVersion = 2;  // 2: AccountState.reset_*, failed_logins, locked_until_us (issue 6)
 
 // The snapshot of a state, or nullopt for one not worth keeping (an unknown stream, or a
 // stream without events).

@@ -22,23 +22,8 @@ namespace {
 constexpr std::size_t kMaxNameLength = 200;
 constexpr std::size_t kMaxAddressLength = 500;
 
-std::optional<std::string> string_field(const json::object& body, std::string_view name) {
-  auto it = body.find(name);
-  if (it == body.end() || !it->value().is_string()) return std::nullopt;
-  return std::string(it->value().as_string());
-}
-
 bool done(const commands::CommandReply& reply) {
   return reply.kind == commands::CommandReply::Kind::done && reply.outcome.accepted();
-}
-
-Response with_retry_after(Response r, std::int64_t seconds) {
-  r.headers.emplace_back("Retry-After", std::to_string(std::max<std::int64_t>(seconds, 1)));
-  return r;
-}
-
-Response busy() {
-  return with_retry_after(problem(503, "overloaded", "too many password checks are queued; retry shortly"), 1);
 }
 
 Response invalid_refresh() {
@@ -104,13 +89,7 @@ std::optional<NewAccount> read_new_account(const ExchangePtr& ex, const json::va
   }
   account.email = normalise_email(*email);
   account.password = std::move(*password);
-  const auto problems = auth::password_problems(account.password, account.email);
-  if (!problems.empty()) {
-    std::vector<FieldError> list;
-    for (const auto& p : problems) list.push_back({"password", p});
-    ex->respond(problem(400, "weak_password", "the password " + problems.front(), list));
-    return std::nullopt;
-  }
+  if (refuse_weak_password(ex, account.password, account.email, "password")) return std::nullopt;
   return account;
 }
 
@@ -207,16 +186,20 @@ void create(const ExchangePtr& ex, NewAccount account) {
   if (!queued) ex->respond(busy());
 }
 
-Response limited(const ExchangePtr& ex, const auth::LoginLimiter::Decision& d) {
-  if (d.verdict == auth::LoginLimiter::Verdict::locked) {
-    ex->auth->refused(auth::Failure::locked);
-    return with_retry_after(
-        problem(423, "account_locked",
-                "too many failed logins: the account is locked for " + std::to_string(d.retry_after_s) + " s"),
-        d.retry_after_s);
-  }
-  ex->auth->refused(auth::Failure::rate_limited);
-  return with_retry_after(problem(429, "rate_limited", "too many attempts; retry later"), d.retry_after_s);
+// A wrong password, counted in the account's stream (where a lockout is decided for every
+// gateway) before the 401 goes out. Unknown addresses send the same command, which their empty
+// stream refuses, so the answer takes as long either way.
+void record_login_failure(const ExchangePtr& ex, const std::string& key) {
+  const auto& limits = ex->auth->limiter.config();
+  v1::Command command = new_command(ex, "login-failed-" + uuid_v4(), domain::account_stream(key), -1,
+                                    "account:" + key, hex(sha256(key)));
+  auto* body = command.mutable_record_login_failure();
+  body->set_lockout_failures(limits.lockout_failures);
+  body->set_lockout_seconds(limits.lockout_s);
+  submit_command_then(ex, std::move(command), [ex](const commands::CommandReply&) {
+    ex->auth->refused(auth::Failure::invalid_credentials);
+    ex->respond(problem(401, "invalid_credentials", "wrong e-mail address or password"));
+  });
 }
 
 }  // namespace
@@ -255,6 +238,11 @@ void auth_login(const ExchangePtr& ex) {
   bool failed = false;
   auto account = load_account(ex, key, &failed);
   if (failed) return;
+  // The lockout every gateway shares: recorded in the account's stream.
+  if (account && account->locked_until_us > now * 1'000'000) {
+    return ex->respond(limited(ex, {auth::LoginLimiter::Verdict::locked,
+                                    (account->locked_until_us - now * 1'000'000 + 999'999) / 1'000'000}));
+  }
   // An unknown e-mail costs a full check too, so timing does not tell which addresses exist.
   const std::string hash = account ? account->password_hash : ex->auth->dummy_hash;
   const bool queued = on_workers(
@@ -262,8 +250,7 @@ void auth_login(const ExchangePtr& ex) {
       [ex, account, key](bool good) {
         if (!good || !account || account->closed) {
           ex->auth->limiter.failed(key, ex->auth->now());
-          ex->auth->refused(auth::Failure::invalid_credentials);
-          return ex->respond(problem(401, "invalid_credentials", "wrong e-mail address or password"));
+          return record_login_failure(ex, key);
         }
         ex->auth->limiter.succeeded(key);
         auto refresh = RefreshToken::fresh(key, uuid_v4());
@@ -341,7 +328,7 @@ void auth_logout(const ExchangePtr& ex) {
     Response r;
     r.status = 204;
     r.content_type.clear();
-    ex->respond(std::move(r));
+    respond_once_revoked(ex, reply.outcome, std::move(r));
   });
 }
 

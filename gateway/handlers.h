@@ -21,6 +21,10 @@ void auth_login(const ExchangePtr& ex);
 void auth_refresh(const ExchangePtr& ex);
 void auth_logout(const ExchangePtr& ex);
 void auth_me(const ExchangePtr& ex);
+void auth_change_password(const ExchangePtr& ex);
+void auth_request_password_reset(const ExchangePtr& ex);
+void auth_confirm_password_reset(const ExchangePtr& ex);
+void admin_password_reset(const ExchangePtr& ex);
 void create_account(const ExchangePtr& ex);
 
 void register_customer(const ExchangePtr& ex);

@@ -237,16 +237,10 @@ void answer_not_caught_up(const ExchangePtr& ex) {
 
 }  // namespace
 
-void when_caught_up(const ExchangePtr& ex, std::function<void()> then) {
-  const auto token = ex->request.query_param("after");
-  if (!token) return then();
-  auto position = eventstore::decode_position(*token);
-  if (!position) {
-    ex->respond(validation_problem({{"after", "is not a position token"}}));
-    return;
-  }
+void when_read_models_reach(const ExchangePtr& ex, const eventstore::PositionVector& position,
+                            std::function<void()> then, std::function<void()> timed_out) {
   const auto* read_models = ex->services->read_models;
-  if (read_models->reached(*position)) return then();
+  if (read_models->reached(position)) return then();
 
   // Woken by the projector's publish (no polling, no blocked thread); the answer is built on
   // the connection's strand.
@@ -254,7 +248,7 @@ void when_caught_up(const ExchangePtr& ex, std::function<void()> then) {
   wait->exchange = ex;
   wait->then = std::move(then);
   std::weak_ptr<CatchUpWait> weak = wait;
-  const auto ticket = read_models->when_reached(*position, [weak] {
+  const auto ticket = read_models->when_reached(position, [weak] {
     auto alive = weak.lock();
     if (!alive) return;
     alive->exchange->post([alive] {
@@ -265,11 +259,22 @@ void when_caught_up(const ExchangePtr& ex, std::function<void()> then) {
     });
   });
   wait->ticket = ticket;
-  ex->after(ex->config->read_wait, [wait] {
+  ex->after(ex->config->read_wait, [wait, timed_out = std::move(timed_out)] {
     if (wait->done) return;
     wait->done = true;
-    answer_not_caught_up(wait->exchange);
+    timed_out();
   });
+}
+
+void when_caught_up(const ExchangePtr& ex, std::function<void()> then) {
+  const auto token = ex->request.query_param("after");
+  if (!token) return then();
+  auto position = eventstore::decode_position(*token);
+  if (!position) {
+    ex->respond(validation_problem({{"after", "is not a position token"}}));
+    return;
+  }
+  when_read_models_reach(ex, *position, std::move(then), [ex] { answer_not_caught_up(ex); });
 }
 
 std::optional<std::size_t> page_limit(const ExchangePtr& ex) {

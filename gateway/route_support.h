@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 
+#include "eventstore/position.h"
 #include "gateway/exchange.h"
 #include "gateway/problem.h"
 #include "orderline/v1/commands.pb.h"
@@ -59,6 +60,10 @@ std::string principal_label(const ExchangePtr& ex);
 // `after` parameter (at once without one). Answers 400 for a bad token and 503
 // not_caught_up when config.read_wait runs out.
 void when_caught_up(const ExchangePtr& ex, std::function<void()> then);
+// Runs `then` on the strand once this gateway's read models have folded `position` (at once
+// if they have), or `timed_out` when config.read_wait runs out first.
+void when_read_models_reach(const ExchangePtr& ex, const eventstore::PositionVector& position,
+                            std::function<void()> then, std::function<void()> timed_out);
 
 // `limit` query parameter: default 50, at most 200; answers 400 and returns nullopt when bad.
 std::optional<std::size_t> page_limit(const ExchangePtr& ex);

@@ -23,6 +23,7 @@
 
 namespace orderline::auth {
 class CustomerKeys;
+class ResetTokenSender;  // gateway/auth/reset_tokens.h
 }
 
 namespace orderline::projections {
@@ -64,6 +65,10 @@ struct GatewayConfig {
   int password_threads = 1;               // argon2id workers (off the I/O threads)
   std::size_t password_queue = 64;        // hashing jobs waiting beyond: 503
   std::int64_t refresh_ttl_s = 30 * 24 * 3600;  // refresh token lifetime (rotated on each use)
+  std::int64_t reset_ttl_s = 900;         // password-reset token lifetime (single use)
+  // Where the built-in sender appends password-reset tokens (development only: see
+  // auth/reset_tokens.h). Empty, and no Services::reset_sender: reset requests answer 503.
+  std::string reset_token_file;
   // RocksDB of the per-customer personal-data keys. Empty: routes that store personal data
   // (register, POST /customers) answer 503 not_configured.
   std::string customer_keys_path;
@@ -128,6 +133,9 @@ struct Services {
   // Optional; without it the gateway opens GatewayConfig::customer_keys_path itself.
   auth::CustomerKeys* customer_keys = nullptr;
   std::function<std::int64_t()> now_s;  // clock of token times and limits; default: the wall clock
+  // Hands password-reset tokens to their owners (e-mail, SMS). Optional; without it the
+  // gateway appends them to GatewayConfig::reset_token_file.
+  auth::ResetTokenSender* reset_sender = nullptr;
 };
 
 class Server {

@@ -26,6 +26,7 @@ std::vector<std::unique_ptr<Projection>> standard_projections() {
   all.push_back(make_customer_orders_projection());
   all.push_back(make_order_details_projection());
   all.push_back(make_recommendations_projection());
+  all.push_back(make_session_revocations_projection());
   return all;
 }
 

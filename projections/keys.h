@@ -10,6 +10,8 @@
 //   meta/format/<projection>@<version>            -> Projection::format() it was written in (decimal); absent: 1
 //   dl/<projection>/<partition(4)><offset(8)>     -> v1::DeadLetter (never version-prefixed)
 //   r/...                                         -> recommendations' counts (recommendation_keys.h)
+//   rv/s/<account_key>/<family_id>                -> revoked at (us, decimal): a login signed out
+//   rv/a/<account_key>                            -> revoked before (s, decimal): all logins up to then
 // Version 1 of a projection uses these keys as they are (stores written before versions existed
 // stay valid); version N >= 2 puts every key of that projection, checkpoints included, under
 // "~<projection>@<N>/", so a rebuild writes beside the live version and a swap or drop is one
@@ -54,6 +56,10 @@ inline std::string dead_letter(std::string_view projection, std::uint32_t partit
   codec::put_u64(key, offset);
   return key;
 }
+inline std::string revoked_session(std::string_view account_key, std::string_view family_id) {
+  return "rv/s/" + std::string(account_key) + "/" + std::string(family_id);
+}
+inline std::string revoked_account(std::string_view account_key) { return "rv/a/" + std::string(account_key); }
 inline std::string checkpoint(std::string_view projection, std::uint32_t partition) {
   std::string key = "cp/" + std::string(projection) + "/";
   codec::put_u32(key, partition);

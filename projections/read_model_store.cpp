@@ -4,10 +4,12 @@
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/table.h>
 
+#include <charconv>
 #include <stdexcept>
 
 #include "eventstore/base64url.h"
 #include "projections/keys.h"
+#include "projections/standard_projections.h"
 
 namespace orderline::projections {
 
@@ -29,7 +31,7 @@ ReadModelStore::ReadModelStore(ReadModelStoreOptions options)
   if (!status.ok()) throw std::runtime_error("cannot open read models at " + options.path + ": " + status.ToString());
   db_.reset(raw);
   for (std::uint32_t p = 0; p < partitions_; ++p) applied_[p].store(0);
-  for (const char* name : {"order_details", "customer_orders", "catalogue", "customers"}) {
+  for (const char* name : {"order_details", "customer_orders", "catalogue", "customers", kSessionRevocationsProjection}) {
     live_slot(name)->store(active_version(name));
   }
 }
@@ -39,6 +41,7 @@ std::atomic<int>* ReadModelStore::live_slot(const std::string& projection) const
   if (projection == "customer_orders") return &customer_orders_version_;
   if (projection == "catalogue") return &catalogue_version_;
   if (projection == "customers") return &customers_version_;
+  if (projection == kSessionRevocationsProjection) return &revocations_version_;
   return nullptr;
 }
 
@@ -127,6 +130,17 @@ std::optional<v1::ProductView> ReadModelStore::product(std::string_view sku) con
 
 bool ReadModelStore::customer_exists(std::string_view customer_id) const {
   return get(live("customers", keys::customer(customer_id))).has_value();
+}
+
+bool ReadModelStore::session_revoked(std::string_view account_key, std::string_view family_id) const {
+  return get(live(kSessionRevocationsProjection, keys::revoked_session(account_key, family_id))).has_value();
+}
+
+std::int64_t ReadModelStore::account_revoked_before_s(std::string_view account_key) const {
+  const auto stored = get(live(kSessionRevocationsProjection, keys::revoked_account(account_key)));
+  std::int64_t before = 0;
+  if (stored) std::from_chars(stored->data(), stored->data() + stored->size(), before);
+  return before;
 }
 
 // Cursors are the last key returned (minus the prefix), base64url'd: keyset pagination that

@@ -35,6 +35,8 @@ class ReadModelStore final : public ReadModels {
   std::optional<v1::ProductView> product(std::string_view sku) const override;
   std::optional<Page<v1::ProductView>> products(std::size_t limit, std::string_view cursor) const override;
   bool customer_exists(std::string_view customer_id) const override;
+  bool session_revoked(std::string_view account_key, std::string_view family_id) const override;
+  std::int64_t account_revoked_before_s(std::string_view account_key) const override;
   eventstore::PositionVector checkpoints() const override;
   bool reached(const eventstore::PositionVector& position) const override;
   std::uint64_t when_reached(const eventstore::PositionVector& position,
@@ -75,7 +77,7 @@ class ReadModelStore final : public ReadModels {
   mutable std::condition_variable advanced_;
   // Live versions of the projections the queries read (read on every query: atomics, no lock).
   mutable std::atomic<int> order_details_version_{1}, customer_orders_version_{1}, catalogue_version_{1},
-      customers_version_{1};
+      customers_version_{1}, revocations_version_{1};
   mutable PositionWaiters waiters_;
 };
 

@@ -34,6 +34,11 @@ class ReadModels {
   virtual std::optional<Page<v1::ProductView>> products(std::size_t limit,
                                                         std::string_view cursor) const = 0;
   virtual bool customer_exists(std::string_view customer_id) const = 0;
+  // Access tokens of revoked logins (the "revocations" projection): whether the login
+  // `family_id` of the account was signed out, and the issue time (s) up to which all the
+  // account's tokens are refused (0: none).
+  virtual bool session_revoked(std::string_view account_key, std::string_view family_id) const = 0;
+  virtual std::int64_t account_revoked_before_s(std::string_view account_key) const = 0;
 
   // Checkpoints of all projections, per partition (the minimum across projections).
   virtual eventstore::PositionVector checkpoints() const = 0;

@@ -17,6 +17,11 @@ std::unique_ptr<Projection> make_customers_projection();
 // Co-purchase counts for recommendations (issue 9; docs/recommendations.md).
 std::unique_ptr<Projection> make_recommendations_projection(recommendations::FoldOptions options = {});
 
+// Logins revoked by logout, password change or reset, reuse detection, erasure (issue 6):
+// what every gateway's token check asks (ReadModels::session_revoked).
+inline constexpr const char* kSessionRevocationsProjection = "revocations";
+std::unique_ptr<Projection> make_session_revocations_projection();
+
 std::vector<std::unique_ptr<Projection>> standard_projections();
 // A fresh instance of one of them by name (for rebuilds); nullptr for another name.
 std::unique_ptr<Projection> standard_projection(std::string_view name);

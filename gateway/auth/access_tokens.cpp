@@ -25,6 +25,7 @@ std::string issue_access_token(const AccessTokenConfig& config, const Principal&
                       {"roles", std::move(roles)}};
   if (!principal.customer_id.empty()) claims["cid"] = principal.customer_id;
   if (!principal.account_key.empty()) claims["acct"] = principal.account_key;
+  if (!principal.session_id.empty()) claims["sid"] = principal.session_id;
   return encode_hs256(json::object{{"alg", "HS256"}, {"typ", "JWT"}}, claims, config.secret);
 }
 

@@ -1,8 +1,10 @@
 #pragma once
 // Our own access tokens: short-lived JWTs signed with HS256 (OpenSSL HMAC) under a server
 // secret. They carry the roles and the customer id, so no request needs a lookup to know
-// who is calling. They are not revocable: keep them short (ttl_s); refresh tokens, which are
-// revocable, bring new ones.
+// who is calling, and "sid", the login they belong to: a logout (or a password change or
+// reset) revokes that login, and every gateway then refuses its tokens (TokenVerifier's
+// revocation check, fed from the log). Keep them short (ttl_s) all the same; refresh tokens
+// bring new ones.
 #include <cstdint>
 #include <string>
 

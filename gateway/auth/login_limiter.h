@@ -2,7 +2,8 @@
 // Brakes on password guessing: a rate limit per client address and per account (fixed
 // one-minute windows), and a lockout of an account after repeated failed logins. In memory,
 // per gateway process: a restart forgets, and with several gateways each counts its own
-// attempts (put a shared limiter in front when running many).
+// attempts. The lockout of an existing account is also recorded in its stream (LoginFailed,
+// AccountLocked), which every gateway reads at login: that one is shared (docs/security.md).
 #include <cstdint>
 #include <mutex>
 #include <string>
@@ -28,6 +29,7 @@ class LoginLimiter {
   };
 
   explicit LoginLimiter(LimiterConfig config) : config_(config) {}
+  const LimiterConfig& config() const { return config_; }
 
   // Counts an attempt for the address and (if non-empty) the account; refuses when either
   // is over its limit or the account is locked.

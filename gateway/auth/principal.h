@@ -28,6 +28,9 @@ struct Principal {
   RoleSet roles = 0;
   std::string source;       // "local" (our tokens), "oidc", "service" (the --admin-token)
   std::string account_key;  // local accounts: the account stream's key
+  // Local accounts: the login (refresh-token family) the token belongs to, claim "sid", so a
+  // logout can revoke that login's access tokens. Empty for other tokens.
+  std::string session_id;
 
   bool has(Role role) const { return (roles & static_cast<RoleSet>(role)) != 0; }
   bool any_of(RoleSet wanted) const { return (roles & wanted) != 0; }

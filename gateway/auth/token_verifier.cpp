@@ -76,7 +76,7 @@ Checked<Principal> TokenVerifier::verify_token(std::string_view token) const {
   const auto now = now_s_();
   if (!config_.service_token.empty() && same_secret(token, config_.service_token)) {
     Checked<Principal> out;
-    out.value = Principal{"service:admin", "", roles_of(Role::admin), "service", ""};
+    out.value = Principal{"service:admin", "", roles_of(Role::admin), "service", "", ""};
     return out;
   }
   if (config_.cache_capacity > 0) {
@@ -86,7 +86,7 @@ Checked<Principal> TokenVerifier::verify_token(std::string_view token) const {
     auto it = cache_.find(std::string(token));
     if (it != cache_.end()) {
       if (now < it->second.exp + config_.leeway_s) {
-        if (is_revoked(it->second.principal.subject, it->second.iat)) return fail<Principal>(Failure::revoked);
+        if (is_revoked(it->second.principal, it->second.iat)) return fail<Principal>(Failure::revoked);
         Checked<Principal> out;
         out.value = it->second.principal;
         return out;
@@ -97,7 +97,7 @@ Checked<Principal> TokenVerifier::verify_token(std::string_view token) const {
   std::int64_t exp = 0;
   std::int64_t iat = 0;
   auto checked = verify_uncached(token, now, exp, iat);
-  if (checked.ok() && is_revoked(checked.value->subject, iat)) return fail<Principal>(Failure::revoked);
+  if (checked.ok() && is_revoked(*checked.value, iat)) return fail<Principal>(Failure::revoked);
   if (checked.ok() && config_.cache_capacity > 0) {
     std::lock_guard lock(cache_mutex_);
     if (cache_.size() >= config_.cache_capacity) cache_.clear();  // bounded; refilled on demand
@@ -117,10 +117,13 @@ void TokenVerifier::revoke_subject(const std::string& subject, std::int64_t befo
   at = std::max(at, before_s);
 }
 
-bool TokenVerifier::is_revoked(const std::string& subject, std::int64_t iat) const {
-  std::lock_guard lock(revoked_mutex_);
-  auto it = revoked_.find(subject);
-  return it != revoked_.end() && iat <= it->second;
+bool TokenVerifier::is_revoked(const Principal& principal, std::int64_t iat) const {
+  {
+    std::lock_guard lock(revoked_mutex_);
+    auto it = revoked_.find(principal.subject);
+    if (it != revoked_.end() && iat <= it->second) return true;
+  }
+  return config_.revoked_in_log && config_.revoked_in_log(principal, iat);
 }
 
 Checked<Principal> TokenVerifier::verify_uncached(std::string_view token, std::int64_t now, std::int64_t& exp,
@@ -149,6 +152,7 @@ Checked<Principal> TokenVerifier::local_principal(const Jwt& jwt, std::int64_t n
   p.subject = string_claim(jwt.claims, "sub");
   p.customer_id = string_claim(jwt.claims, "cid");
   p.account_key = string_claim(jwt.claims, "acct");
+  p.session_id = string_claim(jwt.claims, "sid");
   if (auto roles = jwt.claims.find("roles"); roles != jwt.claims.end() && roles->value().is_array()) {
     for (const auto& r : roles->value().as_array()) {
       if (!r.is_string()) continue;

@@ -41,6 +41,10 @@ struct VerifierConfig {
   OidcConfig oidc;
   std::int64_t leeway_s = 30;
   std::size_t cache_capacity = 10'000;  // verified tokens remembered until their exp; 0: none
+  // Revocations recorded in the log (logouts, password changes, erasure), as the gateway's
+  // read models have folded them: true refuses a token of `principal` issued at `iat` (s).
+  // Asked on every request, cached token or not, so it must be cheap. Empty: none.
+  std::function<bool(const Principal& principal, std::int64_t iat)> revoked_in_log;
 };
 
 class TokenVerifier {
@@ -62,7 +66,7 @@ class TokenVerifier {
  private:
   Checked<Principal> verify_uncached(std::string_view token, std::int64_t now, std::int64_t& exp,
                                      std::int64_t& iat) const;
-  bool is_revoked(const std::string& subject, std::int64_t iat) const;
+  bool is_revoked(const Principal& principal, std::int64_t iat) const;
   Checked<Principal> local_principal(const Jwt& jwt, std::int64_t now) const;
   Checked<Principal> oidc_principal(const Jwt& jwt, std::int64_t now) const;
 

@@ -71,10 +71,7 @@ class AuthTest : public ::testing::Test {
   void SetUp() override { client_ = std::make_unique<HttpClient>(server_->port()); }
 
   HttpClient& http() { return *client_; }
-  static std::string unique(const std::string& name) {
-    static int n = 0;
-    return name + "-" + std::to_string(++n) + "@example.com";
-  }
+  static std::string unique(const std::string& name) { return testing::unique_email(name); }
 
   // Places an order as the caller (a customer orders for themself) and waits until it is readable.
   std::string place_order(const std::string& token, const std::string& customer_id = "") {
@@ -117,6 +114,9 @@ const std::map<std::pair<std::string, std::string>, std::string> kExpectedAccess
     {{"POST", "/api/v1/auth/refresh"}, "public"},
     {{"POST", "/api/v1/auth/logout"}, "public"},
     {{"GET", "/api/v1/auth/me"}, "customer,staff,ops,analyst,admin"},
+    {{"POST", "/api/v1/auth/password"}, "customer,staff,ops,analyst,admin"},
+    {{"POST", "/api/v1/auth/password-reset"}, "public"},
+    {{"POST", "/api/v1/auth/password-reset/confirm"}, "public"},
     {{"POST", "/api/v1/customers"}, "staff,admin"},
     {{"GET", "/api/v1/customers/{customer_id}"}, "customer,staff,admin"},
     {{"DELETE", "/api/v1/customers/{customer_id}"}, "customer,admin"},
@@ -132,6 +132,7 @@ const std::map<std::pair<std::string, std::string>, std::string> kExpectedAccess
     {{"POST", "/api/v1/orders/{order_id}/return"}, "customer,staff,admin"},
     {{"POST", "/api/v1/orders/{order_id}/returns/{return_id}/receive"}, "staff,admin"},
     {{"POST", "/api/v1/admin/accounts"}, "admin"},
+    {{"POST", "/api/v1/admin/accounts/password-reset"}, "staff,admin"},
     {{"GET", "/api/v1/admin/orders"}, "staff,admin"},
     {{"GET", "/api/v1/admin/orders/export"}, "staff,admin"},
     {{"GET", "/api/v1/admin/projections"}, "ops,admin"},

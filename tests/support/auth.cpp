@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <boost/json.hpp>
 #include <sstream>
 
@@ -12,6 +13,11 @@ namespace json = boost::json;
 
 namespace {
 const HeaderList kNoAuth = {{"Authorization", ""}};
+}
+
+std::string unique_email(const std::string& name) {
+  static std::atomic<int> n{0};
+  return name + "-" + std::to_string(++n) + "@example.com";
 }
 
 HeaderList bearer(const std::string& token) { return {{"Authorization", "Bearer " + token}}; }

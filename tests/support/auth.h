@@ -20,6 +20,9 @@ struct Login {
   std::string customer_id;  // empty for staff accounts
 };
 
+// "<name>-<n>@example.com", a new n on every call: an address no earlier test of the process used.
+std::string unique_email(const std::string& name);
+
 // {"Authorization": "Bearer <token>"}
 HeaderList bearer(const std::string& token);
 // The admin service token every OrderdProcess is started with (--admin-token).

@@ -40,7 +40,7 @@ class E2eServer {
   // `hint` names the topics (unique per server); throws when the server does not start, or a
   // Kafka mode is asked for without ORDERLINE_KAFKA.
   E2eServer(const std::string& dir, const std::string& hint, std::vector<std::string> serve_args = {})
-      : mode_(e2e_mode()) {
+      : mode_(e2e_mode()), dir_(dir) {
     if (!mode_.empty() && kafka_brokers().empty()) {
       throw std::runtime_error("ORDERLINE_E2E_EVENT_LOG=" + mode_ + " needs ORDERLINE_KAFKA");
     }
@@ -52,6 +52,8 @@ class E2eServer {
       processor_ = start_processor(deployment, dir, hint, saga ? std::vector<std::string>{"--saga"}
                                                                : std::vector<std::string>{});
       if (saga) saga_ = start_saga(deployment, dir);
+      deployment_ = deployment;
+      gateway_args_ = serve_args;
       serve_args.push_back("--demo-catalogue");
       gateway_ = std::make_unique<GatewayProcess>(deployment, dir, 0, serve_args);
       wait_for_seeded_catalogue();
@@ -79,6 +81,17 @@ class E2eServer {
     return gateway_->output() + processor_->output() + (saga_ ? saga_->output() : "");
   }
   OrderdProcess* serve() { return serve_.get(); }  // null in the distributed mode
+  // The data directory of the HTTP server (`orderd serve`, or the first gateway).
+  std::string http_data_dir() const { return serve_ ? dir_ + "/data" : dir_ + "/gateway-0"; }
+
+  // Distributed mode only: one more `orderd gateway` on the same topics (the next reply
+  // partition, the same flags, its own data directory and read models); returns its port.
+  std::uint16_t add_gateway() {
+    if (!distributed()) throw std::logic_error("add_gateway: only the distributed deployment has gateways");
+    const auto reply_partition = static_cast<std::uint32_t>(more_gateways_.size() + 1);
+    more_gateways_.push_back(std::make_unique<GatewayProcess>(deployment_, dir_, reply_partition, gateway_args_));
+    return more_gateways_.back()->port();
+  }
 
  private:
   // The gateway listens once the seed is acknowledged; its read models fold the seed a moment
@@ -99,10 +112,14 @@ class E2eServer {
   }
 
   std::string mode_;
+  std::string dir_;
   std::unique_ptr<OrderdProcess> serve_;
   std::unique_ptr<ChildProcess> processor_;
   std::unique_ptr<ChildProcess> saga_;
   std::unique_ptr<GatewayProcess> gateway_;
+  KafkaDeployment deployment_;
+  std::vector<std::string> gateway_args_;
+  std::vector<std::unique_ptr<GatewayProcess>> more_gateways_;
 };
 
 }  // namespace orderline::testing

@@ -130,6 +130,125 @@ TEST(AccountAggregate, LogoutRevokesOnlyWithATokenOfTheFamily) {
   EXPECT_TRUE(a.get().family("f2")->revoked);
 }
 
+constexpr const char* kNewHash = "$argon2id$v=19$m=8,t=1,p=1$salt$new";
+
+v1::Command change_password(const std::string& hash, const std::string& keep) {
+  auto c = account_command("k1");
+  c.mutable_change_password()->set_password_hash(hash);
+  c.mutable_change_password()->set_keep_family_id(keep);
+  return c;
+}
+
+v1::Command request_reset(const std::string& id, const std::string& hash, std::int64_t expires_at_us) {
+  auto c = account_command("k1");
+  c.mutable_request_password_reset()->set_reset_id(id);
+  c.mutable_request_password_reset()->set_token_hash(hash);
+  c.mutable_request_password_reset()->set_expires_at_us(expires_at_us);
+  return c;
+}
+
+v1::Command reset(const std::string& id, const std::string& presented) {
+  auto c = account_command("k1");
+  c.mutable_reset_password()->set_reset_id(id);
+  c.mutable_reset_password()->set_presented_hash(presented);
+  c.mutable_reset_password()->set_password_hash(kNewHash);
+  return c;
+}
+
+// The families a decision revoked, in order.
+std::vector<std::string> revoked_families(const domain::Decision& d) {
+  std::vector<std::string> out;
+  for (const auto& e : d.events) {
+    if (e.has_refresh_tokens_revoked()) out.push_back(e.refresh_tokens_revoked().family_id());
+  }
+  return out;
+}
+
+TEST(AccountAggregate, APasswordChangeRevokesEveryLiveLoginButTheOneThatAsked) {
+  Account a;
+  a.register_it();
+  a.issue("f1", "h1");
+  a.issue("f2", "h2");
+  a.issue("f3", "h3");
+  auto logout = account_command("k1");
+  logout.mutable_revoke_refresh_tokens()->set_family_id("f3");
+  a.run(logout);
+
+  EXPECT_EQ(a.run(change_password("plaintext", "f1")).rejection->field, "password_hash");
+  EXPECT_EQ(a.run(change_password(kNewHash, "not-a-login")).rejection->field, "keep_family_id");
+  auto d = a.run(change_password(kNewHash, "f1"));
+  ASSERT_FALSE(d.rejection);
+  // One revocation per live login (f3 is already out), named, so gateways deny those sessions.
+  EXPECT_EQ(revoked_families(d), std::vector<std::string>{"f2"});
+  EXPECT_EQ(d.events.back().password_changed().reason(), "password_changed");
+  EXPECT_EQ(domain::status_of(a.state), "password_changed");
+  EXPECT_EQ(a.get().password_hash, kNewHash);
+  EXPECT_FALSE(a.get().family("f1")->revoked);
+  EXPECT_TRUE(a.get().family("f2")->revoked);
+  EXPECT_EQ(a.rotate("f2", "h2", "h2b").rejection->code, "invalid_refresh_token");
+  EXPECT_FALSE(a.rotate("f1", "h1", "h1b").rejection);
+}
+
+TEST(AccountAggregate, AResetTokenWorksOnceBeforeItExpiresAndOnlyAsIssued) {
+  Account a;  // its clock: ctx.now_us = 1'000
+  a.register_it();
+  a.issue("f1", "h1");
+  ASSERT_FALSE(a.run(request_reset("r1", "t1", 5'000)).rejection);
+  EXPECT_EQ(a.run(reset("r1", "tampered")).rejection->code, "invalid_reset_token");
+  EXPECT_EQ(a.run(reset("r0", "t1")).rejection->code, "invalid_reset_token");
+  // A newer request replaces the older one.
+  ASSERT_FALSE(a.run(request_reset("r2", "t2", 5'000)).rejection);
+  EXPECT_EQ(a.run(reset("r1", "t1")).rejection->code, "invalid_reset_token");
+
+  auto d = a.run(reset("r2", "t2"));
+  ASSERT_FALSE(d.rejection);
+  EXPECT_EQ(revoked_families(d), std::vector<std::string>{"f1"});  // every login goes
+  EXPECT_EQ(a.get().password_hash, kNewHash);
+  EXPECT_EQ(a.run(reset("r2", "t2")).rejection->code, "invalid_reset_token");  // used up
+
+  a.run(request_reset("r3", "t3", 2'000));
+  a.ctx.now_us = 2'000;
+  auto expired = a.run(reset("r3", "t3"));
+  ASSERT_TRUE(expired.rejection);
+  EXPECT_EQ(expired.rejection->code, "invalid_reset_token");
+  EXPECT_EQ(expired.rejection->detail, "the reset token has expired");
+  // A password change by the holder cancels a pending reset.
+  a.ctx.now_us = 1'000;
+  a.run(request_reset("r4", "t4", 5'000));
+  a.run(change_password(kNewHash, ""));
+  EXPECT_EQ(a.run(reset("r4", "t4")).rejection->code, "invalid_reset_token");
+
+  Account none;
+  EXPECT_EQ(none.run(request_reset("r1", "t1", 5'000)).rejection->code, "not_found");
+}
+
+TEST(AccountAggregate, FailedLoginsInARowLockTheAccountAndALoginOrResetStartsAgain) {
+  Account a;
+  a.register_it();
+  auto failure = account_command("k1");
+  failure.mutable_record_login_failure()->set_lockout_failures(3);
+  failure.mutable_record_login_failure()->set_lockout_seconds(60);
+  a.run(failure);
+  a.run(failure);
+  a.issue("f1", "h1");  // a good login in between: the count starts again
+  EXPECT_EQ(a.get().failed_logins, 0);
+  a.run(failure);
+  a.run(failure);
+  EXPECT_EQ(a.get().locked_until_us, 0);
+  auto third = a.run(failure);
+  ASSERT_EQ(third.events.size(), 2u);
+  EXPECT_EQ(third.events[1].account_locked().locked_until_us(), 1'000 + 60'000'000);
+  EXPECT_EQ(domain::status_of(a.state), "account_locked");
+  EXPECT_TRUE(a.run(failure).events.empty());  // locked: not extended by more attempts
+  // A reset unlocks (whoever guessed does not have the new password).
+  a.run(request_reset("r1", "t1", 5'000));
+  a.run(reset("r1", "t1"));
+  EXPECT_EQ(a.get().locked_until_us, 0);
+
+  Account none;
+  EXPECT_EQ(none.run(failure).rejection->code, "not_found");  // unknown addresses record nothing
+}
+
 TEST(Ownership, ACustomersCommandOnlyReachesTheirOwnOrderAndProfile) {
   auto order = domain::initial_state(domain::order_stream("o1"));
   v1::EventPayload placed;

@@ -49,7 +49,7 @@ class Tokens : public ::testing::Test {
     return *verifier_;
   }
 
-  Principal customer() const { return Principal{"account:abc", "cust-1", roles_of(Role::customer), "local", "abc"}; }
+  Principal customer() const { return Principal{"account:abc", "cust-1", roles_of(Role::customer), "local", "abc", "s1"}; }
   AccessTokenConfig local_config() const {
     AccessTokenConfig c;
     c.secret = kSecret;

@@ -140,6 +140,8 @@ class FakeReadModels : public projections::ReadModels {
     return page;
   }
   bool customer_exists(std::string_view id) const override { return id == "c-1"; }
+  bool session_revoked(std::string_view, std::string_view) const override { return false; }
+  std::int64_t account_revoked_before_s(std::string_view) const override { return 0; }
   eventstore::PositionVector checkpoints() const override {
     std::lock_guard lock(mutex_);
     return checkpoints_;
