@@ -21,6 +21,7 @@ std::string due_key(const std::string& order_id) { return std::string(kDuePrefix
 std::string encode_i64(std::int64_t v) { return std::to_string(v); }
 
 constexpr std::size_t kOrderCacheCapacity = 4096;  // orders whose saga is under way, about
+const std::string kOrderStreamPrefix = domain::order_stream("");
 
 // The order's state folded from its stream up to and including `version` (the event being
 // reacted to), so a replay sees what the first run saw. Lower when the stream index trails.
@@ -164,8 +165,11 @@ std::size_t SagaRunner::step(std::uint32_t partition) {
       continue;
     }
     const domain::OrderState* order = nullptr;
-    if (needs_order(event)) {
-      order = order_at(envelope, event);
+    if (!needs_order(event)) {
+      // Keeps a cached order current through the events react() needs no state for.
+      if (envelope.stream_id().starts_with(kOrderStreamPrefix)) order_at(envelope, event, false);
+    } else {
+      order = order_at(envelope, event, true);
       if (!order) {
         observability::log("saga")->error("cannot load {} for its {} at {}/{}", envelope.stream_id(), envelope.type(),
                                           partition, record.offset);
@@ -203,7 +207,8 @@ std::size_t SagaRunner::step(std::uint32_t partition) {
   return reacted;
 }
 
-const domain::OrderState* SagaRunner::order_at(const v1::EventEnvelope& envelope, const v1::EventPayload& event) {
+const domain::OrderState* SagaRunner::order_at(const v1::EventEnvelope& envelope, const v1::EventPayload& event,
+                                               bool may_read) {
   const std::string& stream_id = envelope.stream_id();
   const std::uint64_t version = envelope.stream_version();
   // Usually the order as of its previous event is cached (the saga reacted to it a moment
@@ -211,7 +216,10 @@ const domain::OrderState* SagaRunner::order_at(const v1::EventEnvelope& envelope
   auto state = orders_.take(stream_id);
   if (!state && version == 1) state = domain::initial_state(stream_id);  // a new order: nothing to read
   if (state && domain::version_of(*state) + 1 == version) domain::evolve(*state, event);
-  if (!state || domain::version_of(*state) != version) state = fold_order(log_, stream_id, version);
+  if (!state || domain::version_of(*state) != version) {
+    if (!may_read) return nullptr;
+    state = fold_order(log_, stream_id, version);
+  }
   if (!state || !std::holds_alternative<domain::OrderState>(*state)) return nullptr;
   orders_.put(stream_id, std::move(*state));
   return std::get_if<domain::OrderState>(orders_.peek(stream_id));

@@ -79,8 +79,9 @@ class SagaRunner {
   std::size_t step(std::uint32_t partition);
   // Payment actions are added to `payments`, which step() submits at its end.
   // The order's state as of `envelope`'s event (in orders_, valid until its next use); nullptr
-  // when the stream cannot be read. Its version is lower when the stream index trails the log.
-  const domain::OrderState* order_at(const v1::EventEnvelope& envelope, const v1::EventPayload& event);
+  // when the stream cannot be read, or when it is not cached and !may_read. Its version is
+  // lower when the stream index trails the log.
+  const domain::OrderState* order_at(const v1::EventEnvelope& envelope, const v1::EventPayload& event, bool may_read);
   void execute(const std::shared_ptr<Task>& task, SagaAction action, std::vector<PaymentCall>& payments);
   void submit(const std::shared_ptr<Task>& task, v1::Command command);
   void finish(const std::shared_ptr<Task>& task);
