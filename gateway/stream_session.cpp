@@ -490,7 +490,7 @@ void start_stream_session(tcp::socket socket, http::request<http::string_body> r
       if (!ec) rehomed.assign(protocol, handle, ec);
     }
     if (ec) {
-      observability::log("gateway")->warn("stream connection dropped at hand-over: {}", ec.message());
+      observability::log("gateway")->debug("stream connection dropped at hand-over: {}", ec.message());
       return;  // the socket (whichever holds the descriptor) closes as it goes
     }
     socket = std::move(rehomed);
