@@ -101,6 +101,10 @@ struct Server::Impl {
   // WebSocket resumes read the log here, so an I/O thread never does (one thread: resumes
   // are rare, and each is bounded by the replay limit).
   net::thread_pool replay_pool{1};
+  // WebSocket connections (ServerState::stream_ioc): one thread, apart from the HTTP requests.
+  net::io_context stream_ioc{1};
+  net::executor_work_guard<net::io_context::executor_type> stream_work = net::make_work_guard(stream_ioc);
+  std::thread stream_thread;
   std::uint16_t port = 0;
   bool started = false;
   bool stopped = false;
@@ -110,6 +114,7 @@ Server::Server(GatewayConfig config, Services services) : impl_(std::make_unique
   impl_->state->config = std::move(config);
   impl_->state->services = std::move(services);
   impl_->state->offload = [this](std::function<void()> job) { net::post(impl_->replay_pool, std::move(job)); };
+  impl_->state->stream_ioc = &impl_->stream_ioc;
   impl_->state->auth = std::make_unique<AuthRuntime>(impl_->state->config, impl_->state->services);
 }
 
@@ -121,19 +126,19 @@ void Server::start() {
   impl_->port = impl_->listener->bind();
   impl_->started = true;
   impl_->listener->run();
-  const int threads = std::max(impl_->state->config.threads, 1);
-  for (int i = 0; i < threads; ++i) {
-    impl_->threads.emplace_back([this] {
-      for (;;) {
-        try {
-          impl_->ioc.run();
-          return;
-        } catch (const std::exception& e) {
-          observability::log("gateway")->error("gateway I/O thread: {}", e.what());
-        }
+  auto run = [](net::io_context& ioc, const char* what) {
+    for (;;) {
+      try {
+        ioc.run();
+        return;
+      } catch (const std::exception& e) {
+        observability::log("gateway")->error("gateway {} thread: {}", what, e.what());
       }
-    });
-  }
+    }
+  };
+  const int threads = std::max(impl_->state->config.threads, 1);
+  for (int i = 0; i < threads; ++i) impl_->threads.emplace_back([this, run] { run(impl_->ioc, "I/O"); });
+  impl_->stream_thread = std::thread([this, run] { run(impl_->stream_ioc, "WebSocket"); });
 }
 
 void Server::stop() {
@@ -164,6 +169,9 @@ void Server::stop() {
   impl_->ioc.stop();
   for (auto& t : impl_->threads) t.join();
   impl_->threads.clear();
+  impl_->stream_work.reset();
+  impl_->stream_ioc.stop();
+  if (impl_->stream_thread.joinable()) impl_->stream_thread.join();
   impl_->replay_pool.join();  // a resume still running posts to the stopped I/O context: dropped
 }
 

@@ -3,6 +3,7 @@
 // connections (so stop() can close idle ones and wait for busy ones).
 #include <algorithm>
 #include <atomic>
+#include <boost/asio/io_context.hpp>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -35,6 +36,11 @@ struct ServerState {
   std::size_t streams = 0;  // how many of `live` are WebSocket connections (under mutex)
   // Runs a job off the I/O threads (WebSocket resumes read the log); set by Server.
   std::function<void(std::function<void()>)> offload;
+  // Where WebSocket connections live once upgraded (set by Server): a thread of their own. A
+  // connection writes one frame per turn of its I/O context's queue, and a subscriber to many
+  // orders gets thousands of frames a second; behind the HTTP requests' handlers each turn took
+  // milliseconds under load (docs/performance.md). Null: the context that accepted them.
+  boost::asio::io_context* stream_ioc = nullptr;
 
   std::size_t connection_count() {
     std::lock_guard lock(mutex);

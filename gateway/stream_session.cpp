@@ -2,6 +2,7 @@
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
@@ -478,6 +479,22 @@ class StreamSession : public Connection, public StreamSubscriber, public std::en
 
 void start_stream_session(tcp::socket socket, http::request<http::string_body> request,
                           std::shared_ptr<ServerState> state) {
+  if (state->stream_ioc) {
+    // Re-homed onto the streams' I/O context (a strand there): the HTTP session has no
+    // operation left on the socket, so its descriptor can change hands.
+    error_code ec;
+    const auto protocol = socket.local_endpoint(ec).protocol();
+    tcp::socket rehomed(net::make_strand(*state->stream_ioc));
+    if (!ec) {
+      const auto handle = socket.release(ec);
+      if (!ec) rehomed.assign(protocol, handle, ec);
+    }
+    if (ec) {
+      observability::log("gateway")->debug("stream connection dropped at hand-over: {}", ec.message());
+      return;  // the socket (whichever holds the descriptor) closes as it goes
+    }
+    socket = std::move(rehomed);
+  }
   std::make_shared<StreamSession>(std::move(socket), std::move(state))->run(std::move(request));
 }
 

@@ -7,6 +7,7 @@
 //                   [](PaymentResult r) { /* r.outcome == "authorized", "declined", ... */ });
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "orderline/v1/events.pb.h"
 
@@ -39,10 +40,21 @@ struct PaymentResult {
 // Called exactly once per request, on an arbitrary thread (or inline, before submit returns).
 using PaymentCallback = std::function<void(PaymentResult)>;
 
+struct PaymentCall {
+  PaymentRequest request;
+  PaymentCallback done;
+};
+
 class PaymentProvider {
  public:
   virtual ~PaymentProvider() = default;
   virtual void submit(PaymentRequest request, PaymentCallback done) = 0;
+  // Several calls at once, in order, each answered as submit() would answer it. A provider
+  // that makes every movement durable before answering may make the lot durable together
+  // (the simulated one: one fdatasync of its ledger instead of one per call).
+  virtual void submit_all(std::vector<PaymentCall> calls) {
+    for (auto& call : calls) submit(std::move(call.request), std::move(call.done));
+  }
 };
 
 }  // namespace orderline::commands

@@ -28,11 +28,12 @@ std::optional<PaymentOp> parse_op(std::string_view name) {
   return std::nullopt;
 }
 
-std::string ledger_line(const LedgerEntry& e) {
-  std::ostringstream out;
-  out << to_string(e.op) << '\t' << e.idempotency_key << '\t' << e.order_id << '\t' << e.outcome << '\t'
-      << e.amount_minor << '\t' << e.currency << '\n';
-  return out.str();
+void append_ledger_line(std::string& out, const LedgerEntry& e) {
+  for (std::string_view field : {std::string_view(to_string(e.op)), std::string_view(e.idempotency_key),
+                                 std::string_view(e.order_id), std::string_view(e.outcome)}) {
+    out.append(field).push_back('\t');
+  }
+  out.append(std::to_string(e.amount_minor)).append("\t").append(e.currency).push_back('\n');
 }
 
 }  // namespace
@@ -108,14 +109,14 @@ bool SimulatedPaymentProvider::draw(const std::string& order_id, double below, s
   return static_cast<double>(h % 1'000'000) / 1'000'000.0 < below;
 }
 
-void SimulatedPaymentProvider::record(const LedgerEntry& entry) {
-  ledger_.push_back(entry);
-  if (fd_ < 0) return;
-  // Durable before it is answered: the caller may act on the answer at once.
-  const auto line = ledger_line(entry);
-  if (::write(fd_, line.data(), line.size()) != static_cast<ssize_t>(line.size()) || ::fdatasync(fd_) != 0) {
-    throw std::runtime_error("cannot write the payment ledger " + options_.ledger_path);
+void SimulatedPaymentProvider::persist(const std::string& lines) {
+  if (fd_ < 0 || lines.empty()) return;
+  for (std::size_t done = 0; done < lines.size();) {
+    const auto n = ::write(fd_, lines.data() + done, lines.size() - done);
+    if (n <= 0) throw std::runtime_error("cannot write the payment ledger " + options_.ledger_path);
+    done += static_cast<std::size_t>(n);
   }
+  if (::fdatasync(fd_) != 0) throw std::runtime_error("cannot sync the payment ledger " + options_.ledger_path);
 }
 
 PaymentResult SimulatedPaymentProvider::decide(const PaymentRequest& request) {
@@ -158,21 +159,40 @@ PaymentResult SimulatedPaymentProvider::decide(const PaymentRequest& request) {
 }
 
 void SimulatedPaymentProvider::submit(PaymentRequest request, PaymentCallback done) {
-  PaymentResult result;
+  std::vector<PaymentCall> one;
+  one.push_back({std::move(request), std::move(done)});
+  submit_all(std::move(one));
+}
+
+void SimulatedPaymentProvider::submit_all(std::vector<PaymentCall> calls) {
+  std::vector<PaymentResult> results(calls.size());
   {
     std::lock_guard lock(mutex_);
-    if (auto it = answers_.find(request.idempotency_key); it != answers_.end()) {
-      result = it->second;
-    } else {
-      result = decide(request);
-      answers_.emplace(request.idempotency_key, result);
-      record({request.op, request.idempotency_key, request.order_id, result.outcome, request.amount.amount_minor(),
-              request.amount.currency()});
+    std::string lines;  // the movements of these calls, made durable by one fdatasync
+    for (std::size_t i = 0; i < calls.size(); ++i) {
+      const auto& request = calls[i].request;
+      if (auto it = answers_.find(request.idempotency_key); it != answers_.end()) {
+        results[i] = it->second;
+        continue;
+      }
+      results[i] = decide(request);
+      answers_.emplace(request.idempotency_key, results[i]);
+      ledger_.push_back({request.op, request.idempotency_key, request.order_id, results[i].outcome,
+                         request.amount.amount_minor(), request.amount.currency()});
+      append_ledger_line(lines, ledger_.back());
     }
+    // Durable before anything is answered: the caller may act on an answer at once.
+    persist(lines);
   }
-  if (options_.latency_us <= 0) return done(std::move(result));
-  timers_.at(now_us_() + options_.latency_us,
-             [done = std::move(done), result = std::move(result)]() mutable { done(std::move(result)); });
+  for (std::size_t i = 0; i < calls.size(); ++i) {
+    auto& done = calls[i].done;
+    if (options_.latency_us <= 0) {
+      done(std::move(results[i]));
+      continue;
+    }
+    timers_.at(now_us_() + options_.latency_us,
+               [done = std::move(done), result = std::move(results[i])]() mutable { done(std::move(result)); });
+  }
 }
 
 }  // namespace orderline::commands

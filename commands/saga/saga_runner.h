@@ -24,6 +24,7 @@
 #include <thread>
 #include <vector>
 
+#include "commands/aggregate_cache.h"
 #include "commands/command_bus.h"
 #include "commands/payments/payment_provider.h"
 #include "commands/saga/saga_observer.h"
@@ -76,7 +77,12 @@ class SagaRunner {
   struct Task;  // one event's actions
   void run();
   std::size_t step(std::uint32_t partition);
-  void execute(const std::shared_ptr<Task>& task, SagaAction action);
+  // Payment actions are added to `payments`, which step() submits at its end.
+  // The order's state as of `envelope`'s event (in orders_, valid until its next use); nullptr
+  // when the stream cannot be read, or when it is not cached and !may_read. Its version is
+  // lower when the stream index trails the log.
+  const domain::OrderState* order_at(const v1::EventEnvelope& envelope, const v1::EventPayload& event, bool may_read);
+  void execute(const std::shared_ptr<Task>& task, SagaAction action, std::vector<PaymentCall>& payments);
   void submit(const std::shared_ptr<Task>& task, v1::Command command);
   void finish(const std::shared_ptr<Task>& task);
   void arm(const std::string& order_id, std::int64_t due_us, bool persist);
@@ -92,6 +98,7 @@ class SagaRunner {
   std::function<std::int64_t()> now_us_;
   SagaOptions options_;
   std::unique_ptr<rocksdb::DB> db_;
+  AggregateCache orders_;  // order states as of the last event reacted to; runner thread only
 
   mutable std::mutex mutex_;
   std::condition_variable progress_;                    // an event finished, or a retry is queued

@@ -1,6 +1,7 @@
 // The simulated payment provider: decisions that depend only on the seed and the order,
 // idempotency keys answered from the ledger (also after a restart), the movements a payment
-// allows, latency through the injected timers, and a torn ledger line after a crash.
+// allows, latency through the injected timers, a torn ledger line after a crash, and a batch of
+// calls (submit_all) answered as the same calls one by one.
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -132,6 +133,40 @@ TEST(SimulatedProvider, LatencyDelaysTheAnswerOnTheInjectedClock) {
   EXPECT_EQ(outcome, "");
   timers.advance_to(kStart + 500);
   EXPECT_EQ(outcome, "authorized");
+}
+
+TEST(SimulatedProvider, ABatchIsAnsweredAsTheSameCallsOneByOne) {
+  testing::TempDir dir;
+  const auto ledger = dir.path() + "/payments.ledger";
+  ManualTimers timers(kStart);
+  auto now = [&] { return timers.now_us(); };
+  const std::vector<PaymentRequest> calls = {
+      request(PaymentOp::authorize, "o1"), request(PaymentOp::void_hold, "o2"),
+      request(PaymentOp::capture, "o1"),   request(PaymentOp::authorize, "o2"),
+      request(PaymentOp::authorize, "o1"),  // a repeated key: its first answer, no second movement
+      request(PaymentOp::refund, "o1")};
+  SimulatedPaymentProvider single(options(0.5, 0, 7), timers, now);
+  std::vector<std::string> expected;
+  for (const auto& r : calls) expected.push_back(call(single, r));
+
+  SimulatedPaymentProvider batched(options(0.5, 0, 7, ledger), timers, now);
+  std::vector<std::string> answers(calls.size(), "(no answer)");
+  std::vector<PaymentCall> batch;
+  for (std::size_t i = 0; i < calls.size(); ++i) {
+    // When an answer arrives, its movement (and every one before it) is in the file already.
+    batch.push_back({calls[i], [&, i](PaymentResult r) {
+                       answers[i] = r.outcome;
+                       EXPECT_EQ(read_ledger(ledger).size(), 5u) << i;
+                     }});
+  }
+  batched.submit_all(std::move(batch));
+  EXPECT_EQ(answers, expected);
+  const auto entries = read_ledger(ledger);
+  ASSERT_EQ(entries.size(), 5u);
+  EXPECT_EQ(entries[0].order_id, "o1");
+  EXPECT_EQ(entries[1].op, PaymentOp::void_hold);
+  EXPECT_EQ(entries[4].op, PaymentOp::refund);
+  EXPECT_EQ(batched.ledger().size(), 5u);
 }
 
 }  // namespace
