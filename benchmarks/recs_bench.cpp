@@ -50,6 +50,9 @@ class OneEventBatch final : public projections::BatchWriter {
     batch_.Put(rocksdb::Slice(key.data(), key.size()), rocksdb::Slice(value.data(), value.size()));
   }
   void erase(std::string_view key) override { batch_.Delete(rocksdb::Slice(key.data(), key.size())); }
+  void add_counters(std::string_view key, std::string_view row) override {
+    batch_.Merge(rocksdb::Slice(key.data(), key.size()), rocksdb::Slice(row.data(), row.size()));
+  }
   void commit() {
     rocksdb::WriteOptions options;
     options.sync = false;  // as the projector writes read models
