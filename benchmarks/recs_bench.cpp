@@ -9,7 +9,7 @@
 //
 // Baskets: 1 to 6 distinct SKUs of 2,000, from 800 customers (the Superstore sample's shape:
 // 5,009 orders, 1,862 products, 793 customers, 1 to 14 lines); BM_RecsOrderUpdate/20 uses 20
-// SKUs per order (190 pairs, both directions stored).
+// SKUs per order (190 pairs, both directions counted: 20 merges into the items' pair rows).
 //
 //   build/benchmarks/recs_bench --benchmark_min_time=3
 // The store lives in a fresh directory under $ORDERLINE_BENCH_DIR (default: the system

@@ -25,6 +25,18 @@ std::vector<std::string> skus_of(const std::vector<Recommendation>& recs) {
   return out;
 }
 
+// Orders holding each item in training, and the most popular item's (at least 1): the prior
+// the popularity-plus models add their personal term to.
+std::pair<std::map<std::string, double>, double> training_popularity(const Split& split) {
+  std::map<std::string, double> orders;
+  for (const auto& [id, order] : split.train_orders) {
+    for (const auto& [item, name] : order->items) orders[item] += 1;
+  }
+  double top = 1;
+  for (const auto& [item, count] : orders) top = std::max(top, count);
+  return {std::move(orders), top};
+}
+
 }  // namespace
 
 std::vector<std::string> top_k(const std::vector<std::pair<std::string, double>>& scored,
@@ -106,12 +118,7 @@ Recommend recommender_model(const recommendations::CountReader& counts,
 }
 
 Recommend user_knn_model(const Split& split, std::size_t neighbours, double weight, std::size_t k) {
-  std::map<std::string, double> orders;
-  for (const auto& [id, order] : split.train_orders) {
-    for (const auto& [item, name] : order->items) orders[item] += 1;
-  }
-  double top = 1;
-  for (const auto& [item, count] : orders) top = std::max(top, count);
+  auto [orders, top] = training_popularity(split);
   return [&split, orders = std::move(orders), top, neighbours, weight, k](const std::string& customer,
                                                                          const std::vector<std::string>& bought) {
     const std::set<std::string> mine(bought.begin(), bought.end());
@@ -146,12 +153,7 @@ Recommend user_knn_model(const Split& split, std::size_t neighbours, double weig
 }
 
 Recommend sub_category_model(const Split& split, const History& history, double weight, std::size_t k) {
-  std::map<std::string, double> orders;
-  for (const auto& [id, order] : split.train_orders) {
-    for (const auto& [item, name] : order->items) orders[item] += 1;
-  }
-  double top = 1;
-  for (const auto& [item, count] : orders) top = std::max(top, count);
+  auto [orders, top] = training_popularity(split);
   return [&history, orders = std::move(orders), top, weight, k](const std::string&,
                                                                  const std::vector<std::string>& bought) {
     std::map<std::string, double> share;
