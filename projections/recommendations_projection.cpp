@@ -2,8 +2,10 @@
 // model's own fold (projections/recommendations/co_purchase_fold.h), into this projection's
 // keys (recommendation_keys.h), so `orderctl projections rebuild recommendations` rebuilds it
 // like any other. An order counts when placed and is taken back when cancelled, expired or
-// returned. A stored value that does not decode throws: the projector retries the event, then
-// parks it as a dead letter, instead of overwriting counts it cannot read.
+// returned. A stored order record or item that does not decode throws: the projector retries
+// the event, then parks it as a dead letter, instead of overwriting counts it cannot read.
+// Pair and customer counts are merged without being read (counter_row.h); a row that does not
+// decode fails the read or compaction that meets it.
 #include <stdexcept>
 
 #include "projections/counter_row.h"
