@@ -11,6 +11,7 @@
 
 #include "eventstore/embedded/embedded_log.h"
 #include "eventstore/embedded/key_codec.h"
+#include "projections/counter_row.h"
 
 namespace orderline::cli {
 namespace json = boost::json;
@@ -87,7 +88,10 @@ struct ReadOnlyDb {
     auto status = rocksdb::DB::ListColumnFamilies(options, path, &names);
     if (!status.ok()) throw std::runtime_error("cannot open " + path + ": " + status.ToString());
     std::vector<rocksdb::ColumnFamilyDescriptor> families;
-    for (const auto& name : names) families.emplace_back(name, rocksdb::ColumnFamilyOptions());
+    rocksdb::ColumnFamilyOptions family_options;
+    // A read-model store holds merge operands (counter_row.h) that a scan may step on.
+    family_options.merge_operator = projections::counter_row_merge_operator();
+    for (const auto& name : names) families.emplace_back(name, family_options);
     rocksdb::DB* raw = nullptr;
     status = rocksdb::DB::OpenForReadOnly(options, path, families, &handles, &raw);
     if (!status.ok()) throw std::runtime_error("cannot open " + path + ": " + status.ToString());

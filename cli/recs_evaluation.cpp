@@ -122,6 +122,19 @@ std::vector<ModelResult> evaluate_recommendations(const std::vector<SuperstoreLi
     }
     run_tuned(variants);
   }
+  {
+    std::vector<Variant> variants;
+    for (std::size_t neighbours : {20, 50, 200}) {
+      for (double weight : {0.25, 1.0, 4.0}) {
+        variants.push_back({fmt::format("popularity + {} x share of the {} nearest customers (cosine), tuned",
+                                        weight, neighbours),
+                            [&, neighbours, weight](const Split& split) {
+                              return user_knn_model(split, neighbours, weight, options.k);
+                            }});
+      }
+    }
+    run_tuned(variants);
+  }
   run("implicit ALS", als_model(test, options.als, options.k));
 
   std::vector<ModelResult> results;

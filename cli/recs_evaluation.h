@@ -19,7 +19,8 @@
 // period only (train before split - validation_months, validate on the months up to split;
 // the test period is never looked at): item-to-item cosine and Jaccard over orders, cosine
 // over each customer's whole history (all their training orders as one basket), a
-// sub-category affinity prior (products only), and implicit ALS (implicit_als.h).
+// sub-category affinity prior (products only), popularity plus what the customer's nearest
+// customers bought (user_knn_model), and implicit ALS (implicit_als.h).
 // Rule for the choice: the highest validation NDCG@k, then recall@k, then the first in the grid.
 //
 // Every model is compared with popularity user by user: the mean difference in NDCG@k and

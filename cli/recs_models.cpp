@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <map>
+#include <set>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -21,6 +23,18 @@ std::vector<std::string> skus_of(const std::vector<Recommendation>& recs) {
   std::vector<std::string> out;
   for (const auto& r : recs) out.push_back(r.sku);
   return out;
+}
+
+// Orders holding each item in training, and the most popular item's (at least 1): the prior
+// the popularity-plus models add their personal term to.
+std::pair<std::map<std::string, double>, double> training_popularity(const Split& split) {
+  std::map<std::string, double> orders;
+  for (const auto& [id, order] : split.train_orders) {
+    for (const auto& [item, name] : order->items) orders[item] += 1;
+  }
+  double top = 1;
+  for (const auto& [item, count] : orders) top = std::max(top, count);
+  return {std::move(orders), top};
 }
 
 }  // namespace
@@ -103,13 +117,43 @@ Recommend recommender_model(const recommendations::CountReader& counts,
   };
 }
 
+Recommend user_knn_model(const Split& split, std::size_t neighbours, double weight, std::size_t k) {
+  auto [orders, top] = training_popularity(split);
+  return [&split, orders = std::move(orders), top, neighbours, weight, k](const std::string& customer,
+                                                                         const std::vector<std::string>& bought) {
+    const std::set<std::string> mine(bought.begin(), bought.end());
+    std::vector<std::pair<double, const std::set<std::string>*>> similar;
+    for (const auto& [other, items] : split.train_items) {
+      if (other == customer || items.empty() || mine.empty()) continue;
+      std::size_t both = 0;
+      for (const auto& item : items) both += mine.count(item);
+      if (both > 0) {
+        similar.emplace_back(static_cast<double>(both) / std::sqrt(static_cast<double>(mine.size() * items.size())),
+                             &items);
+      }
+    }
+    const std::size_t keep = std::min(similar.size(), neighbours);
+    std::partial_sort(similar.begin(), similar.begin() + static_cast<std::ptrdiff_t>(keep), similar.end(),
+                      [](const auto& a, const auto& b) { return a.first > b.first; });
+    similar.resize(keep);
+    double total = 0;
+    std::map<std::string, double> share;
+    for (const auto& [similarity, items] : similar) {
+      total += similarity;
+      for (const auto& item : *items) share[item] += similarity;
+    }
+    std::vector<std::pair<std::string, double>> scored;
+    for (const auto& [item, count] : orders) {
+      auto found = share.find(item);
+      const double neighbour_share = found == share.end() || total <= 0 ? 0.0 : found->second / total;
+      scored.emplace_back(item, count / top + weight * neighbour_share);
+    }
+    return top_k(scored, bought, k);
+  };
+}
+
 Recommend sub_category_model(const Split& split, const History& history, double weight, std::size_t k) {
-  std::map<std::string, double> orders;
-  for (const auto& [id, order] : split.train_orders) {
-    for (const auto& [item, name] : order->items) orders[item] += 1;
-  }
-  double top = 1;
-  for (const auto& [item, count] : orders) top = std::max(top, count);
+  auto [orders, top] = training_popularity(split);
   return [&history, orders = std::move(orders), top, weight, k](const std::string&,
                                                                  const std::vector<std::string>& bought) {
     std::map<std::string, double> share;

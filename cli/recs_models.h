@@ -39,4 +39,11 @@ Recommend recommender_model(const recommendations::CountReader& counts,
 // shown popular binders first. `history` must outlive the model.
 Recommend sub_category_model(const Split& split, const History& history, double weight, std::size_t k);
 
+// Popularity (orders in training, relative to the top item's) plus weight x the share of the
+// customer's `neighbours` most similar customers (cosine over their sets of training items,
+// each weighed by its similarity) who bought the candidate: customer-to-customer rather than
+// item-to-item, so a customer with one rare item still finds neighbours through their others.
+// Weight 0 is popularity. `split` must outlive the model.
+Recommend user_knn_model(const Split& split, std::size_t neighbours, double weight, std::size_t k);
+
 }  // namespace orderline::cli::recs

@@ -21,6 +21,10 @@ class BatchWriter {
   virtual std::optional<std::string> get(std::string_view key) = 0;
   virtual void put(std::string_view key, std::string_view value) = 0;
   virtual void erase(std::string_view key) = 0;
+  // Adds a counter row (counter_row.h) to the row at `key` without reading it: the projector's
+  // RocksDB batch writes a merge. This default reads, adds and writes (in-memory batches); it
+  // throws std::runtime_error when the stored value is not a counter row.
+  virtual void add_counters(std::string_view key, std::string_view row);
 };
 
 struct EventContext {

@@ -29,6 +29,10 @@ class IndexedBatchWriter final : public BatchWriter {
     batch_.Put(rocksdb::Slice(key.data(), key.size()), rocksdb::Slice(value.data(), value.size()));
   }
   void erase(std::string_view key) override { batch_.Delete(rocksdb::Slice(key.data(), key.size())); }
+  // A merge: the read models' merge operator adds the rows (counter_row.h).
+  void add_counters(std::string_view key, std::string_view row) override {
+    batch_.Merge(rocksdb::Slice(key.data(), key.size()), rocksdb::Slice(row.data(), row.size()));
+  }
 
   // Around one projection's apply of one event, so a throw takes back exactly its writes.
   void set_save_point() { batch_.SetSavePoint(); }
@@ -59,6 +63,7 @@ class PrefixedWriter final : public BatchWriter {
   std::optional<std::string> get(std::string_view key) override { return inner_.get(with_prefix(key)); }
   void put(std::string_view key, std::string_view value) override { inner_.put(with_prefix(key), value); }
   void erase(std::string_view key) override { inner_.erase(with_prefix(key)); }
+  void add_counters(std::string_view key, std::string_view row) override { inner_.add_counters(with_prefix(key), row); }
 
  private:
   std::string with_prefix(std::string_view key) const {

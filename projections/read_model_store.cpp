@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "eventstore/base64url.h"
+#include "projections/counter_row.h"
 #include "projections/keys.h"
 #include "projections/standard_projections.h"
 
@@ -26,6 +27,7 @@ ReadModelStore::ReadModelStore(ReadModelStoreOptions options)
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
   db_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   db_options.compression = rocksdb::kLZ4Compression;
+  db_options.merge_operator = counter_row_merge_operator();  // BatchWriter::add_counters
   rocksdb::DB* raw = nullptr;
   auto status = rocksdb::DB::Open(db_options, options.path, &raw);
   if (!status.ok()) throw std::runtime_error("cannot open read models at " + options.path + ": " + status.ToString());

@@ -4,6 +4,7 @@
 
 #include <memory>
 
+#include "projections/counter_row.h"
 #include "projections/keys.h"
 #include "projections/recommendation_keys.h"
 
@@ -25,9 +26,9 @@ class RocksDbCountReader final : public CountReader {
     auto stored = get(recs_keys::item(sku));
     return stored ? recs_keys::decode_item(*stored) : std::nullopt;
   }
-  std::vector<Counted> pairs_of(std::string_view sku) const override { return row(recs_keys::pair_prefix(sku)); }
+  std::vector<Counted> pairs_of(std::string_view sku) const override { return row(recs_keys::pairs(sku)); }
   std::vector<Counted> customer_items(std::string_view customer_id) const override {
-    return row(recs_keys::customer_prefix(customer_id));
+    return row(recs_keys::customer_items(customer_id));
   }
   void for_each_item(const std::function<void(const std::string&, const ItemStats&)>& each) const override {
     const std::string start = prefix_ + recs_keys::item_prefix();
@@ -48,14 +49,14 @@ class RocksDbCountReader final : public CountReader {
     if (!db_.Get(options_, prefix_ + key, &value).ok()) return std::nullopt;
     return value;
   }
-  std::vector<Counted> row(const std::string& row_prefix) const {
-    const std::string start = prefix_ + row_prefix;
-    std::vector<Counted> out;
-    std::unique_ptr<rocksdb::Iterator> it(db_.NewIterator(options_));
-    for (it->Seek(start); it->Valid() && it->key().starts_with(start); it->Next()) {
-      out.emplace_back(it->key().ToString().substr(start.size()), recs_keys::decode_count(it->value().ToStringView()));
-    }
-    return out;
+  // A counter row's columns, by SKU (the read adds up what was merged since the last
+  // compaction). A row that does not decode reads as none, as an undecodable item does: the
+  // projection's fold is what refuses bad values (it parks the event).
+  std::vector<Counted> row(const std::string& key) const {
+    auto stored = get(key);
+    auto row = stored ? decode_row(*stored) : std::nullopt;
+    if (!row) return {};
+    return {row->begin(), row->end()};
   }
 
   rocksdb::DB& db_;

@@ -2,10 +2,13 @@
 // model's own fold (projections/recommendations/co_purchase_fold.h), into this projection's
 // keys (recommendation_keys.h), so `orderctl projections rebuild recommendations` rebuilds it
 // like any other. An order counts when placed and is taken back when cancelled, expired or
-// returned. A stored value that does not decode throws: the projector retries the event, then
-// parks it as a dead letter, instead of overwriting counts it cannot read.
+// returned. A stored order record or item that does not decode throws: the projector retries
+// the event, then parks it as a dead letter, instead of overwriting counts it cannot read.
+// Pair and customer counts are merged without being read (counter_row.h); a row that does not
+// decode fails the read or compaction that meets it.
 #include <stdexcept>
 
+#include "projections/counter_row.h"
 #include "projections/recommendation_keys.h"
 #include "projections/recommendations/co_purchase_fold.h"
 #include "projections/standard_projections.h"
@@ -39,16 +42,11 @@ class BatchCountStore final : public CountStore {
   void put_item(std::string_view sku, const ItemStats& stats) override {
     writer_.put(recs_keys::item(sku), recs_keys::encode(stats));
   }
-  std::int64_t pair(std::string_view a, std::string_view b) override { return count(recs_keys::pair(a, b)); }
-  void put_pair(std::string_view a, std::string_view b, std::int64_t value) override {
-    put_count(recs_keys::pair(a, b), value);
-    put_count(recs_keys::pair(b, a), value);
+  void add_pairs(std::string_view sku, const std::vector<Counted>& deltas) override {
+    writer_.add_counters(recs_keys::pairs(sku), encode_row(CounterRow(deltas.begin(), deltas.end())));
   }
-  std::int64_t customer_item(std::string_view customer_id, std::string_view sku) override {
-    return count(recs_keys::customer_item(customer_id, sku));
-  }
-  void put_customer_item(std::string_view customer_id, std::string_view sku, std::int64_t value) override {
-    put_count(recs_keys::customer_item(customer_id, sku), value);
+  void add_customer_items(std::string_view customer_id, const std::vector<Counted>& deltas) override {
+    writer_.add_counters(recs_keys::customer_items(customer_id), encode_row(CounterRow(deltas.begin(), deltas.end())));
   }
   Totals totals() override {
     auto stored = writer_.get(recs_keys::totals());
@@ -57,17 +55,6 @@ class BatchCountStore final : public CountStore {
   void put_totals(const Totals& totals) override { writer_.put(recs_keys::totals(), recs_keys::encode(totals)); }
 
  private:
-  std::int64_t count(const std::string& key) {
-    auto stored = writer_.get(key);
-    return stored ? recs_keys::decode_count(*stored) : 0;
-  }
-  void put_count(const std::string& key, std::int64_t value) {
-    if (value > 0) {
-      writer_.put(key, recs_keys::encode_count(value));
-    } else {
-      writer_.erase(key);
-    }
-  }
   BatchWriter& writer_;
 };
 
@@ -83,7 +70,9 @@ class Recommendations final : public Projection {
   std::string name() const override { return "recommendations"; }
   std::vector<std::string> key_prefixes() const override { return {std::string(recs_keys::kPrefix)}; }
   // 2: items hold weekly order counts (recommendation_keys.cpp) instead of a decayed sum.
-  int format() const override { return 2; }
+  // 3: pair and customer counts are one counter row per item and per customer (merged, never
+  // read while folding) instead of one key per pair and per (customer, item).
+  int format() const override { return 3; }
 
   void apply(const EventContext& ctx, BatchWriter& writer) override {
     BatchCountStore store(writer);

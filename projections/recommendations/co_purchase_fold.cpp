@@ -49,18 +49,21 @@ void CoPurchaseFold::apply(const OrderRecord& record, const Basket* names, int s
       stats.popularity.remove(record.at_us);
     }
     store_.put_item(sku, stats);
-    if (!record.customer_id.empty()) {
-      store_.put_customer_item(record.customer_id, sku,
-                               std::max<std::int64_t>(0, store_.customer_item(record.customer_id, sku) + sign));
-    }
+  }
+  // Added, never read: the OrderRecord already makes a count and its retraction happen once.
+  if (!record.customer_id.empty()) {
+    std::vector<Counted> items;
+    for (const auto& sku : record.skus) items.emplace_back(sku, sign);
+    store_.add_customer_items(record.customer_id, items);
   }
   const std::size_t paired = std::min(record.skus.size(), options_.max_pair_items);
+  std::vector<Counted> others;
   for (std::size_t i = 0; i < paired; ++i) {
-    for (std::size_t j = i + 1; j < paired; ++j) {
-      const auto& a = record.skus[i];
-      const auto& b = record.skus[j];
-      store_.put_pair(a, b, std::max<std::int64_t>(0, store_.pair(a, b) + sign));
+    others.clear();
+    for (std::size_t j = 0; j < paired; ++j) {
+      if (j != i) others.emplace_back(record.skus[j], sign);
     }
+    if (!others.empty()) store_.add_pairs(record.skus[i], others);
   }
   Totals totals = store_.totals();
   totals.live_orders = std::max<std::int64_t>(0, totals.live_orders + sign);

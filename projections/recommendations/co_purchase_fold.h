@@ -4,7 +4,9 @@
 // expires or is returned. The OrderRecord kept per order makes both idempotent: a second
 // count, a retraction of an order never counted, or a second retraction changes nothing, so
 // folding any sequence of events gives the same counts as a batch recount of the orders still
-// live (tests/unit/recs_counts_test.cpp).
+// live (tests/unit/recs_counts_test.cpp). Because the record already says whether an order
+// counts, pair and customer counts are added to (+1 / -1) without being read: one row per item
+// of the order, not a read and a write per pair (recs_bench).
 #include <cstddef>
 #include <string_view>
 

@@ -40,6 +40,11 @@ struct Totals {
   std::uint64_t generation = 0;  // bumped by every change, so caches know they are stale
 };
 
+using Counted = std::pair<std::string, std::int64_t>;  // (sku, count)
+
+// Point reads and read-modify-writes of one record per order and per item, and counts that are
+// only ever added to, never read while folding: a fold of a 20-SKU order adds to 20 pair rows,
+// it does not read and write 380 pair counts (recs_bench).
 class CountStore {
  public:
   virtual ~CountStore() = default;
@@ -47,17 +52,14 @@ class CountStore {
   virtual void put_order(std::string_view order_id, const OrderRecord& record) = 0;
   virtual std::optional<ItemStats> item(std::string_view sku) = 0;
   virtual void put_item(std::string_view sku, const ItemStats& stats) = 0;
-  // Orders holding both a and b (a != b). put_pair writes both directions; 0 erases them.
-  virtual std::int64_t pair(std::string_view a, std::string_view b) = 0;
-  virtual void put_pair(std::string_view a, std::string_view b, std::int64_t count) = 0;
-  // Live orders of the customer holding the item; 0 erases.
-  virtual std::int64_t customer_item(std::string_view customer_id, std::string_view sku) = 0;
-  virtual void put_customer_item(std::string_view customer_id, std::string_view sku, std::int64_t count) = 0;
+  // Adds each (other, delta) to the orders holding both sku and other (this direction only:
+  // the fold adds both). A count that reaches 0 disappears.
+  virtual void add_pairs(std::string_view sku, const std::vector<Counted>& deltas) = 0;
+  // Adds each (sku, delta) to the customer's live orders holding sku; 0 disappears.
+  virtual void add_customer_items(std::string_view customer_id, const std::vector<Counted>& deltas) = 0;
   virtual Totals totals() = 0;
   virtual void put_totals(const Totals& totals) = 0;
 };
-
-using Counted = std::pair<std::string, std::int64_t>;  // (sku, count)
 
 class CountReader {
  public:

@@ -26,27 +26,10 @@ void MemoryCountStore::put_item(std::string_view sku, const ItemStats& stats) {
   items_.insert_or_assign(std::string(sku), stats);
 }
 
-std::int64_t MemoryCountStore::pair(std::string_view a, std::string_view b) {
-  auto row = pairs_.find(a);
-  if (row == pairs_.end()) return 0;
-  auto it = row->second.find(b);
-  return it == row->second.end() ? 0 : it->second;
-}
+void MemoryCountStore::add_pairs(std::string_view sku, const std::vector<Counted>& deltas) { add(pairs_, sku, deltas); }
 
-void MemoryCountStore::put_pair(std::string_view a, std::string_view b, std::int64_t count) {
-  set(pairs_, a, b, count);
-  set(pairs_, b, a, count);
-}
-
-std::int64_t MemoryCountStore::customer_item(std::string_view customer_id, std::string_view sku) {
-  auto row = customers_.find(customer_id);
-  if (row == customers_.end()) return 0;
-  auto it = row->second.find(sku);
-  return it == row->second.end() ? 0 : it->second;
-}
-
-void MemoryCountStore::put_customer_item(std::string_view customer_id, std::string_view sku, std::int64_t count) {
-  set(customers_, customer_id, sku, count);
+void MemoryCountStore::add_customer_items(std::string_view customer_id, const std::vector<Counted>& deltas) {
+  add(customers_, customer_id, deltas);
 }
 
 std::vector<Counted> MemoryCountStore::pairs_of(std::string_view sku) const { return row_of(pairs_, sku); }
@@ -70,15 +53,24 @@ std::vector<Counted> MemoryCountStore::row_of(const std::map<std::string, Row, s
   return out;
 }
 
-void MemoryCountStore::set(std::map<std::string, Row, std::less<>>& rows, std::string_view key,
-                           std::string_view column, std::int64_t count) {
-  if (count > 0) {
-    rows[std::string(key)].insert_or_assign(std::string(column), count);
-    return;
-  }
+std::int64_t MemoryCountStore::count_of(const std::map<std::string, Row, std::less<>>& rows, std::string_view key,
+                                        std::string_view column) {
   auto row = rows.find(key);
-  if (row == rows.end()) return;
-  if (auto it = row->second.find(column); it != row->second.end()) row->second.erase(it);
+  if (row == rows.end()) return 0;
+  auto it = row->second.find(column);
+  return it == row->second.end() ? 0 : it->second;
+}
+
+void MemoryCountStore::add(std::map<std::string, Row, std::less<>>& rows, std::string_view key,
+                           const std::vector<Counted>& deltas) {
+  auto row = rows.find(key);
+  if (row == rows.end()) row = rows.emplace(std::string(key), Row{}).first;
+  for (const auto& [column, delta] : deltas) {
+    auto it = row->second.find(column);
+    if (it == row->second.end()) it = row->second.emplace(column, 0).first;
+    it->second += delta;
+    if (it->second == 0) row->second.erase(it);
+  }
   if (row->second.empty()) rows.erase(row);
 }
 

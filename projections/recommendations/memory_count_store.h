@@ -13,10 +13,13 @@ class MemoryCountStore final : public CountStore, public CountReader {
   void put_order(std::string_view order_id, const OrderRecord& record) override;
   std::optional<ItemStats> item(std::string_view sku) override;
   void put_item(std::string_view sku, const ItemStats& stats) override;
-  std::int64_t pair(std::string_view a, std::string_view b) override;
-  void put_pair(std::string_view a, std::string_view b, std::int64_t count) override;
-  std::int64_t customer_item(std::string_view customer_id, std::string_view sku) override;
-  void put_customer_item(std::string_view customer_id, std::string_view sku, std::int64_t count) override;
+  void add_pairs(std::string_view sku, const std::vector<Counted>& deltas) override;
+  void add_customer_items(std::string_view customer_id, const std::vector<Counted>& deltas) override;
+  // One count (0 when none), for tests.
+  std::int64_t pair(std::string_view a, std::string_view b) const { return count_of(pairs_, a, b); }
+  std::int64_t customer_item(std::string_view customer_id, std::string_view sku) const {
+    return count_of(customers_, customer_id, sku);
+  }
   Totals totals() override { return totals_; }
   void put_totals(const Totals& totals) override { totals_ = totals; }
 
@@ -29,8 +32,9 @@ class MemoryCountStore final : public CountStore, public CountReader {
  private:
   using Row = std::map<std::string, std::int64_t, std::less<>>;
   static std::vector<Counted> row_of(const std::map<std::string, Row, std::less<>>& rows, std::string_view key);
-  static void set(std::map<std::string, Row, std::less<>>& rows, std::string_view key, std::string_view column,
-                  std::int64_t count);
+  static std::int64_t count_of(const std::map<std::string, Row, std::less<>>& rows, std::string_view key,
+                               std::string_view column);
+  static void add(std::map<std::string, Row, std::less<>>& rows, std::string_view key, const std::vector<Counted>& deltas);
 
   std::map<std::string, OrderRecord, std::less<>> orders_;
   std::map<std::string, ItemStats, std::less<>> items_;

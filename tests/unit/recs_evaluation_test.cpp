@@ -1,7 +1,8 @@
 // `orderctl recs evaluate` on a purchase history with a signal popularity cannot see: every
 // customer buys in one sub-category only, and there are more binder buyers than chair buyers,
 // so popularity offers chairs' buyers binders. The variants tuned on the validation months
-// must find the signal (a sub-category weight above 0) and beat popularity beyond noise, and
+// must find the signal (a sub-category weight above 0, a customer's nearest customers) and
+// beat popularity beyond noise, and
 // popularity compared with itself differs by nothing.
 #include <gtest/gtest.h>
 
@@ -45,6 +46,13 @@ const ModelResult& row(const std::vector<ModelResult>& results, const std::strin
   throw std::runtime_error("no row " + starts_with);
 }
 
+const ModelResult& row_naming(const std::vector<ModelResult>& results, const std::string& part) {
+  for (const auto& r : results) {
+    if (r.model.find(part) != std::string::npos) return r;
+  }
+  throw std::runtime_error("no row naming " + part);
+}
+
 bool beats_popularity(const recommendations::PairedDifference& d) { return d.mean - d.half_width > 0; }
 
 TEST(RecsEvaluation, TunedVariantsFindASignalPopularityMissesAndBeatItBeyondNoise) {
@@ -59,7 +67,7 @@ TEST(RecsEvaluation, TunedVariantsFindASignalPopularityMissesAndBeatItBeyondNois
   EXPECT_EQ(popularity.recall_vs_popularity.half_width, 0);
 
   // Chosen on the validation months (2016-07..12), scored on 2017.
-  const auto& affinity = row(results, "popularity + ");
+  const auto& affinity = row_naming(results, "sub-category affinity");
   EXPECT_EQ(affinity.model.find("popularity + 0 sub-category"), std::string::npos) << affinity.model;
   EXPECT_TRUE(beats_popularity(affinity.ndcg_vs_popularity)) << affinity.model;
   EXPECT_TRUE(beats_popularity(affinity.recall_vs_popularity)) << affinity.model;
@@ -69,6 +77,11 @@ TEST(RecsEvaluation, TunedVariantsFindASignalPopularityMissesAndBeatItBeyondNois
   const auto& histories = row(results, "item-to-item cosine over customer histories");
   EXPECT_TRUE(beats_popularity(histories.ndcg_vs_popularity)) << histories.model;
   EXPECT_TRUE(beats_popularity(histories.recall_vs_popularity)) << histories.model;
+
+  // And so do the customer's nearest customers: chair buyers resemble chair buyers.
+  const auto& neighbours = row_naming(results, "nearest customers");
+  EXPECT_TRUE(beats_popularity(neighbours.ndcg_vs_popularity)) << neighbours.model;
+  EXPECT_TRUE(beats_popularity(neighbours.recall_vs_popularity)) << neighbours.model;
 
   const auto table = results_table(results, options.k);
   EXPECT_NE(table.find("| product | popularity | "), std::string::npos) << table;
