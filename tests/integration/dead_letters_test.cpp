@@ -211,13 +211,13 @@ TEST(DeadLettersOverHttp, OrderctlListsAndSkipsWhatOrderdParked) {
   for (int i = 0; i < 400; ++i) {  // the projector folds in the background
     listed = client.get("/api/v1/admin/deadletters", staff);
     // One per standard projection: customers, catalogue, customer_orders, order_details,
-    // recommendations.
-    if (listed.status == 200 && listed.json().at("items").as_array().size() == 5) break;
+    // recommendations, revocations.
+    if (listed.status == 200 && listed.json().at("items").as_array().size() == 6) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(25));
   }
   ASSERT_EQ(listed.status, 200u) << listed.body;
   const auto body = listed.json();
-  ASSERT_EQ(body.at("items").as_array().size(), 5u) << listed.body;
+  ASSERT_EQ(body.at("items").as_array().size(), 6u) << listed.body;
   const std::string id(body.at("items").as_array().at(0).at("id").as_string());
   EXPECT_EQ(client.get("/api/v1/admin/deadletters?projection=catalogue", staff).json().at("items").as_array().size(), 1u);
   EXPECT_EQ(client.get("/api/v1/admin/deadletters", {{"Authorization", ""}}).status, 401u);
@@ -231,7 +231,7 @@ TEST(DeadLettersOverHttp, OrderctlListsAndSkipsWhatOrderdParked) {
   const auto skipped =
       run_command({ORDERCTL_PATH, "deadletters", "skip", id, "--url", url, "--token", OrderdProcess::kAdminToken}, &status);
   EXPECT_EQ(status, 0) << skipped;
-  EXPECT_EQ(client.get("/api/v1/admin/deadletters", staff).json().at("items").as_array().size(), 4u);
+  EXPECT_EQ(client.get("/api/v1/admin/deadletters", staff).json().at("items").as_array().size(), 5u);
   const auto metrics = client.get("/metrics").body;
   EXPECT_NE(metrics.find("orderline_projection_poison_events_total{outcome=\"parked\",projection=\"catalogue\"} 1"),
             std::string::npos);

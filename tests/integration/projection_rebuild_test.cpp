@@ -6,6 +6,7 @@
 #include <rocksdb/db.h>
 
 #include <atomic>
+#include <set>
 #include <thread>
 
 #include "projections/read_model_store.h"
@@ -154,9 +155,9 @@ TEST_F(ProjectionRebuildTest, RebuildUnderLiveWritesNeverShowsAHalfBuiltVersionA
   live.catch_up();
   EXPECT_EQ(bad_reads.load(), 0) << "of " << reads.load() << " reads";
 
+  const std::set<std::string> rebuilt = {"order_details", "customer_orders", "catalogue", "recommendations"};
   for (const auto& status : admin.list()) {
-    if (status.name == "customers") EXPECT_EQ(status.version, 1);
-    else EXPECT_EQ(status.version, 2) << status.name;
+    EXPECT_EQ(status.version, rebuilt.count(status.name) ? 2 : 1) << status.name;
   }
   // Equal to a fresh fold of the same log, in a store of its own.
   auto fresh = open_store("fresh");
