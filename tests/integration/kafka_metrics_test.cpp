@@ -91,6 +91,7 @@ TEST(KafkaMetrics, EventLogProducerRoundTripQueueAndTransactions) {
   // Above the topic's max.message.bytes (1 MB by default): librdkafka sends such a record and
   // the broker refuses it, which aborts the transaction.
   options.max_message_bytes = 3'000'000;
+  options.append_observer = metrics.appends();  // as `orderd serve` on Kafka sets it
   eventstore::KafkaEventLog log(options);
   metrics.set_kafka_transactions_source([&log] { return log.transaction_counts(); });
 
@@ -136,6 +137,9 @@ TEST(KafkaMetrics, EventLogProducerRoundTripQueueAndTransactions) {
   EXPECT_EQ(sum_of(samples, "orderline_kafka_transactions_total", {{"result", "committed"}}), kAppends);
   EXPECT_EQ(sum_of(samples, "orderline_kafka_transactions_total", {{"result", "aborted"}}), 1);
   EXPECT_EQ(sum_of(samples, "orderline_kafka_transactions_total", {{"result", "unknown"}}), 0);
+  // Every append is timed, the refused one counted as a failure.
+  EXPECT_EQ(sum_of(samples, "orderline_event_log_append_duration_seconds_count"), kAppends + 1);
+  EXPECT_EQ(sum_of(samples, "orderline_event_log_append_failures_total"), 1);
 
   const auto rtt_avg = of_client(samples, "orderline_kafka_broker_rtt_avg_seconds", producer);
   const auto rtt_p99 = of_client(samples, "orderline_kafka_broker_rtt_p99_seconds", producer);
