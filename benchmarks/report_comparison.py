@@ -114,7 +114,8 @@ rss_fresh = scale["partitions"]["8"]["peak"]["server_rss_mib"]
 results["issue7"] = {
     "scenario": "POST an order, then GET it (read-your-write), 64 keep-alive connections",
     "peer": {"versions": peer_versions, "workers": workers, "pg_pool_per_worker": int(env["RESULTS_PEER_POOL"])},
-    "durations": {"warmup_s": float(env["RESULTS_CMP_WARMUP"]), "duration_s": float(env["RESULTS_CMP_DURATION"])},
+    "durations": {"prewarm_s": float(env["RESULTS_CMP_PREWARM"]), "warmup_s": float(env["RESULTS_CMP_WARMUP"]),
+                  "duration_s": float(env["RESULTS_CMP_DURATION"])},
     "rates": rates,
     "comparison": comparison,
     "ceilings": {"kafka_raw": kafka_raw, "rocksdb_raw": rocksdb_raw, "pg_copy": pg_copy, "wrk_healthz_rps": wrk_rps},
@@ -143,7 +144,8 @@ L.append("## Orderline against its peer and its ceilings (issue 7)")
 L.append("")
 if quick:
     L.append("> **Quick run** (`--quick`) on a shared 2-core machine: "
-             f"{n(float(env['RESULTS_CMP_DURATION']))} s per point after {n(float(env['RESULTS_CMP_WARMUP']))} s of warm-up, "
+             f"{n(float(env['RESULTS_CMP_DURATION']))} s per point after {n(float(env['RESULTS_CMP_WARMUP']))} s of warm-up "
+             f"(and {n(float(env['RESULTS_CMP_PREWARM']))} s of unmeasured load on each system before its first point), "
              f"log-growth steps of {', '.join(n(int(s)) for s in log_sizes)} events instead of 1M and 10M. "
              "Indicative only; the *other* column says how busy the machine was.")
     L.append("")

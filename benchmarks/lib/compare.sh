@@ -13,11 +13,11 @@
 
 RUN_TAG="b$(date +%s)$$"
 if ((QUICK)); then
-  CMP_WARMUP=1; CMP_DURATION=2; CMP_STEPS=4; SETTLE_S=0.5
+  CMP_WARMUP=1; CMP_DURATION=2; CMP_STEPS=4; SETTLE_S=0.5; CMP_PREWARM=15
   KAFKA_RAW_MESSAGES=50000; PG_COPY_ROWS=100000; ROCKSDB_SECONDS=2
   LOG_SIZES=(30000)  # labelled as a quick-run size in the report
 else
-  CMP_WARMUP=3; CMP_DURATION=15; CMP_STEPS=6; SETTLE_S=2
+  CMP_WARMUP=3; CMP_DURATION=15; CMP_STEPS=6; SETTLE_S=2; CMP_PREWARM=30
   KAFKA_RAW_MESSAGES=500000; PG_COPY_ROWS=1000000; ROCKSDB_SECONDS=5
   LOG_SIZES=(1000000 10000000)
 fi
@@ -145,6 +145,14 @@ run_comparison() {
   local sys
   for sys in "${CMP_SYSTEMS[@]}"; do
     settle_server "$sys"
+    # Unmeasured load first, the same for every system: a just-started JVM (the Kafka broker)
+    # or V8 (the peer) runs interpreted code for its first seconds. Measured here: a fresh
+    # broker gave 561 placed-and-read orders/s in the quick run's 2 s, 1,860 after 15 s of this.
+    log "comparison: $sys warm-up (${CMP_PREWARM}s, not measured)"
+    # shellcheck disable=SC2046
+    "$LOADGEN" --port "${SERVER_PORTS[$sys]}" --connections "$CONNECTIONS" $(loadgen_args "$sys") \
+      --duration "$CMP_PREWARM" --warmup 0 >/dev/null 2>"$WORK/cmp_${sys}_prewarm.stderr" ||
+      log "WARNING: $sys warm-up failed (see $WORK/cmp_${sys}_prewarm.stderr)"
     log "comparison: $sys peak (place + read, closed loop, $CONNECTIONS connections, ${CMP_DURATION}s)"
     # shellcheck disable=SC2046
     load_phase "cmp_${sys}_peak" "$sys" $(loadgen_args "$sys") --duration "$CMP_DURATION" --warmup "$CMP_WARMUP"
