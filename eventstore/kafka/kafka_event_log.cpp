@@ -17,6 +17,7 @@
 #include "eventstore/kafka/committed_tail.h"
 #include "eventstore/kafka/tail_follower.h"
 #include "eventstore/kafka/group_commit.h"
+#include "eventstore/kafka/log_record_of.h"
 
 namespace orderline::eventstore {
 namespace {
@@ -1350,12 +1351,7 @@ LogResult<std::vector<LogRecord>> KafkaEventLog::read(std::uint32_t partition, s
       continue;
     }
     LogRecord record;
-    record.partition = partition;
-    record.offset = static_cast<std::uint64_t>(message->offset);
-    rd_kafka_timestamp_type_t type;
-    record.log_time_us = rd_kafka_message_timestamp(message, &type) * 1000;
-    if (message->key != nullptr) record.key.assign(static_cast<const char*>(message->key), message->key_len);
-    record.value.assign(static_cast<const char*>(message->payload), message->len);
+    assign_log_record(*message, record);
     state.next = record.offset + 1;
     records.push_back(std::move(record));
     rd_kafka_message_destroy(message);

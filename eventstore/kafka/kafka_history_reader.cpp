@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "eventstore/kafka/client_conf.h"
+#include "eventstore/kafka/log_record_of.h"
 
 namespace orderline::eventstore {
 namespace {
@@ -100,12 +101,7 @@ class KafkaHistoryReader::Cursor final : public RecordCursor {
         done_ = true;
         break;
       }
-      record.partition = range_.partition;
-      record.offset = static_cast<std::uint64_t>(offset);
-      rd_kafka_timestamp_type_t type = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE;
-      record.log_time_us = rd_kafka_message_timestamp(message, &type) * 1000;
-      record.key.assign(static_cast<const char*>(message->key), message->key != nullptr ? message->key_len : 0);
-      record.value.assign(static_cast<const char*>(message->payload), message->payload != nullptr ? message->len : 0);
+      assign_log_record(*message, record);
       rd_kafka_message_destroy(message);
       next_ = record.offset + 1;
       return true;

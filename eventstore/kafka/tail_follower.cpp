@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "eventstore/kafka/log_record_of.h"
+
 namespace orderline::eventstore {
 
 namespace {
@@ -76,12 +78,7 @@ void TailFollower::run() {
         }
       } else if (ours) {
         LogRecord record;
-        record.partition = p;
-        record.offset = static_cast<std::uint64_t>(message->offset);
-        rd_kafka_timestamp_type_t type;
-        record.log_time_us = rd_kafka_message_timestamp(message, &type) * 1000;
-        if (message->key != nullptr) record.key.assign(static_cast<const char*>(message->key), message->key_len);
-        record.value.assign(static_cast<const char*>(message->payload), message->len);
+        assign_log_record(*message, record);
         decided[p] = std::max(decided[p], record.offset + 1);
         moved[p] = true;
         records[p].push_back(std::move(record));
