@@ -23,6 +23,15 @@ void ClientConf::set_all(const std::map<std::string, std::string>& settings) {
   for (const auto& [name, value] : settings) set(name, value);
 }
 
+void set_assigning_reader(ClientConf& conf, const std::string& group_id) {
+  conf.set("isolation.level", "read_committed");
+  conf.set("group.id", group_id);
+  conf.set("enable.auto.commit", "false");
+  conf.set("enable.auto.offset.store", "false");
+  conf.set("enable.partition.eof", "true");
+  conf.set("auto.offset.reset", "error");
+}
+
 rd_kafka_s* ClientConf::create(int type) {
   char errstr[512];
   rd_kafka_t* client = rd_kafka_new(static_cast<rd_kafka_type_t>(type), conf_, errstr, sizeof errstr);

@@ -42,4 +42,12 @@ class ClientConf {
   rd_kafka_conf_s* conf_;
 };
 
+// A read_committed consumer of the events (or outcomes) topic that assign()s its partitions:
+// the event log's readers and tail follower, the export's history reader. It never joins its
+// group (assign() only needs the id) and commits nothing; it reports each partition's end at
+// the last stable offset, so a reader stops there even when only markers or aborted records
+// remain; and, the log being kept for ever, an offset out of range is an error, never a
+// silent jump to the end.
+void set_assigning_reader(ClientConf& conf, const std::string& group_id);
+
 }  // namespace orderline::eventstore

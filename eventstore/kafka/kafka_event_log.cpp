@@ -265,8 +265,8 @@ KafkaEventLog::KafkaEventLog(KafkaLogOptions options)
     // from the brokers, what follows from memory.
     std::vector<std::uint64_t> ends;
     for (std::uint32_t p = 0; p < partitions_; ++p) ends.push_back(known_ends_[p].load());
-    follower_ = std::make_unique<TailFollower>(new_reader("orderline-event-log-follower", /*follower=*/true), events_topic_, ends,
-                                               options_.tail_budget_bytes);
+    follower_ = std::make_unique<TailFollower>(new_reader("orderline-event-log-follower", /*follower=*/true),
+                                               events_topic_, ends, options_.tail_budget_bytes);
   }
 }
 
@@ -274,17 +274,7 @@ KafkaEventLog::KafkaEventLog(KafkaLogOptions options)
 rd_kafka_t* KafkaEventLog::new_reader(const std::string& client_id, bool follower) const {
   ClientConf conf("kafka event log");
   base_conf(conf, options_, client_id);
-  conf.set("isolation.level", "read_committed");
-  // assign() needs a group id; no group is ever joined and nothing is committed.
-  conf.set("group.id", options_.topic_prefix + ".event-log-reader");
-  conf.set("enable.auto.commit", "false");
-  conf.set("enable.auto.offset.store", "false");
-  // An end-of-partition event carries the fetch position at the last stable offset:
-  // catch-up and read() stop on it even when only markers or aborted records remain.
-  conf.set("enable.partition.eof", "true");
-  // Offsets never expire (infinite retention): an out-of-range read is an error, not a
-  // silent jump to the end.
-  conf.set("auto.offset.reset", "error");
+  set_assigning_reader(conf, options_.topic_prefix + ".event-log-reader");
   // librdkafka 2.0 backs a partition's fetching off by fetch.error.backoff.ms after reaching
   // its end (an EOF counts as an error there); the 500 ms default would delay every tail read.
   if (follower) {

@@ -9,6 +9,7 @@
 
 #include "eventstore/kafka/client_conf.h"
 #include "eventstore/kafka/log_record_of.h"
+#include "eventstore/kafka/transient_error.h"
 
 namespace orderline::eventstore {
 namespace {
@@ -17,22 +18,6 @@ using Clock = std::chrono::steady_clock;
 
 std::string seconds(std::chrono::milliseconds d) {
   return fmt::format("{:.3g} s", static_cast<double>(d.count()) / 1000.0);
-}
-
-// Errors that a moment later may be gone: a leader moving, a connection being re-made.
-bool transient(rd_kafka_resp_err_t err) {
-  switch (err) {
-    case RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION:
-    case RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE:
-    case RD_KAFKA_RESP_ERR_OFFSET_NOT_AVAILABLE:
-    case RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT:
-    case RD_KAFKA_RESP_ERR__TRANSPORT:
-    case RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN:
-    case RD_KAFKA_RESP_ERR__TIMED_OUT:
-      return true;
-    default:
-      return false;
-  }
 }
 
 // librdkafka reports connection trouble through callbacks on its own threads; the last one is
@@ -92,7 +77,7 @@ class KafkaHistoryReader::Cursor final : public RecordCursor {
       if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
         const std::string detail = rd_kafka_message_errstr(message);
         rd_kafka_message_destroy(message);
-        if (transient(err)) continue;  // librdkafka retries; the stall bound still applies
+        if (is_transient_error(err)) continue;  // librdkafka retries; the stall bound still applies
         throw std::runtime_error(fmt::format("cannot read {} [{}] at offset {} from {}: {}", reader_.topic_,
                                              range_.partition, next_, reader_.options_.brokers, detail));
       }
@@ -124,14 +109,7 @@ KafkaHistoryReader::KafkaHistoryReader(KafkaHistoryOptions options)
   ClientConf conf("kafka history reader");
   conf.set("bootstrap.servers", options_.brokers);
   conf.set("client.id", "orderline-history-reader");
-  // assign() needs a group id; the group is never joined and nothing is committed to it.
-  conf.set("group.id", options_.topic_prefix + ".history-reader");
-  conf.set("enable.auto.commit", "false");
-  conf.set("enable.auto.offset.store", "false");
-  conf.set("isolation.level", "read_committed");
-  conf.set("enable.partition.eof", "true");
-  // Events are kept for ever: an offset out of range is an error, never a silent jump.
-  conf.set("auto.offset.reset", "error");
+  set_assigning_reader(conf, options_.topic_prefix + ".history-reader");
   // Per partition with partition queues: 8 MB of prefetch each.
   conf.set("queued.max.messages.kbytes", "8192");
   conf.set("log.connection.close", "false");
@@ -217,7 +195,7 @@ std::vector<std::int64_t> KafkaHistoryReader::list_offsets(
     }
     rd_kafka_topic_partition_list_destroy(list);
     if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return offsets;
-    if (!transient(err) || Clock::now() + std::chrono::milliseconds(50) >= deadline) {
+    if (!is_transient_error(err) || Clock::now() + std::chrono::milliseconds(50) >= deadline) {
       throw std::runtime_error(
           describe_failure(fmt::format("cannot read the offsets of {} from {}", topic_, options_.brokers),
                            rd_kafka_err2str(err)));

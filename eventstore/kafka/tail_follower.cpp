@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "eventstore/kafka/log_record_of.h"
+#include "eventstore/kafka/transient_error.h"
 
 namespace orderline::eventstore {
 
@@ -14,12 +15,6 @@ namespace {
 // Messages taken from the consumer's queue before the tail is told: one lock and one wake-up
 // per burst instead of per record.
 constexpr std::size_t kBurst = 1024;
-
-bool transient(rd_kafka_resp_err_t err) {
-  return err == RD_KAFKA_RESP_ERR__TRANSPORT || err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN ||
-         err == RD_KAFKA_RESP_ERR__TIMED_OUT || err == RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT ||
-         err == RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION || err == RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE;
-}
 }  // namespace
 
 TailFollower::TailFollower(rd_kafka_s* consumer, std::string topic, const std::vector<std::uint64_t>& ends,
@@ -69,7 +64,7 @@ void TailFollower::run() {
           moved[p] = true;
         }
       } else if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        if (transient(message->err) || !ours) {
+        if (is_transient_error(message->err) || !ours) {
           spdlog::debug("kafka tail follower: {}", rd_kafka_message_errstr(message));
         } else {
           spdlog::warn("kafka tail follower: {} [{}]: {}; its readers ask the brokers from now on", topic_, p,
