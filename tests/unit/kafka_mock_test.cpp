@@ -166,6 +166,12 @@ TEST_F(KafkaMockTest, AProcessorTransactionRefusedAtItsOffsetsIsRetriedOnce) {
   auto second = send_until_done(testing::place_order("mock-2"));
   ASSERT_EQ(second.kind, commands::CommandReply::Kind::done);
   EXPECT_TRUE(second.outcome.accepted()) << second.outcome.error_detail();
+  // The mock cluster can hand out the retried transaction's reply before the processor has
+  // counted the abort of the refused one (seen once in CI): wait for the count, bounded.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (processor.stats().aborted < 1u && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
   EXPECT_GE(processor.stats().aborted, 1u);
   EXPECT_TRUE(processor.fatal().empty()) << processor.fatal();
   processor.stop();
